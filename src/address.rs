@@ -1,0 +1,259 @@
+//! Server addresses as people type them: `PORT`, `HOST:PORT`, `[IPv6]:PORT`,
+//! and lists of them in files (`@FILE`, `-i FILE`, `-i -` for stdin).
+//!
+//! Parsing never touches the network: host names stay names until the engine
+//! resolves them, so a bad list is rejected before anything starts.
+
+use std::fmt;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// Where an address was written, so an error can point the user at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The n-th address argument on the command line (1-based).
+    Argument(usize),
+    /// A line of an address file (1-based).
+    File { path: PathBuf, line: usize },
+    /// A line read from standard input (1-based).
+    Stdin { line: usize },
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Argument(n) => write!(f, "argument {n}"),
+            Source::File { path, line } => write!(f, "{} line {line}", path.display()),
+            Source::Stdin { line } => write!(f, "stdin line {line}"),
+        }
+    }
+}
+
+/// A server to download a poem from. The host is kept as written (an IP
+/// literal or a name to resolve later); `Display` gives `host:port`, with
+/// brackets around IPv6 literals.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Address {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Address {
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Address {
+            host: host.into(),
+            port,
+        }
+    }
+
+    /// `127.0.0.1:PORT`, the tutorial's meaning of a bare port.
+    pub fn loopback(port: u16) -> Self {
+        Address::new("127.0.0.1", port)
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Why a piece of text is not an address. `Display` gives the one-line
+/// message the user sees, naming the text and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad address {text:?} ({origin}): {problem}")]
+pub struct AddressError {
+    pub text: String,
+    pub origin: Source,
+    pub problem: &'static str,
+}
+
+/// Parses one address. The problem string is short and lower case so that
+/// callers can wrap it with the text and its source.
+pub fn parse(text: &str) -> Result<Address, &'static str> {
+    if text.is_empty() {
+        return Err("empty address");
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("addresses cannot contain spaces or control characters");
+    }
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or("missing ']' after the IPv6 address")?;
+        let port = after
+            .strip_prefix(':')
+            .ok_or("expected ':PORT' after the ']'")?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err("not an IPv6 address inside the brackets");
+        }
+        return Ok(Address::new(host, parse_port(port)?));
+    }
+    match text.rsplit_once(':') {
+        None => Ok(Address::loopback(parse_port(text)?)),
+        Some((host, _)) if host.contains(':') => {
+            Err("IPv6 addresses need brackets, as in [::1]:10000")
+        }
+        Some(("", _)) => Err("missing host before ':'"),
+        Some((host, port)) => {
+            if !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            {
+                return Err("host names may contain only letters, digits, '.', '-' and '_'");
+            }
+            Ok(Address::new(host, parse_port(port)?))
+        }
+    }
+}
+
+fn parse_port(text: &str) -> Result<u16, &'static str> {
+    if text.is_empty() {
+        return Err("missing port");
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("port must be a number 1-65535");
+    }
+    match text.parse::<u32>() {
+        Ok(port @ 1..=65535) => Ok(port as u16),
+        _ => Err("port must be 1-65535"),
+    }
+}
+
+/// One address per line; blank lines and `#` comments (whole-line or after
+/// the address) are ignored.
+pub fn parse_lines(
+    reader: impl BufRead,
+    source_of_line: impl Fn(usize) -> Source,
+) -> Result<Vec<Address>, ListError> {
+    let mut addresses = Vec::new();
+    for (index, line) in reader.lines().enumerate() {
+        let source = source_of_line(index + 1);
+        let line = line.map_err(|err| ListError::Read {
+            what: source.to_string(),
+            err: err.to_string(),
+        })?;
+        let text = line.split('#').next().unwrap_or("").trim();
+        if text.is_empty() {
+            continue;
+        }
+        addresses.push(parse(text).map_err(|problem| AddressError {
+            text: text.to_string(),
+            origin: source,
+            problem,
+        })?);
+    }
+    Ok(addresses)
+}
+
+/// Anything that stops an address list from being read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error("cannot read address list {what}: {err}")]
+    Read { what: String, err: String },
+}
+
+/// Reads an address file, or standard input for `-`.
+pub fn read_list(path: &Path) -> Result<Vec<Address>, ListError> {
+    if path == Path::new("-") {
+        let stdin = std::io::stdin();
+        return parse_lines(stdin.lock(), |line| Source::Stdin { line });
+    }
+    let file = std::fs::File::open(path).map_err(|err| ListError::Read {
+        what: format!("{:?}", path.display().to_string()),
+        err: err.to_string(),
+    })?;
+    parse_lines(std::io::BufReader::new(file), |line| Source::File {
+        path: path.to_path_buf(),
+        line,
+    })
+}
+
+/// Expands the command line's address arguments (`@FILE` included) and any
+/// `--input` files into one list, in the order given. A repeated address is
+/// kept: it means a second download.
+pub fn collect(arguments: &[String], inputs: &[PathBuf]) -> Result<Vec<Address>, ListError> {
+    let mut addresses = Vec::new();
+    for (index, argument) in arguments.iter().enumerate() {
+        if let Some(path) = argument.strip_prefix('@') {
+            addresses.extend(read_list(Path::new(path))?);
+        } else {
+            let address = parse(argument).map_err(|problem| AddressError {
+                text: argument.clone(),
+                origin: Source::Argument(index + 1),
+                problem,
+            })?;
+            addresses.push(address);
+        }
+    }
+    for path in inputs {
+        addresses.extend(read_list(path)?);
+    }
+    Ok(addresses)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_tutorial_forms() {
+        assert_eq!(parse("10000"), Ok(Address::loopback(10000)));
+        assert_eq!(
+            parse("localhost:10001"),
+            Ok(Address::new("localhost", 10001))
+        );
+        assert_eq!(parse("[::1]:10002"), Ok(Address::new("::1", 10002)));
+        assert_eq!(parse("[::1]:10002").unwrap().to_string(), "[::1]:10002");
+        assert_eq!(parse("10000").unwrap().to_string(), "127.0.0.1:10000");
+    }
+
+    #[test]
+    fn rejects_bad_ports_and_hosts() {
+        assert_eq!(parse("host:99999"), Err("port must be 1-65535"));
+        assert_eq!(parse("0"), Err("port must be 1-65535"));
+        assert_eq!(parse("host:"), Err("missing port"));
+        assert_eq!(parse(":80"), Err("missing host before ':'"));
+        assert_eq!(parse("host:8x"), Err("port must be a number 1-65535"));
+        assert!(parse("::1:80").is_err());
+        assert!(parse("[::1]80").is_err());
+        assert!(parse("[nope]:80").is_err());
+        assert!(parse("a b:80").is_err());
+        assert!(parse("h\u{1b}[2J:80").is_err());
+        assert_eq!(parse(""), Err("empty address"));
+    }
+
+    #[test]
+    fn file_lines_skip_comments_and_name_the_line() {
+        let text = "# servers\n10000\n\n  localhost:10001  # Yeats\nhost:99999\n";
+        let err = parse_lines(text.as_bytes(), |line| Source::File {
+            path: "servers.txt".into(),
+            line,
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad address "host:99999" (servers.txt line 5): port must be 1-65535"#
+        );
+        let ok = parse_lines("10000\n10000\n# x\n".as_bytes(), |line| Source::Stdin {
+            line,
+        })
+        .unwrap();
+        assert_eq!(ok.len(), 2, "a repeated address is a second download");
+    }
+
+    #[test]
+    fn arguments_are_numbered() {
+        let err = collect(&["10000".into(), "x:0".into()], &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad address "x:0" (argument 2): port must be 1-65535"#
+        );
+    }
+}

@@ -1,0 +1,383 @@
+//! The command line: clap definitions, and the dispatch to fetching (headless
+//! or dashboard), serving and the demo.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::address;
+use crate::engine::{self, FdBudget, Limits, RunConfig};
+use crate::report::{self, JsonReporter, PlainReporter, Reporter, Saver, exit};
+use crate::serve::{self, Behaviour, Pacing, PoemSource, PortSpec};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "poetry-dash",
+    version,
+    about = "Download poems from many poetry servers at once and watch every download live.",
+    long_about = "Download poems from many poetry servers at once and watch every download live.\n\n\
+        A poetry server sends a poem and closes the connection. poetry-dash fetches from all the \
+        servers given, concurrently. Headless (stdout not a terminal, or --plain/--json) it prints \
+        progress on stderr and the poems on stdout.",
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  poetry-dash serve ecstasy fascination science --port 10000\n  \
+        poetry-dash 10000 10001 10002\n  poetry-dash --json -q @servers.txt > poems.ndjson"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Serve poems slowly, like the tutorial's slowpoetry.py (and misbehave on request).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Servers to download from: PORT (on 127.0.0.1), HOST:PORT, [IPv6]:PORT,
+    /// or @FILE with one address per line. The same address twice means two downloads.
+    #[arg(value_name = "ADDRESS")]
+    pub addresses: Vec<String>,
+
+    /// Read addresses from FILE, one per line ('-' reads stdin); '#' starts a comment.
+    #[arg(short = 'i', long = "input", value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Give up connecting (name lookup included) after SECS.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub connect_timeout: Duration,
+
+    /// Fail a download when no byte arrives for SECS.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
+    pub idle_timeout: Duration,
+
+    /// Deadline for each whole download, connect included [default: none].
+    #[arg(short = 't', long = "timeout", value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+
+    /// Largest poem accepted, with an optional K, M or G suffix (powers of 1024); 0 means no limit.
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    pub max_bytes: u64,
+
+    /// Downloads running at once; 0 means all of them.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub concurrency: usize,
+
+    /// Extra attempts after a failure, with exponential backoff (0.5 s doubling, at most 30 s, jittered).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// Plain text output even when stdout is a terminal.
+    #[arg(long, conflicts_with = "json")]
+    pub plain: bool,
+
+    /// NDJSON output on stdout: one object per event and a summary.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Hide progress lines (plain) or progress events (NDJSON).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Save each poem in DIR, named after its server; failed downloads leave a .partial file.
+    #[arg(short = 'o', long = "save", value_name = "DIR")]
+    pub save: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Poem files, or names of bundled poems (see --list). Each gets its own port.
+    #[arg(value_name = "POEM", required_unless_present = "list")]
+    pub poems: Vec<String>,
+
+    /// The first port to listen on; more poems or copies take the ports after it. 0 picks free ports.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// The interface to listen on.
+    #[arg(long, default_value = "localhost")]
+    pub iface: String,
+
+    /// Seconds to wait after each write.
+    #[arg(long, value_name = "SECS", default_value = "0.7", value_parser = parse_delay)]
+    pub delay: Duration,
+
+    /// Bytes to send in each write.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub num_bytes: u64,
+
+    /// Serve each poem on N consecutive ports.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub count: u64,
+
+    /// Send each poem at once instead of slowly.
+    #[arg(long)]
+    pub fast: bool,
+
+    /// Misbehave: refuse (nothing listens), stall (accept, send nothing), reset:N (reset
+    /// after N bytes), endless (repeat the poem forever), trickle (one byte per --delay).
+    #[arg(long, value_name = "MODE", value_parser = parse_fault)]
+    pub fault: Option<Behaviour>,
+
+    /// List the bundled poems and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Don't print a line for each client.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !value.is_finite() || value < 0.0 || value > 1e9 {
+        return Err(format!(
+            "{text:?} is not a number of seconds between 0 and 1e9"
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let value = parse_seconds(text)?;
+    if value <= 0.0 {
+        return Err("a timeout must be more than 0 seconds".into());
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+fn parse_delay(text: &str) -> Result<Duration, String> {
+    parse_seconds(text).map(Duration::from_secs_f64)
+}
+
+/// `8M`, `512K`, `1G`, `1000` (bytes). Suffixes are powers of 1024.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let upper = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, scale) = match upper.chars().last() {
+        Some('K') => (&upper[..upper.len() - 1], 1u64 << 10),
+        Some('M') => (&upper[..upper.len() - 1], 1 << 20),
+        Some('G') => (&upper[..upper.len() - 1], 1 << 30),
+        _ => (upper, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| {
+            format!("{text:?} is not a size: use bytes or a number with K, M or G, e.g. 8M")
+        })
+}
+
+fn parse_fault(text: &str) -> Result<Behaviour, String> {
+    match text {
+        "refuse" => Ok(Behaviour::Refuse),
+        "stall" => Ok(Behaviour::Stall),
+        "endless" => Ok(Behaviour::Endless),
+        "trickle" => Ok(Behaviour::Trickle),
+        _ => match text.strip_prefix("reset:").map(str::parse::<usize>) {
+            Some(Ok(n)) => Ok(Behaviour::ResetAfter(n)),
+            _ => Err(format!(
+                "{text:?} is not a fault mode: use refuse, stall, reset:N, endless or trickle"
+            )),
+        },
+    }
+}
+
+/// Runs the command line and returns the exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return exit::SOME_FAILED;
+        }
+    };
+    match cli.command {
+        Some(Commands::Serve(args)) => runtime.block_on(serve_main(args)),
+        None => runtime.block_on(fetch_main(cli.fetch)),
+    }
+}
+
+fn usage_error(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    exit::USAGE
+}
+
+async fn fetch_main(args: FetchArgs) -> i32 {
+    let addresses = match address::collect(&args.addresses, &args.inputs) {
+        Ok(addresses) => addresses,
+        Err(err) => return usage_error(err),
+    };
+    if addresses.is_empty() {
+        return usage_error("no servers given: name at least one ADDRESS (see --help)");
+    }
+    let mut concurrency = args.concurrency;
+    if let Some(limit) = engine::raise_fd_limit() {
+        let (fitted, lowered) = FdBudget { limit }.fit(addresses.len(), concurrency);
+        if lowered {
+            eprintln!(
+                "note: {} downloads at once need more file descriptors than the limit of {limit} \
+                 (ulimit -n) allows; running at most {fitted} at a time",
+                if concurrency == 0 {
+                    addresses.len()
+                } else {
+                    concurrency
+                },
+            );
+            concurrency = fitted;
+        }
+    }
+    let config = RunConfig {
+        limits: Limits {
+            connect_timeout: args.connect_timeout,
+            idle_timeout: args.idle_timeout,
+            deadline: args.timeout,
+            max_bytes: (args.max_bytes > 0).then_some(args.max_bytes),
+        },
+        concurrency,
+        retries: args.retries,
+        ..RunConfig::default()
+    };
+    let saver = match &args.save {
+        Some(dir) => match Saver::new(dir, &addresses) {
+            Ok(saver) => Some(saver),
+            Err(err) => return usage_error(err),
+        },
+        None => None,
+    };
+    let _ = std::io::stdout().is_terminal();
+    let mut reporter: Box<dyn Reporter> = if args.json {
+        Box::new(JsonReporter::new(args.quiet))
+    } else {
+        Box::new(PlainReporter::new(args.quiet))
+    };
+    report::run_headless(addresses, config, reporter.as_mut(), saver.as_ref()).await
+}
+
+async fn serve_main(args: ServeArgs) -> i32 {
+    if args.list {
+        for poem in serve::poems::BUNDLED {
+            println!("{:<12} {} — {}", poem.name, poem.title, poem.author);
+        }
+        return exit::ALL_COMPLETE;
+    }
+    let mut poems = Vec::new();
+    for name in &args.poems {
+        match PoemSource::load(name) {
+            Ok(poem) => poems.push(poem),
+            Err(message) => return usage_error(message),
+        }
+    }
+    let pacing = if args.fast {
+        Pacing::fast()
+    } else {
+        Pacing {
+            num_bytes: usize::try_from(args.num_bytes).unwrap_or(usize::MAX),
+            delay: args.delay,
+        }
+    };
+    let behaviour = args.fault.unwrap_or_default();
+    let specs: Vec<PortSpec> = poems
+        .iter()
+        .flat_map(|poem| {
+            (0..args.count).map(move |_| PortSpec {
+                poem: poem.clone(),
+                pacing,
+                behaviour,
+            })
+        })
+        .collect();
+    if let Some(limit) = engine::raise_fd_limit()
+        && specs.len() as u64 * 2 > limit
+    {
+        eprintln!(
+            "note: {} ports and their clients may need more file descriptors than the limit of {limit} (ulimit -n)",
+            specs.len()
+        );
+    }
+    let mut server = match serve::Server::start(&args.iface, args.port, specs, !args.quiet).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return exit::SOME_FAILED;
+        }
+    };
+    for port in &server.ports {
+        match port.behaviour {
+            Behaviour::Poem => println!(
+                "Serving {} on port {}.",
+                port.poem_name,
+                port.address.port()
+            ),
+            other => println!(
+                "Serving {} on port {} ({other}).",
+                port.poem_name,
+                port.address.port()
+            ),
+        }
+    }
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => { term.recv().await; }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+    server.stop();
+    server.stopped().await;
+    let counters = &server.counters;
+    eprintln!(
+        "Stopped: {} clients, {} bytes sent.",
+        counters.accepted.load(std::sync::atomic::Ordering::Relaxed),
+        counters
+            .bytes_sent
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    exit::ALL_COMPLETE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_suffixes() {
+        assert_eq!(parse_size("8M"), Ok(8 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("0"), Ok(0));
+        assert!(parse_size("8X").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
+
+    #[test]
+    fn timeouts_must_be_positive() {
+        assert!(parse_timeout("0").is_err());
+        assert!(parse_timeout("nan").is_err());
+        assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_delay("0"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

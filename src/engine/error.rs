@@ -1,0 +1,150 @@
+//! Why a download failed. Every failure names its server and says how many
+//! bytes had arrived, so a message can stand on its own in a log.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::address::Address;
+
+/// The ways a download can fail. A clean EOF is never one of these: it ends
+/// a complete poem, even an empty one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailReason {
+    /// Nothing listens on the port.
+    Refused,
+    /// The host name did not resolve to any address.
+    NameNotResolved { detail: String },
+    /// The TCP handshake did not finish within `--connect-timeout`.
+    ConnectTimeout(Duration),
+    /// No byte arrived for `--idle-timeout`.
+    IdleTimeout(Duration),
+    /// The whole download took longer than `--timeout`.
+    Deadline(Duration),
+    /// The connection was reset or aborted mid-poem: what arrived is
+    /// truncated, never complete.
+    Reset,
+    /// The poem grew past `--max-bytes`; the first `limit` bytes are kept.
+    TooLarge { limit: u64 },
+    /// Any other I/O error.
+    Io { detail: String },
+}
+
+impl FailReason {
+    /// A short, stable name for machine-readable output (NDJSON `reason`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            FailReason::Refused => "refused",
+            FailReason::NameNotResolved { .. } => "name_not_resolved",
+            FailReason::ConnectTimeout(_) => "connect_timeout",
+            FailReason::IdleTimeout(_) => "idle_timeout",
+            FailReason::Deadline(_) => "deadline",
+            FailReason::Reset => "reset",
+            FailReason::TooLarge { .. } => "too_large",
+            FailReason::Io { .. } => "io",
+        }
+    }
+
+    /// Whether trying again could change the outcome. A poem that is too
+    /// large will be too large next time as well.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, FailReason::TooLarge { .. })
+    }
+
+    /// Classifies an error from connecting.
+    pub(crate) fn from_connect_error(err: &io::Error) -> Self {
+        match err.kind() {
+            io::ErrorKind::ConnectionRefused => FailReason::Refused,
+            _ => FailReason::Io {
+                detail: err.to_string(),
+            },
+        }
+    }
+
+    /// Classifies an error from reading an open connection.
+    pub(crate) fn from_read_error(err: &io::Error) -> Self {
+        match err.kind() {
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof => FailReason::Reset,
+            _ => FailReason::Io {
+                detail: err.to_string(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for FailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailReason::Refused => write!(f, "connection refused"),
+            FailReason::NameNotResolved { detail } => write!(f, "name not resolved ({detail})"),
+            FailReason::ConnectTimeout(after) => {
+                write!(f, "connect timeout after {}", seconds(*after))
+            }
+            FailReason::IdleTimeout(after) => {
+                write!(f, "idle timeout after {}", seconds(*after))
+            }
+            FailReason::Deadline(after) => write!(f, "deadline of {} passed", seconds(*after)),
+            FailReason::Reset => write!(f, "connection reset, poem truncated"),
+            FailReason::TooLarge { limit } => write!(f, "too large (over {limit} bytes)"),
+            FailReason::Io { detail } => write!(f, "{detail}"),
+        }
+    }
+}
+
+/// `30 s`, `0.5 s`, `1.25 s`: as short as the value allows.
+pub fn seconds(duration: Duration) -> String {
+    let text = format!("{:.3}", duration.as_secs_f64());
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} s")
+}
+
+/// A failed download: which server, why, and what had arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    pub address: Address,
+    pub reason: FailReason,
+    /// How many bytes arrived before the failure.
+    pub received: u64,
+    /// The bytes that arrived and were not already handed to a progress
+    /// observer. `get_poem` keeps all of them here; the runner streams them in
+    /// `Progress` events instead, so its errors carry none.
+    pub partial: Bytes,
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "poem from {} failed: {} (got {} bytes)",
+            self.address, self.reason, self.received
+        )
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_like_the_issue_examples() {
+        let err = FetchError {
+            address: Address::loopback(10001),
+            reason: FailReason::IdleTimeout(Duration::from_secs(30)),
+            received: 120,
+            partial: Bytes::new(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "poem from 127.0.0.1:10001 failed: idle timeout after 30 s (got 120 bytes)"
+        );
+        assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(seconds(Duration::from_millis(1250)), "1.25 s");
+    }
+}

@@ -1,0 +1,233 @@
+//! One download: connect, read until the server closes, obey the limits.
+//!
+//! [`get_poem`] is the tutorial's `get_poetry` in Rust: where Twisted returns a
+//! Deferred that later fires its callback with the poem or its errback with a
+//! failure, we return a future that resolves to `Ok(poem)` or a typed
+//! [`FetchError`]. The runner drives the same code through [`fetch`] with an
+//! observer that turns reads into progress events.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout_at};
+use tokio_util::sync::CancellationToken;
+
+use super::error::{FailReason, FetchError};
+use crate::address::Address;
+
+/// The limits that end a download early. When one fires the connection is
+/// dropped, which closes the socket at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Resolving the name and completing the TCP handshake.
+    pub connect_timeout: Duration,
+    /// The longest wait for the next byte.
+    pub idle_timeout: Duration,
+    /// The whole download, connect included (`--timeout`).
+    pub deadline: Option<Duration>,
+    /// The largest poem accepted; `None` means no limit.
+    pub max_bytes: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            deadline: None,
+            max_bytes: Some(8 * 1024 * 1024),
+        }
+    }
+}
+
+/// How long the phases of one attempt took, measured from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttemptTimes {
+    pub connect: Option<Duration>,
+    pub first_byte: Option<Duration>,
+    pub total: Duration,
+}
+
+/// A complete poem: the server closed the connection cleanly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poem {
+    pub address: Address,
+    pub bytes: Bytes,
+    pub times: AttemptTimes,
+}
+
+/// Hears about an attempt as it happens. Reads land in a buffer the observer
+/// may drain (`split` it) whenever it likes; whatever it leaves there is
+/// returned with the poem or the error. [`fetch`] also returns the count of
+/// all bytes received, drained or not.
+pub(crate) trait Observer {
+    fn connected(&mut self, _connect_time: Duration) {}
+    /// Called after every read; `received` counts all bytes so far.
+    fn data(&mut self, _buffer: &mut BytesMut, _received: u64) {}
+    /// Called once before the attempt ends, whatever the outcome.
+    fn flush(&mut self, _buffer: &mut BytesMut, _received: u64) {}
+}
+
+/// An observer that keeps everything in the buffer.
+struct KeepAll;
+impl Observer for KeepAll {}
+
+/// How an attempt ended when it did not produce a poem.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    Failed(FetchError),
+    Cancelled { received: u64 },
+}
+
+/// Downloads one poem. Resolves to the poem when the server closes the
+/// connection cleanly, or to an error naming the server, the reason and the
+/// bytes that arrived (kept in [`FetchError::partial`]).
+pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchError> {
+    let never = CancellationToken::new();
+    match fetch(address, limits, &never, &mut KeepAll).await {
+        Ok((poem, _)) => Ok(poem),
+        Err(Stop::Failed(err)) => Err(err),
+        Err(Stop::Cancelled { .. }) => unreachable!("nothing can cancel this token"),
+    }
+}
+
+/// The smallest read buffer; it grows while reads keep filling it.
+const FIRST_READ: usize = 4 * 1024;
+const LARGEST_READ: usize = 256 * 1024;
+
+pub(crate) async fn fetch(
+    address: &Address,
+    limits: &Limits,
+    cancel: &CancellationToken,
+    observer: &mut impl Observer,
+) -> Result<(Poem, u64), Stop> {
+    let started = Instant::now();
+    let deadline = limits.deadline.map(|d| started + d);
+    let mut times = AttemptTimes::default();
+    let fail = |reason, received, partial| {
+        Stop::Failed(FetchError {
+            address: address.clone(),
+            reason,
+            received,
+            partial,
+        })
+    };
+
+    let connect_by = earliest(started + limits.connect_timeout, deadline);
+    let mut stream = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => return Err(Stop::Cancelled { received: 0 }),
+        connected = timeout_at(connect_by, connect(address)) => match connected {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(reason)) => return Err(fail(reason, 0, Bytes::new())),
+            Err(_elapsed) => {
+                let reason = match limits.deadline {
+                    Some(limit) if Some(connect_by) == deadline => FailReason::Deadline(limit),
+                    _ => FailReason::ConnectTimeout(limits.connect_timeout),
+                };
+                return Err(fail(reason, 0, Bytes::new()));
+            }
+        },
+    };
+    let connect_time = started.elapsed();
+    times.connect = Some(connect_time);
+    observer.connected(connect_time);
+
+    let mut buffer = BytesMut::new();
+    let mut read_size = FIRST_READ;
+    let mut received: u64 = 0;
+    let mut last_byte = Instant::now();
+    loop {
+        if buffer.capacity() - buffer.len() < read_size / 2 {
+            buffer.reserve(read_size);
+        }
+        let wake = earliest(last_byte + limits.idle_timeout, deadline);
+        let spare = buffer.capacity() - buffer.len();
+        let read = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => {
+                observer.flush(&mut buffer, received);
+                return Err(Stop::Cancelled { received });
+            }
+            read = timeout_at(wake, stream.read_buf(&mut buffer)) => read,
+        };
+        let stop_reason = match read {
+            Ok(Ok(0)) => {
+                times.total = started.elapsed();
+                observer.flush(&mut buffer, received);
+                let poem = Poem {
+                    address: address.clone(),
+                    bytes: buffer.freeze(),
+                    times,
+                };
+                return Ok((poem, received));
+            }
+            Ok(Ok(n)) => {
+                received += n as u64;
+                last_byte = Instant::now();
+                times.first_byte.get_or_insert_with(|| started.elapsed());
+                if n == spare {
+                    read_size = (read_size * 2).min(LARGEST_READ);
+                }
+                match limits.max_bytes {
+                    Some(limit) if received > limit => {
+                        let excess = (received - limit) as usize;
+                        buffer.truncate(buffer.len().saturating_sub(excess));
+                        received = limit;
+                        Some(FailReason::TooLarge { limit })
+                    }
+                    _ => {
+                        observer.data(&mut buffer, received);
+                        None
+                    }
+                }
+            }
+            Ok(Err(err)) => Some(FailReason::from_read_error(&err)),
+            Err(_elapsed) => Some(match limits.deadline {
+                Some(limit) if Some(wake) == deadline => FailReason::Deadline(limit),
+                _ => FailReason::IdleTimeout(limits.idle_timeout),
+            }),
+        };
+        if let Some(reason) = stop_reason {
+            // Close first: a limit that fired must not keep the peer waiting.
+            drop(stream);
+            observer.flush(&mut buffer, received);
+            return Err(fail(reason, received, buffer.freeze()));
+        }
+    }
+}
+
+fn earliest(a: Instant, b: Option<Instant>) -> Instant {
+    b.map_or(a, |b| a.min(b))
+}
+
+/// Resolves the host without blocking the runtime (names go to tokio's
+/// resolver thread pool) and tries each address it resolves to in turn.
+async fn connect(address: &Address) -> Result<TcpStream, FailReason> {
+    let targets: Vec<SocketAddr> = match address.host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, address.port)],
+        Err(_) => tokio::net::lookup_host((address.host.as_str(), address.port))
+            .await
+            .map_err(|err| FailReason::NameNotResolved {
+                detail: err.to_string(),
+            })?
+            .collect(),
+    };
+    let mut last = FailReason::NameNotResolved {
+        detail: "no addresses".into(),
+    };
+    for target in targets {
+        match TcpStream::connect(target).await {
+            Ok(stream) => {
+                // Poems arrive in small pieces; there is nothing to batch.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(err) => last = FailReason::from_connect_error(&err),
+        }
+    }
+    Err(last)
+}

@@ -1,0 +1,16 @@
+//! The download engine: no terminal code, just sockets, limits and events.
+//!
+//! - [`get_poem`] fetches one poem (the tutorial's Deferred, as a future).
+//! - [`start`] runs many downloads, reports [`Event`]s and obeys [`Command`]s.
+
+mod error;
+mod event;
+mod fd_limit;
+mod fetch;
+mod runner;
+
+pub use error::{FailReason, FetchError, seconds};
+pub use event::{Command, Event, EventKind, TaskId};
+pub use fd_limit::{FdBudget, raise_fd_limit};
+pub use fetch::{AttemptTimes, Limits, Poem, get_poem};
+pub use runner::{Backoff, PROGRESS_INTERVAL, RunConfig, RunHandle, start};

@@ -1,0 +1,14 @@
+//! poetry-dash: download poems from many poetry servers at once and watch
+//! every download live.
+//!
+//! Data flows one way: the [`engine`] reports events, the [`model`] folds
+//! them into plain data, and the reporters (and the dashboard) show the
+//! model. Commands flow back to the engine through a [`engine::RunHandle`].
+
+pub mod address;
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod serve;
+pub mod text;

@@ -1,0 +1,167 @@
+use std::time::{Duration, Instant};
+
+use crate::address::Address;
+use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
+
+/// Where a download is. `Failed` says why in [`Download::error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    Queued,
+    Connecting,
+    Receiving,
+    /// Ended with a clean close and at least one byte.
+    Complete,
+    /// Ended with a clean close and no bytes at all.
+    Empty,
+    Failed,
+    Cancelled,
+    /// Waiting for the backoff before the next attempt.
+    Retrying,
+}
+
+impl State {
+    /// No further events will come unless a command restarts it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Complete | State::Empty | State::Failed | State::Cancelled
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub address: Address,
+    /// Which run the fields describe (see [`Event::run`]).
+    pub run: u32,
+    pub state: State,
+    pub attempt: u32,
+    pub attempts: u32,
+    /// The bytes of the current attempt, exactly as they arrived.
+    pub poem: Vec<u8>,
+    pub received: u64,
+    /// When the current run started (its `Queued` event).
+    pub run_started: Option<Instant>,
+    pub attempt_started: Option<Instant>,
+    pub last_byte: Option<Instant>,
+    pub ended: Option<Instant>,
+    pub times: AttemptTimes,
+    /// The latest failure: the final one when `Failed`, the one being retried
+    /// when `Retrying`.
+    pub error: Option<FetchError>,
+    /// When the next attempt starts, while `Retrying`.
+    pub retry_at: Option<Instant>,
+}
+
+impl Download {
+    pub fn new(address: Address) -> Self {
+        Download {
+            address,
+            run: 0,
+            state: State::Queued,
+            attempt: 0,
+            attempts: 0,
+            poem: Vec::new(),
+            received: 0,
+            run_started: None,
+            attempt_started: None,
+            last_byte: None,
+            ended: None,
+            times: AttemptTimes::default(),
+            error: None,
+            retry_at: None,
+        }
+    }
+
+    /// True when the bytes kept are not a whole poem.
+    pub fn is_partial(&self) -> bool {
+        !matches!(self.state, State::Complete | State::Empty) && !self.poem.is_empty()
+    }
+
+    pub fn fail_reason(&self) -> Option<&FailReason> {
+        self.error.as_ref().map(|e| &e.reason)
+    }
+
+    /// Time since the last byte (or since the attempt began, before the
+    /// first byte), as of `now`.
+    pub fn idle(&self, now: Instant) -> Option<Duration> {
+        let since = self.last_byte.or(self.attempt_started)?;
+        Some(now.saturating_duration_since(since))
+    }
+
+    pub(super) fn apply(&mut self, event: &Event) -> bool {
+        if event.run < self.run {
+            return false;
+        }
+        if event.run > self.run {
+            // A restart: forget the old run entirely.
+            *self = Download::new(self.address.clone());
+            self.run = event.run;
+            self.run_started = Some(event.at);
+        }
+        match &event.kind {
+            EventKind::Queued => self.state = State::Queued,
+            EventKind::Connecting { attempt, of } => {
+                self.state = State::Connecting;
+                self.attempt = *attempt;
+                self.attempts = *of;
+                self.attempt_started = Some(event.at);
+                self.poem.clear();
+                self.received = 0;
+                self.last_byte = None;
+                self.retry_at = None;
+                self.times = AttemptTimes::default();
+            }
+            EventKind::Connected { connect_time } => {
+                self.state = State::Receiving;
+                self.times.connect = Some(*connect_time);
+            }
+            EventKind::Progress { data, received } => {
+                self.state = State::Receiving;
+                self.poem.extend_from_slice(data);
+                self.received = *received;
+                if self.times.first_byte.is_none() {
+                    self.times.first_byte = self
+                        .attempt_started
+                        .map(|start| event.at.saturating_duration_since(start));
+                }
+                self.last_byte = Some(event.at);
+            }
+            EventKind::Finished { received, times } => {
+                self.state = if *received == 0 {
+                    State::Empty
+                } else {
+                    State::Complete
+                };
+                self.received = *received;
+                self.times = *times;
+                self.error = None;
+                self.ended = Some(event.at);
+            }
+            EventKind::Failed { error } => {
+                self.state = State::Failed;
+                self.received = error.received;
+                self.error = Some(error.clone());
+                self.ended = Some(event.at);
+            }
+            EventKind::Cancelled { received } => {
+                self.state = State::Cancelled;
+                self.received = *received;
+                self.ended = Some(event.at);
+            }
+            EventKind::Retrying {
+                attempt,
+                of,
+                after,
+                error,
+            } => {
+                self.state = State::Retrying;
+                self.attempt = *attempt;
+                self.attempts = *of;
+                self.error = Some(error.clone());
+                self.retry_at = Some(event.at + *after);
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,94 @@
+//! Plain data about every download, changed only by [`Model::apply`].
+//!
+//! The model is pure: no sockets, no terminal, no clock. Times come from the
+//! events themselves, so the same events always give the same model, and the
+//! tests can feed it events by hand.
+
+mod download;
+
+pub use download::{Download, State};
+
+use std::time::{Duration, Instant};
+
+use crate::address::Address;
+use crate::engine::{Event, TaskId};
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub downloads: Vec<Download>,
+    /// The first event's time: "elapsed" is measured from here.
+    pub started: Option<Instant>,
+    /// The latest event's time.
+    pub latest: Option<Instant>,
+}
+
+/// How many downloads are in each kind of state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub complete: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub active: usize,
+    pub queued: usize,
+    pub bytes: u64,
+}
+
+impl Model {
+    pub fn new(addresses: impl IntoIterator<Item = Address>) -> Self {
+        Model {
+            downloads: addresses.into_iter().map(Download::new).collect(),
+            started: None,
+            latest: None,
+        }
+    }
+
+    /// Folds one event in. Returns false when the event was ignored because
+    /// it belongs to an older run of its download (a restart overtook it) or
+    /// names no download.
+    pub fn apply(&mut self, event: &Event) -> bool {
+        let Some(download) = self.downloads.get_mut(event.task) else {
+            return false;
+        };
+        if !download.apply(event) {
+            return false;
+        }
+        self.started.get_or_insert(event.at);
+        self.latest = Some(event.at);
+        true
+    }
+
+    pub fn get(&self, task: TaskId) -> Option<&Download> {
+        self.downloads.get(task)
+    }
+
+    /// True once no download is running, queued or waiting to retry.
+    pub fn all_ended(&self) -> bool {
+        self.downloads.iter().all(|d| d.state.is_final())
+    }
+
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals::default();
+        for download in &self.downloads {
+            totals.bytes += download.received;
+            match download.state {
+                State::Complete | State::Empty => totals.complete += 1,
+                State::Failed => totals.failed += 1,
+                State::Cancelled => totals.cancelled += 1,
+                State::Queued => totals.queued += 1,
+                State::Connecting | State::Receiving | State::Retrying => totals.active += 1,
+            }
+        }
+        totals
+    }
+
+    /// From the first event to the latest.
+    pub fn elapsed(&self) -> Duration {
+        match (self.started, self.latest) {
+            (Some(start), Some(latest)) => latest.saturating_duration_since(start),
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::*;
+use crate::engine::{AttemptTimes, EventKind, FailReason, FetchError};
+
+fn event(at: Instant, task: usize, run: u32, kind: EventKind) -> Event {
+    Event {
+        task,
+        run,
+        at,
+        kind,
+    }
+}
+
+fn progress(text: &str, received: u64) -> EventKind {
+    EventKind::Progress {
+        data: Bytes::copy_from_slice(text.as_bytes()),
+        received,
+    }
+}
+
+#[test]
+fn a_download_goes_from_queued_to_complete() {
+    let t0 = Instant::now();
+    let mut model = Model::new([Address::loopback(10000)]);
+    let ms = |n| t0 + Duration::from_millis(n);
+    model.apply(&event(ms(0), 0, 1, EventKind::Queued));
+    model.apply(&event(
+        ms(1),
+        0,
+        1,
+        EventKind::Connecting { attempt: 1, of: 1 },
+    ));
+    assert_eq!(model.downloads[0].state, State::Connecting);
+    model.apply(&event(
+        ms(2),
+        0,
+        1,
+        EventKind::Connected {
+            connect_time: Duration::from_millis(1),
+        },
+    ));
+    model.apply(&event(ms(10), 0, 1, progress("Where, like ", 12)));
+    model.apply(&event(ms(60), 0, 1, progress("a pillow", 20)));
+    assert_eq!(model.downloads[0].state, State::Receiving);
+    assert!(model.downloads[0].is_partial());
+    assert!(!model.all_ended());
+    model.apply(&event(
+        ms(70),
+        0,
+        1,
+        EventKind::Finished {
+            received: 20,
+            times: AttemptTimes::default(),
+        },
+    ));
+    let download = &model.downloads[0];
+    assert_eq!(download.state, State::Complete);
+    assert_eq!(download.poem, b"Where, like a pillow");
+    assert!(!download.is_partial());
+    assert!(model.all_ended());
+    assert_eq!(model.elapsed(), Duration::from_millis(70));
+    assert_eq!(model.totals().complete, 1);
+    assert_eq!(model.totals().bytes, 20);
+}
+
+#[test]
+fn events_from_an_older_run_are_ignored_after_a_restart() {
+    let t0 = Instant::now();
+    let mut model = Model::new([Address::loopback(10000)]);
+    model.apply(&event(
+        t0,
+        0,
+        1,
+        EventKind::Connecting { attempt: 1, of: 1 },
+    ));
+    model.apply(&event(t0, 0, 1, progress("old", 3)));
+    assert!(model.apply(&event(t0, 0, 2, EventKind::Queued)));
+    assert!(
+        model.downloads[0].poem.is_empty(),
+        "a restart starts afresh"
+    );
+    assert!(!model.apply(&event(t0, 0, 1, EventKind::Cancelled { received: 3 })));
+    assert_eq!(model.downloads[0].state, State::Queued);
+}
+
+#[test]
+fn a_failure_keeps_the_partial_poem_and_the_reason() {
+    let t0 = Instant::now();
+    let mut model = Model::new([Address::loopback(1), Address::loopback(2)]);
+    model.apply(&event(
+        t0,
+        1,
+        1,
+        EventKind::Connecting { attempt: 1, of: 2 },
+    ));
+    model.apply(&event(t0, 1, 1, progress("half a po", 9)));
+    let error = FetchError {
+        address: Address::loopback(2),
+        reason: FailReason::Reset,
+        received: 9,
+        partial: Bytes::new(),
+    };
+    model.apply(&event(
+        t0,
+        1,
+        1,
+        EventKind::Retrying {
+            attempt: 2,
+            of: 2,
+            after: Duration::from_secs(1),
+            error: error.clone(),
+        },
+    ));
+    assert_eq!(model.downloads[1].state, State::Retrying);
+    assert_eq!(
+        model.downloads[1].retry_at,
+        Some(t0 + Duration::from_secs(1))
+    );
+    model.apply(&event(
+        t0,
+        1,
+        1,
+        EventKind::Connecting { attempt: 2, of: 2 },
+    ));
+    model.apply(&event(t0, 1, 1, progress("half", 4)));
+    model.apply(&event(
+        t0,
+        1,
+        1,
+        EventKind::Failed {
+            error: FetchError {
+                received: 4,
+                ..error
+            },
+        },
+    ));
+    let download = &model.downloads[1];
+    assert_eq!(download.state, State::Failed);
+    assert_eq!(download.poem, b"half");
+    assert!(download.is_partial());
+    assert_eq!(download.fail_reason(), Some(&FailReason::Reset));
+    let totals = model.totals();
+    assert_eq!((totals.failed, totals.queued), (1, 1));
+}
+
+#[test]
+fn an_empty_poem_is_its_own_state() {
+    let t0 = Instant::now();
+    let mut model = Model::new([Address::loopback(1)]);
+    model.apply(&event(
+        t0,
+        0,
+        1,
+        EventKind::Connecting { attempt: 1, of: 1 },
+    ));
+    model.apply(&event(
+        t0,
+        0,
+        1,
+        EventKind::Finished {
+            received: 0,
+            times: AttemptTimes::default(),
+        },
+    ));
+    assert_eq!(model.downloads[0].state, State::Empty);
+    assert!(!model.downloads[0].is_partial());
+}

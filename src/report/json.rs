@@ -1,0 +1,146 @@
+//! NDJSON: one JSON object per line on stdout for each event, and a summary
+//! object last. The schema is in the README ("NDJSON output").
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::secs;
+use crate::engine::{Event, EventKind};
+use crate::model::{Model, State};
+
+pub struct JsonReporter {
+    /// `-q`: leave out queued, connecting, connected and progress events.
+    quiet: bool,
+}
+
+impl JsonReporter {
+    pub fn new(quiet: bool) -> Self {
+        JsonReporter { quiet }
+    }
+
+    fn write(&self, value: &Value) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = serde_json::to_writer(&mut stdout, value);
+        let _ = stdout.write_all(b"\n");
+        let _ = stdout.flush();
+    }
+}
+
+/// The poem as a JSON string (invalid UTF-8 becomes U+FFFD) and whether any
+/// byte had to be replaced.
+fn text_of(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), false),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
+    }
+}
+
+impl super::Reporter for JsonReporter {
+    fn event(&mut self, event: &Event, model: &Model) {
+        let Some(download) = model.get(event.task) else {
+            return;
+        };
+        let t = secs(
+            model
+                .started
+                .map_or_else(Default::default, |s| event.at.saturating_duration_since(s)),
+        );
+        let fields = match &event.kind {
+            EventKind::Queued if !self.quiet => json!({"type": "queued"}),
+            EventKind::Connecting { attempt, of } if !self.quiet => {
+                json!({"type": "connecting", "attempt": attempt, "attempts": of})
+            }
+            EventKind::Connected { connect_time } if !self.quiet => {
+                json!({"type": "connected", "connect_s": secs(*connect_time)})
+            }
+            EventKind::Progress { data, received } if !self.quiet => {
+                json!({"type": "progress", "chunk": data.len(), "bytes": received})
+            }
+            EventKind::Finished { received, times } => {
+                let (text, lossy) = text_of(&download.poem);
+                json!({
+                    "type": "finished",
+                    "bytes": received,
+                    "empty": download.state == State::Empty,
+                    "connect_s": times.connect.map(secs),
+                    "first_byte_s": times.first_byte.map(secs),
+                    "total_s": secs(times.total),
+                    "text": text,
+                    "text_lossy": lossy,
+                })
+            }
+            EventKind::Failed { error } => {
+                let (text, lossy) = text_of(&download.poem);
+                json!({
+                    "type": "failed",
+                    "reason": error.reason.code(),
+                    "message": error.to_string(),
+                    "bytes": error.received,
+                    "partial": !download.poem.is_empty(),
+                    "text": text,
+                    "text_lossy": lossy,
+                })
+            }
+            EventKind::Cancelled { received } => {
+                let (text, lossy) = text_of(&download.poem);
+                json!({
+                    "type": "cancelled",
+                    "bytes": received,
+                    "partial": !download.poem.is_empty(),
+                    "text": text,
+                    "text_lossy": lossy,
+                })
+            }
+            EventKind::Retrying {
+                attempt,
+                of,
+                after,
+                error,
+            } => json!({
+                "type": "retrying",
+                "attempt": attempt,
+                "attempts": of,
+                "after_s": secs(*after),
+                "reason": error.reason.code(),
+                "message": error.to_string(),
+                "bytes": error.received,
+            }),
+            _ => return,
+        };
+        let Value::Object(mut fields) = fields else {
+            return;
+        };
+        // Key order is kept: the type first, then what every event has.
+        let mut object = serde_json::Map::new();
+        object.extend(
+            fields
+                .shift_remove("type")
+                .map(|kind| ("type".to_string(), kind)),
+        );
+        object.insert("task".into(), json!(event.task + 1));
+        object.insert("address".into(), json!(download.address.to_string()));
+        object.insert("t".into(), json!(t));
+        object.insert("run".into(), json!(event.run));
+        object.extend(fields);
+        self.write(&Value::Object(object));
+    }
+
+    fn problem(&mut self, message: &str) {
+        self.write(&json!({"type": "problem", "message": message}));
+    }
+
+    fn summary(&mut self, model: &Model, interrupted: bool) {
+        let totals = model.totals();
+        self.write(&json!({
+            "type": "summary",
+            "downloads": model.downloads.len(),
+            "complete": totals.complete,
+            "failed": totals.failed,
+            "cancelled": totals.cancelled,
+            "bytes": totals.bytes,
+            "elapsed_s": secs(model.elapsed()),
+            "interrupted": interrupted,
+        }));
+    }
+}

@@ -1,0 +1,136 @@
+//! Headless output: what a script sees when there is no dashboard.
+//!
+//! The headless loop is the dashboard's loop without a screen: engine events
+//! go into the same [`Model`], and a [`Reporter`] writes lines as they
+//! happen. Plain text goes to stderr (poems alone on stdout, so pipes get
+//! poems); NDJSON goes to stdout, one object per event.
+
+mod json;
+mod plain;
+mod save;
+
+pub use json::JsonReporter;
+pub use plain::{PlainReporter, clock};
+pub use save::Saver;
+
+use std::io;
+use std::time::Duration;
+
+use crate::address::Address;
+use crate::engine::{self, Command, Event, EventKind, RunConfig};
+use crate::model::{Model, State};
+
+/// Exit statuses, as documented in the README.
+pub mod exit {
+    pub const ALL_COMPLETE: i32 = 0;
+    pub const SOME_FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const INTERRUPTED: i32 = 130;
+    pub const TERMINATED: i32 = 143;
+}
+
+/// Writes what happens as it happens.
+pub trait Reporter {
+    /// Called after `event` was applied to `model`.
+    fn event(&mut self, event: &Event, model: &Model);
+    /// A problem of our own (not a server's), such as a file that could not
+    /// be saved.
+    fn problem(&mut self, message: &str);
+    /// Called once when every download has ended.
+    fn summary(&mut self, model: &Model, interrupted: bool);
+}
+
+/// The exit status for a finished set of downloads.
+pub fn exit_status(model: &Model, interrupted: Option<i32>, problems: bool) -> i32 {
+    if let Some(status) = interrupted {
+        return status;
+    }
+    let all_complete = model
+        .downloads
+        .iter()
+        .all(|d| matches!(d.state, State::Complete | State::Empty));
+    if all_complete && !problems {
+        exit::ALL_COMPLETE
+    } else {
+        exit::SOME_FAILED
+    }
+}
+
+/// Keeps poems on disk as downloads end, telling the reporter when it can't.
+pub fn save_on_end(saver: &Saver, event: &Event, model: &Model) -> io::Result<()> {
+    let Some(download) = model.get(event.task) else {
+        return Ok(());
+    };
+    match event.kind {
+        EventKind::Finished { .. } => saver.save_complete(event.task, &download.poem).map(drop),
+        EventKind::Failed { .. } | EventKind::Cancelled { .. } if !download.poem.is_empty() => {
+            saver.save_partial(event.task, &download.poem).map(drop)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Runs every download to its end without a screen and returns the exit
+/// status. The first Ctrl-C (or SIGTERM) cancels everything and still
+/// reports what arrived; a second Ctrl-C exits at once.
+pub async fn run_headless(
+    addresses: Vec<Address>,
+    config: RunConfig,
+    reporter: &mut dyn Reporter,
+    saver: Option<&Saver>,
+) -> i32 {
+    let mut model = Model::new(addresses.clone());
+    let (engine, mut events) = engine::start(addresses, config);
+    let mut interrupted: Option<i32> = None;
+    let mut problems = false;
+    let mut terminate = signal_stream(tokio::signal::unix::SignalKind::terminate());
+    while !model.all_ended() {
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                if !model.apply(&event) {
+                    continue;
+                }
+                reporter.event(&event, &model);
+                if let Some(saver) = saver
+                    && let Err(err) = save_on_end(saver, &event, &model)
+                {
+                    problems = true;
+                    reporter.problem(&format!("Task {}: cannot save: {err}", event.task + 1));
+                }
+            }
+            _ = tokio::signal::ctrl_c() => {
+                if interrupted.is_some() {
+                    reporter.summary(&model, true);
+                    return exit::INTERRUPTED;
+                }
+                interrupted = Some(exit::INTERRUPTED);
+                engine.send(Command::CancelAll);
+            }
+            _ = recv_signal(&mut terminate), if interrupted.is_none() => {
+                interrupted = Some(exit::TERMINATED);
+                engine.send(Command::CancelAll);
+            }
+        }
+    }
+    reporter.summary(&model, interrupted.is_some());
+    exit_status(&model, interrupted, problems)
+}
+
+fn signal_stream(kind: tokio::signal::unix::SignalKind) -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).ok()
+}
+
+async fn recv_signal(signal: &mut Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Seconds with millisecond precision, for NDJSON.
+pub(crate) fn secs(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,152 @@
+//! Plain text in the tutorial's words: progress and failures on stderr, the
+//! poems themselves on stdout.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use crate::engine::{Event, EventKind, seconds};
+use crate::model::{Model, State};
+use crate::text::sanitize;
+
+/// `H:MM:SS.s`, the tutorial's way of giving the elapsed time.
+pub fn clock(duration: Duration) -> String {
+    let tenths = duration.as_millis() / 100;
+    let (seconds, tenth) = (tenths / 10, tenths % 10);
+    format!(
+        "{}:{:02}:{:02}.{tenth}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+pub struct PlainReporter {
+    quiet: bool,
+    /// Poems written to a terminal are sanitised and get a heading; to a
+    /// file or pipe their bytes pass unchanged.
+    stdout_is_terminal: bool,
+}
+
+impl PlainReporter {
+    pub fn new(quiet: bool) -> Self {
+        PlainReporter {
+            quiet,
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+        }
+    }
+
+    fn note(&self, line: &str) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{line}");
+    }
+
+    fn print_poem(&self, task: usize, model: &Model) {
+        let Some(download) = model.get(task) else {
+            return;
+        };
+        let mut stdout = std::io::stdout().lock();
+        if self.stdout_is_terminal {
+            let clean = sanitize(&String::from_utf8_lossy(&download.poem));
+            let _ = writeln!(
+                stdout,
+                "── Task {}: {} ({} bytes) ──",
+                task + 1,
+                download.address,
+                download.poem.len()
+            );
+            let _ = write!(stdout, "{}", clean.text);
+            if !clean.text.ends_with('\n') {
+                let _ = writeln!(stdout);
+            }
+            if clean.replaced > 0 {
+                let _ = writeln!(
+                    stdout,
+                    "({} control characters from the server shown as ^X, M-^X or <U+XXXX>)",
+                    clean.replaced
+                );
+            }
+            let _ = writeln!(stdout);
+        } else {
+            let _ = stdout.write_all(&download.poem);
+        }
+        let _ = stdout.flush();
+    }
+}
+
+impl super::Reporter for PlainReporter {
+    fn event(&mut self, event: &Event, model: &Model) {
+        let task = event.task + 1;
+        let Some(download) = model.get(event.task) else {
+            return;
+        };
+        let address = &download.address;
+        match &event.kind {
+            EventKind::Progress { data, .. } if !self.quiet => {
+                self.note(&format!(
+                    "Task {task}: got {} bytes of poetry from {address}",
+                    data.len()
+                ));
+            }
+            EventKind::Finished { .. } => {
+                if download.state == State::Empty {
+                    self.note(&format!("Task {task}: poem from {address} is empty"));
+                }
+                self.print_poem(event.task, model);
+            }
+            EventKind::Failed { error } => self.note(&format!("Task {task}: {error}")),
+            EventKind::Cancelled { received } => {
+                self.note(&format!(
+                    "Task {task}: poem from {address} cancelled (got {received} bytes)"
+                ));
+            }
+            EventKind::Retrying {
+                attempt,
+                of,
+                after,
+                error,
+            } => self.note(&format!(
+                "Task {task}: {error}; retrying in {} (attempt {attempt} of {of})",
+                seconds(*after)
+            )),
+            _ => {}
+        }
+    }
+
+    fn problem(&mut self, message: &str) {
+        self.note(message);
+    }
+
+    fn summary(&mut self, model: &Model, interrupted: bool) {
+        let totals = model.totals();
+        let mut line = format!(
+            "Got {} poems in {}",
+            totals.complete,
+            clock(model.elapsed())
+        );
+        let mut extras = Vec::new();
+        if totals.failed > 0 {
+            extras.push(format!("{} failed", totals.failed));
+        }
+        if totals.cancelled > 0 {
+            extras.push(format!("{} cancelled", totals.cancelled));
+        }
+        if interrupted {
+            extras.push("interrupted".to_string());
+        }
+        if !extras.is_empty() {
+            line.push_str(&format!(" ({})", extras.join(", ")));
+        }
+        self.note(&line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_reads_like_the_tutorial() {
+        assert_eq!(clock(Duration::from_millis(10_240)), "0:00:10.2");
+        assert_eq!(clock(Duration::from_secs(3723)), "1:02:03.0");
+    }
+}

@@ -1,0 +1,125 @@
+//! `--save DIR`: every poem on disk, written so that a file under its final
+//! name is always whole.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::address::Address;
+
+/// Writes poems into one directory, one file name per download.
+#[derive(Debug)]
+pub struct Saver {
+    dir: PathBuf,
+    names: Vec<String>,
+}
+
+impl Saver {
+    /// Creates `dir` if needed and picks each download's file name: its
+    /// server's address made safe for a file system, with `-2`, `-3`, ...
+    /// when an address repeats.
+    pub fn new(dir: &Path, addresses: &[Address]) -> io::Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("cannot create --save directory {}: {err}", dir.display()),
+            )
+        })?;
+        let mut names: Vec<String> = Vec::with_capacity(addresses.len());
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for address in addresses {
+            let base = format!("{}_{}", file_safe(&address.host), address.port);
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            names.push(if *count == 1 {
+                base
+            } else {
+                format!("{base}-{count}")
+            });
+        }
+        Ok(Saver {
+            dir: dir.to_path_buf(),
+            names,
+        })
+    }
+
+    /// Where a complete poem of `task` goes.
+    pub fn complete_path(&self, task: usize) -> PathBuf {
+        self.dir.join(format!("{}.txt", self.names[task]))
+    }
+
+    /// Where the bytes of a failed or cancelled `task` go.
+    pub fn partial_path(&self, task: usize) -> PathBuf {
+        self.dir.join(format!("{}.txt.partial", self.names[task]))
+    }
+
+    /// Saves a complete poem, and removes a `.partial` left by an earlier
+    /// run of the same download.
+    pub fn save_complete(&self, task: usize, poem: &[u8]) -> io::Result<PathBuf> {
+        let path = self.complete_path(task);
+        write_atomically(&path, poem)?;
+        match std::fs::remove_file(self.partial_path(task)) {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            _ => {}
+        }
+        Ok(path)
+    }
+
+    pub fn save_partial(&self, task: usize, bytes: &[u8]) -> io::Result<PathBuf> {
+        let path = self.partial_path(task);
+        write_atomically(&path, bytes)?;
+        Ok(path)
+    }
+}
+
+/// Only letters, digits, `.` and `-` survive; anything else becomes `_`.
+fn file_safe(host: &str) -> String {
+    host.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A temporary file in the same directory, then a rename: readers see the
+/// old file or the whole new one, never half of it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(".poetry-dash-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_data()?;
+    file.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_server_and_stay_unique() {
+        let dir = tempfile::tempdir().unwrap();
+        let addresses = [
+            Address::loopback(10000),
+            Address::loopback(10000),
+            Address::new("::1", 10001),
+        ];
+        let saver = Saver::new(dir.path(), &addresses).unwrap();
+        let name = |p: PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(name(saver.complete_path(0)), "127.0.0.1_10000.txt");
+        assert_eq!(name(saver.complete_path(1)), "127.0.0.1_10000-2.txt");
+        assert_eq!(name(saver.partial_path(2)), "__1_10001.txt.partial");
+        saver.save_partial(0, b"half").unwrap();
+        saver.save_complete(0, b"whole").unwrap();
+        assert_eq!(std::fs::read(saver.complete_path(0)).unwrap(), b"whole");
+        assert!(!saver.partial_path(0).exists(), "the stale partial is gone");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary files stay behind");
+    }
+}

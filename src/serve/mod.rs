@@ -1,0 +1,356 @@
+//! The poetry server: the tutorial's `slowpoetry.py`, serving many clients at
+//! once, many poems on many ports, and misbehaving on purpose for tests and
+//! the demo.
+
+pub mod poems;
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// A poem to serve and the name to print for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoemSource {
+    pub name: String,
+    pub bytes: Bytes,
+}
+
+impl PoemSource {
+    pub fn new(name: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
+        PoemSource {
+            name: name.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// A file, or else the name of a bundled poem. A file wins so that a
+    /// poem of one's own called `science.txt` is served as written.
+    pub fn load(name: &str) -> Result<Self, String> {
+        let path = Path::new(name);
+        if path.is_file() {
+            return std::fs::read(path)
+                .map(|bytes| PoemSource::new(name, bytes))
+                .map_err(|err| format!("cannot read poem {name:?}: {err}"));
+        }
+        match poems::find(name) {
+            Some(poem) => Ok(PoemSource::new(
+                format!("{}.txt", poem.name),
+                Bytes::from_static(poem.text.as_bytes()),
+            )),
+            None => Err(format!(
+                "no poem {name:?}: not a file, nor a bundled poem (see `poetry-dash serve --list`)"
+            )),
+        }
+    }
+}
+
+/// How a port misbehaves, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Behaviour {
+    /// The tutorial's slow server: `num_bytes` every `delay`, then close.
+    #[default]
+    Poem,
+    /// Nothing listens: connections are refused.
+    Refuse,
+    /// Accepts, then sends nothing and holds the connection open.
+    Stall,
+    /// Sends this many bytes of the poem (paced), then resets the connection.
+    ResetAfter(usize),
+    /// Sends the poem again and again, never closing.
+    Endless,
+    /// Sends the poem one byte per `delay`.
+    Trickle,
+}
+
+impl fmt::Display for Behaviour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Behaviour::Poem => write!(f, "poem"),
+            Behaviour::Refuse => write!(f, "refuse"),
+            Behaviour::Stall => write!(f, "stall"),
+            Behaviour::ResetAfter(n) => write!(f, "reset after {n} bytes"),
+            Behaviour::Endless => write!(f, "endless"),
+            Behaviour::Trickle => write!(f, "trickle"),
+        }
+    }
+}
+
+/// How one listening port serves its poem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pacing {
+    /// Bytes per write (`--num-bytes`); with `delay` zero, the poem goes at once.
+    pub num_bytes: usize,
+    /// Pause after each write (`--delay`).
+    pub delay: Duration,
+}
+
+impl Default for Pacing {
+    /// The tutorial's defaults.
+    fn default() -> Self {
+        Pacing {
+            num_bytes: 10,
+            delay: Duration::from_millis(700),
+        }
+    }
+}
+
+impl Pacing {
+    /// The whole poem in one write (`--fast`).
+    pub fn fast() -> Self {
+        Pacing {
+            num_bytes: usize::MAX,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+/// What to serve on one port.
+#[derive(Debug, Clone)]
+pub struct PortSpec {
+    pub poem: PoemSource,
+    pub pacing: Pacing,
+    pub behaviour: Behaviour,
+}
+
+/// A port being served.
+#[derive(Debug, Clone)]
+pub struct ServedPort {
+    pub address: SocketAddr,
+    pub poem_name: String,
+    pub behaviour: Behaviour,
+}
+
+/// What a client's connection came to, for the log line.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub accepted: AtomicU64,
+    pub bytes_sent: AtomicU64,
+}
+
+/// Running servers. Dropping this (or calling [`Server::stop`]) stops them.
+#[derive(Debug)]
+pub struct Server {
+    pub ports: Vec<ServedPort>,
+    pub counters: Arc<Counters>,
+    stop: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Server {
+    /// Binds one port per spec on `iface` and starts serving. With `first_port`
+    /// 0 every port is chosen by the system; otherwise the ports are
+    /// consecutive from `first_port`. With `log`, a line per client goes to
+    /// stdout.
+    pub async fn start(
+        iface: &str,
+        first_port: u16,
+        specs: Vec<PortSpec>,
+        log: bool,
+    ) -> io::Result<Server> {
+        let ip = resolve_iface(iface).await?;
+        if first_port != 0 && usize::from(first_port) + specs.len() - 1 > usize::from(u16::MAX) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} ports from {first_port} go past 65535", specs.len()),
+            ));
+        }
+        let stop = CancellationToken::new();
+        let counters = Arc::new(Counters::default());
+        let mut tasks = JoinSet::new();
+        let mut ports = Vec::with_capacity(specs.len());
+        for (index, spec) in specs.into_iter().enumerate() {
+            let port = if first_port == 0 {
+                0
+            } else {
+                first_port + index as u16
+            };
+            let listener = TcpListener::bind(SocketAddr::new(ip, port))
+                .await
+                .map_err(|err| {
+                    io::Error::new(
+                        err.kind(),
+                        format!("cannot listen on {}: {err}", SocketAddr::new(ip, port)),
+                    )
+                })?;
+            let address = listener.local_addr()?;
+            ports.push(ServedPort {
+                address,
+                poem_name: spec.poem.name.clone(),
+                behaviour: spec.behaviour,
+            });
+            if spec.behaviour == Behaviour::Refuse {
+                // The port was free a moment ago and nothing listens now:
+                // connecting to it is refused.
+                drop(listener);
+                continue;
+            }
+            tasks.spawn(accept_loop(
+                listener,
+                Arc::new(spec),
+                stop.clone(),
+                Arc::clone(&counters),
+                log,
+            ));
+        }
+        Ok(Server {
+            ports,
+            counters,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Stops accepting and drops every connection.
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    /// Waits until the servers have stopped.
+    pub async fn stopped(&mut self) {
+        self.stop.cancelled().await;
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn resolve_iface(iface: &str) -> io::Result<std::net::IpAddr> {
+    if let Ok(ip) = iface.parse() {
+        return Ok(ip);
+    }
+    let mut found = tokio::net::lookup_host((iface, 0)).await.map_err(|err| {
+        io::Error::new(
+            err.kind(),
+            format!("cannot resolve --iface {iface:?}: {err}"),
+        )
+    })?;
+    found.next().map(|address| address.ip()).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("--iface {iface:?} has no address"),
+        )
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    spec: Arc<PortSpec>,
+    stop: CancellationToken,
+    counters: Arc<Counters>,
+    log: bool,
+) {
+    let mut clients = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => break,
+            accepted = listener.accept() => accepted,
+            // Reap finished clients so a long-lived port does not pile them up.
+            Some(_) = clients.join_next(), if !clients.is_empty() => continue,
+        };
+        let (socket, peer) = match accepted {
+            Ok(accepted) => accepted,
+            // Out of descriptors, or a client that left before accept:
+            // pause briefly rather than spin, and go on serving.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        counters.accepted.fetch_add(1, Ordering::Relaxed);
+        let spec = Arc::clone(&spec);
+        let counters = Arc::clone(&counters);
+        let stop = stop.clone();
+        clients.spawn(async move {
+            if log {
+                println!("Sending {} to {peer}.", spec.poem.name);
+            }
+            let outcome = tokio::select! {
+                _ = stop.cancelled() => return,
+                outcome = serve_client(socket, &spec, &counters) => outcome,
+            };
+            if log {
+                println!("{peer}: {outcome}.");
+            }
+        });
+    }
+}
+
+/// How serving one client ended.
+enum ClientOutcome {
+    Sent(u64),
+    Left(u64),
+    Reset(u64),
+}
+
+impl fmt::Display for ClientOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientOutcome::Sent(n) => write!(f, "sent {n} bytes, done"),
+            ClientOutcome::Left(n) => write!(f, "client left after {n} bytes"),
+            ClientOutcome::Reset(n) => write!(f, "reset the connection after {n} bytes"),
+        }
+    }
+}
+
+async fn serve_client(
+    mut socket: TcpStream,
+    spec: &PortSpec,
+    counters: &Counters,
+) -> ClientOutcome {
+    let poem = &spec.poem.bytes;
+    let mut sent: u64 = 0;
+    let (chunk, limit, repeat) = match spec.behaviour {
+        Behaviour::Stall => {
+            // Hold the connection until the client gives up.
+            let mut scratch = [0u8; 64];
+            while matches!(socket.read(&mut scratch).await, Ok(n) if n > 0) {}
+            return ClientOutcome::Left(0);
+        }
+        Behaviour::Poem | Behaviour::Refuse => (spec.pacing.num_bytes, poem.len(), false),
+        Behaviour::ResetAfter(n) => (spec.pacing.num_bytes, n.min(poem.len()), false),
+        Behaviour::Endless => (spec.pacing.num_bytes, usize::MAX, true),
+        Behaviour::Trickle => (1, poem.len(), false),
+    };
+    let chunk = chunk.max(1);
+    let mut position = 0usize;
+    while (sent as usize) < limit && !poem.is_empty() {
+        let end = (position + chunk)
+            .min(poem.len())
+            .min(position + (limit - sent as usize));
+        if socket.write_all(&poem[position..end]).await.is_err() {
+            return ClientOutcome::Left(sent);
+        }
+        let n = (end - position) as u64;
+        sent += n;
+        counters.bytes_sent.fetch_add(n, Ordering::Relaxed);
+        position = end;
+        if repeat && position == poem.len() {
+            position = 0;
+        }
+        if !spec.pacing.delay.is_zero() {
+            tokio::time::sleep(spec.pacing.delay).await;
+        }
+    }
+    if let Behaviour::ResetAfter(_) = spec.behaviour {
+        // SO_LINGER 0 makes close send RST instead of FIN.
+        let _ = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO));
+        drop(socket);
+        return ClientOutcome::Reset(sent);
+    }
+    let _ = socket.shutdown().await;
+    ClientOutcome::Sent(sent)
+}
