@@ -121,7 +121,8 @@ pub struct ServeArgs {
     pub fast: bool,
 
     /// Misbehave: refuse (nothing listens), stall (accept, send nothing), reset:N (reset
-    /// after N bytes), endless (repeat the poem forever), trickle (one byte per --delay).
+    /// after N bytes), endless (repeat the poem forever), trickle (one byte per --delay),
+    /// full (accept queue full: connecting hangs).
     #[arg(long, value_name = "MODE", value_parser = parse_fault)]
     pub fault: Option<Behaviour>,
 
@@ -187,10 +188,11 @@ fn parse_fault(text: &str) -> Result<Behaviour, String> {
         "stall" => Ok(Behaviour::Stall),
         "endless" => Ok(Behaviour::Endless),
         "trickle" => Ok(Behaviour::Trickle),
+        "full" => Ok(Behaviour::Full),
         _ => match text.strip_prefix("reset:").map(str::parse::<usize>) {
             Some(Ok(n)) => Ok(Behaviour::ResetAfter(n)),
             _ => Err(format!(
-                "{text:?} is not a fault mode: use refuse, stall, reset:N, endless or trickle"
+                "{text:?} is not a fault mode: use refuse, stall, reset:N, endless, trickle or full"
             )),
         },
     }

@@ -79,11 +79,14 @@ pub async fn run_headless(
     reporter: &mut dyn Reporter,
     saver: Option<&Saver>,
 ) -> i32 {
+    // Signal handlers first, so that no Ctrl-C can arrive unhandled once
+    // downloads are under way.
+    let mut interrupt = signal_stream(tokio::signal::unix::SignalKind::interrupt());
+    let mut terminate = signal_stream(tokio::signal::unix::SignalKind::terminate());
     let mut model = Model::new(addresses.clone());
     let (engine, mut events) = engine::start(addresses, config);
     let mut interrupted: Option<i32> = None;
     let mut problems = false;
-    let mut terminate = signal_stream(tokio::signal::unix::SignalKind::terminate());
     while !model.all_ended() {
         tokio::select! {
             event = events.recv() => {
@@ -99,7 +102,7 @@ pub async fn run_headless(
                     reporter.problem(&format!("Task {}: cannot save: {err}", event.task + 1));
                 }
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = recv_signal(&mut interrupt) => {
                 if interrupted.is_some() {
                     reporter.summary(&model, true);
                     return exit::INTERRUPTED;

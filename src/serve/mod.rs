@@ -70,6 +70,9 @@ pub enum Behaviour {
     Endless,
     /// Sends the poem one byte per `delay`.
     Trickle,
+    /// Listens but never accepts, with its accept queue already full: the
+    /// TCP handshake of a new client never completes, so connecting hangs.
+    Full,
 }
 
 impl fmt::Display for Behaviour {
@@ -81,6 +84,7 @@ impl fmt::Display for Behaviour {
             Behaviour::ResetAfter(n) => write!(f, "reset after {n} bytes"),
             Behaviour::Endless => write!(f, "endless"),
             Behaviour::Trickle => write!(f, "trickle"),
+            Behaviour::Full => write!(f, "accept queue full"),
         }
     }
 }
@@ -180,14 +184,26 @@ impl Server {
             } else {
                 first_port + index as u16
             };
-            let listener = TcpListener::bind(SocketAddr::new(ip, port))
-                .await
-                .map_err(|err| {
-                    io::Error::new(
-                        err.kind(),
-                        format!("cannot listen on {}: {err}", SocketAddr::new(ip, port)),
-                    )
-                })?;
+            let wanted = SocketAddr::new(ip, port);
+            let cannot_listen = |err: io::Error| {
+                io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}"))
+            };
+            if spec.behaviour == Behaviour::Full {
+                let (address, clogged) = clogged_listener(wanted).await.map_err(cannot_listen)?;
+                ports.push(ServedPort {
+                    address,
+                    poem_name: spec.poem.name.clone(),
+                    behaviour: spec.behaviour,
+                });
+                let stop = stop.clone();
+                // Keep the listener and its queued connection open until stop.
+                tasks.spawn(async move {
+                    stop.cancelled().await;
+                    drop(clogged);
+                });
+                continue;
+            }
+            let listener = TcpListener::bind(wanted).await.map_err(cannot_listen)?;
             let address = listener.local_addr()?;
             ports.push(ServedPort {
                 address,
@@ -226,6 +242,27 @@ impl Server {
         self.stop.cancelled().await;
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// A listener with a backlog of zero whose only queue slot is taken by a
+/// connection of our own: the kernel then drops new clients' handshakes.
+async fn clogged_listener(
+    wanted: SocketAddr,
+) -> io::Result<(SocketAddr, (socket2::Socket, TcpStream))> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(wanted),
+        socket2::Type::STREAM,
+        None,
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&wanted.into())?;
+    socket.listen(0)?;
+    let address = socket
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| io::Error::other("listener has no IP address"))?;
+    let filler = TcpStream::connect(address).await?;
+    Ok((address, (socket, filler)))
 }
 
 async fn resolve_iface(iface: &str) -> io::Result<std::net::IpAddr> {
@@ -320,7 +357,9 @@ async fn serve_client(
             while matches!(socket.read(&mut scratch).await, Ok(n) if n > 0) {}
             return ClientOutcome::Left(0);
         }
-        Behaviour::Poem | Behaviour::Refuse => (spec.pacing.num_bytes, poem.len(), false),
+        Behaviour::Poem | Behaviour::Refuse | Behaviour::Full => {
+            (spec.pacing.num_bytes, poem.len(), false)
+        }
         Behaviour::ResetAfter(n) => (spec.pacing.num_bytes, n.min(poem.len()), false),
         Behaviour::Endless => (spec.pacing.num_bytes, usize::MAX, true),
         Behaviour::Trickle => (1, poem.len(), false),

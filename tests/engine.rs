@@ -1,0 +1,402 @@
+//! The real engine against our real poetry server on 127.0.0.1.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use poetry_dash::address::Address;
+use poetry_dash::engine::{Backoff, Command, EventKind, FailReason, Limits, RunConfig, get_poem};
+use poetry_dash::model::State;
+use poetry_dash::serve::{Behaviour, Pacing, Server};
+use poetry_dash::text::Utf8Decoder;
+
+fn limits() -> Limits {
+    Limits {
+        connect_timeout: Duration::from_secs(5),
+        idle_timeout: Duration::from_secs(5),
+        deadline: None,
+        max_bytes: Some(1 << 20),
+    }
+}
+
+fn quick_retries(retries: u32) -> RunConfig {
+    RunConfig {
+        limits: limits(),
+        retries,
+        backoff: Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_millis(400),
+        },
+        ..RunConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn a_complete_poem_equals_the_file_byte_for_byte() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Poem).await;
+    let poem = get_poem(&address, &limits()).await.expect("poem arrives");
+    assert_eq!(poem.bytes, ECSTASY.as_bytes());
+    assert_eq!(poem.address, address);
+    assert!(poem.times.connect.is_some() && poem.times.first_byte.is_some());
+}
+
+#[tokio::test]
+async fn a_slow_paced_poem_arrives_whole_in_many_progress_events() {
+    let poem = &ECSTASY.as_bytes()[..600];
+    let (_server, address) = serve_one(poem.to_vec(), paced(40, 60), Behaviour::Poem).await;
+    let mut run = Run::start(
+        vec![address],
+        RunConfig {
+            limits: limits(),
+            ..Default::default()
+        },
+    );
+    run.until_all_ended().await;
+    let download = &run.model.downloads[0];
+    assert_eq!(download.state, State::Complete);
+    assert_eq!(download.poem, poem);
+    let progress = run
+        .log
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Progress { .. }))
+        .count();
+    assert!(
+        progress >= 10,
+        "15 writes 60 ms apart give one progress event each, got {progress}"
+    );
+    let times = download.times;
+    assert!(
+        times.total >= Duration::from_millis(14 * 60),
+        "pacing is honoured: {times:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_poem_is_complete_and_empty() {
+    let (_server, address) = serve_one(Vec::new(), Pacing::fast(), Behaviour::Poem).await;
+    let poem = get_poem(&address, &limits())
+        .await
+        .expect("empty is not an error");
+    assert!(poem.bytes.is_empty());
+}
+
+#[tokio::test]
+async fn refused_names_the_server() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let err = get_poem(&address, &limits()).await.unwrap_err();
+    assert_eq!(err.reason, FailReason::Refused);
+    assert_eq!(err.address, address);
+    assert!(err.to_string().contains(&address.to_string()));
+}
+
+#[tokio::test]
+async fn an_unresolvable_name_fails_without_leaving_the_machine() {
+    // A 64-character label can never be encoded in a DNS query, so the
+    // system resolver rejects it locally: no packet leaves the host.
+    let host = format!("{}.example", "a".repeat(64));
+    let err = get_poem(&Address::new(host, 80), &limits())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.reason, FailReason::NameNotResolved { .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn localhost_resolves_offline() {
+    let (_server, address) = serve_one("hi\n", Pacing::fast(), Behaviour::Poem).await;
+    let by_name = Address::new("localhost", address.port);
+    assert_eq!(
+        get_poem(&by_name, &limits())
+            .await
+            .expect("localhost works")
+            .bytes,
+        "hi\n"
+    );
+}
+
+#[tokio::test]
+async fn a_full_accept_queue_is_a_connect_timeout() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Full).await;
+    let limits = Limits {
+        connect_timeout: Duration::from_millis(300),
+        ..limits()
+    };
+    let err = get_poem(&address, &limits).await.unwrap_err();
+    assert_eq!(
+        err.reason,
+        FailReason::ConnectTimeout(Duration::from_millis(300))
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_server_is_an_idle_timeout() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
+    let limits = Limits {
+        idle_timeout: Duration::from_millis(200),
+        ..limits()
+    };
+    let err = get_poem(&address, &limits).await.unwrap_err();
+    assert_eq!(
+        err.reason,
+        FailReason::IdleTimeout(Duration::from_millis(200))
+    );
+    assert_eq!(err.received, 0);
+    assert_eq!(
+        err.to_string(),
+        format!("poem from {address} failed: idle timeout after 0.2 s (got 0 bytes)")
+    );
+}
+
+#[tokio::test]
+async fn a_trickle_inside_the_idle_timeout_still_meets_the_deadline() {
+    let (_server, address) = serve_one(ECSTASY, paced(1, 20), Behaviour::Trickle).await;
+    let limits = Limits {
+        idle_timeout: Duration::from_millis(500),
+        deadline: Some(Duration::from_millis(400)),
+        ..limits()
+    };
+    let err = get_poem(&address, &limits).await.unwrap_err();
+    assert_eq!(err.reason, FailReason::Deadline(Duration::from_millis(400)));
+    assert!(err.received > 0 && err.received < ECSTASY.len() as u64);
+    assert_eq!(err.partial, ECSTASY.as_bytes()[..err.received as usize]);
+}
+
+#[tokio::test]
+async fn a_reset_after_n_bytes_is_truncated_with_those_bytes() {
+    let (_server, address) = serve_one(ECSTASY, paced(25, 10), Behaviour::ResetAfter(100)).await;
+    let err = get_poem(&address, &limits()).await.unwrap_err();
+    assert_eq!(err.reason, FailReason::Reset);
+    assert_eq!(err.received, 100);
+    assert_eq!(err.partial, ECSTASY.as_bytes()[..100]);
+}
+
+#[tokio::test]
+async fn an_endless_stream_stops_at_max_bytes_and_keeps_them() {
+    let (_server, address) = serve_one(ECSTASY, paced(4096, 1), Behaviour::Endless).await;
+    let limits = Limits {
+        max_bytes: Some(10_000),
+        ..limits()
+    };
+    let err = get_poem(&address, &limits).await.unwrap_err();
+    assert_eq!(err.reason, FailReason::TooLarge { limit: 10_000 });
+    assert_eq!(err.received, 10_000);
+    assert_eq!(err.partial.len(), 10_000);
+    assert_eq!(err.partial[..ECSTASY.len()], *ECSTASY.as_bytes());
+}
+
+#[tokio::test]
+async fn a_retry_succeeds_after_a_failure() {
+    // The port refuses until, seeing the first failure, we start a server on it.
+    let refusing = serve(vec![spec(ECSTASY, Pacing::fast(), Behaviour::Refuse)]).await;
+    let port = refusing.ports[0].address.port();
+    let mut run = Run::start(vec![Address::loopback(port)], quick_retries(3));
+    run.until(|_, event| matches!(event.kind, EventKind::Retrying { .. }))
+        .await;
+    let _server = Server::start(
+        "127.0.0.1",
+        port,
+        vec![spec(ECSTASY, Pacing::fast(), Behaviour::Poem)],
+        false,
+    )
+    .await
+    .expect("the refused port is free");
+    run.until_all_ended().await;
+    let download = &run.model.downloads[0];
+    assert_eq!(download.state, State::Complete);
+    assert_eq!(download.poem, ECSTASY.as_bytes());
+    assert!(download.attempt >= 2);
+    let retrying = run.log.iter().find_map(|e| match &e.kind {
+        EventKind::Retrying {
+            attempt,
+            of,
+            after,
+            error,
+        } => Some((*attempt, *of, *after, error.reason.clone())),
+        _ => None,
+    });
+    let (attempt, of, after, reason) = retrying.expect("a retrying event");
+    assert_eq!((attempt, of, reason), (2, 4, FailReason::Refused));
+    assert!(
+        after >= Duration::from_millis(50) && after <= Duration::from_millis(100),
+        "first wait is jittered 0.5-1 x 100 ms: {after:?}"
+    );
+}
+
+#[tokio::test]
+async fn retries_give_up_after_the_last_attempt() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let mut run = Run::start(vec![address], quick_retries(2));
+    run.until_all_ended().await;
+    let retries = run
+        .log
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Retrying { .. }))
+        .count();
+    assert_eq!(retries, 2);
+    assert_eq!(run.model.downloads[0].state, State::Failed);
+    assert_eq!(run.model.downloads[0].attempt, 3);
+}
+
+#[tokio::test]
+async fn cancel_closes_at_once_and_retry_restarts() {
+    let (_server, address) = serve_one(ECSTASY, paced(100, 30), Behaviour::Poem).await;
+    let mut run = Run::start(
+        vec![address.clone(), address],
+        RunConfig {
+            limits: limits(),
+            ..Default::default()
+        },
+    );
+    run.until(|model, _| model.downloads[0].received > 0 && model.downloads[1].received > 0)
+        .await;
+    run.handle.send(Command::Cancel(0));
+    run.until(|model, _| model.downloads[0].state == State::Cancelled)
+        .await;
+    let kept = run.model.downloads[0].poem.clone();
+    assert!(
+        !kept.is_empty() && ECSTASY.as_bytes().starts_with(&kept),
+        "the partial poem is kept"
+    );
+    assert_eq!(
+        run.model.downloads[1].state,
+        State::Receiving,
+        "only the one was cancelled"
+    );
+
+    run.handle.send(Command::CancelAll);
+    run.until_all_ended().await;
+    assert_eq!(run.model.downloads[1].state, State::Cancelled);
+
+    run.handle.send(Command::Retry(0));
+    run.until(|model, _| model.downloads[0].state == State::Receiving)
+        .await;
+    run.handle.send(Command::Retry(0)); // a running download restarts
+    run.until(|model, _| {
+        model.downloads[0].run == 3 && model.downloads[0].state == State::Complete
+    })
+    .await;
+    assert_eq!(run.model.downloads[0].poem, ECSTASY.as_bytes());
+    assert_eq!(
+        run.model.downloads[1].state,
+        State::Cancelled,
+        "retry one leaves the other"
+    );
+
+    run.handle.send(Command::RetryFailed);
+    run.until(|model, _| model.downloads[1].state == State::Complete)
+        .await;
+    assert_eq!(run.model.downloads[1].poem, ECSTASY.as_bytes());
+}
+
+#[tokio::test]
+async fn cancelling_a_queued_download_never_connects_it() {
+    let (server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 1,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address.clone(), address], config);
+    run.until(|model, _| model.downloads[0].state == State::Receiving)
+        .await;
+    run.handle.send(Command::Cancel(1));
+    run.until(|model, _| model.downloads[1].state == State::Cancelled)
+        .await;
+    run.handle.send(Command::Cancel(0));
+    run.until_all_ended().await;
+    assert_eq!(
+        server
+            .counters
+            .accepted
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_concurrency_limit_is_honoured() {
+    let (_server, address) =
+        serve_one(&ECSTASY.as_bytes()[..200], paced(50, 20), Behaviour::Poem).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 3,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address; 10], config);
+    let mut most = 0;
+    run.until(|model, _| {
+        let active = model
+            .downloads
+            .iter()
+            .filter(|d| matches!(d.state, State::Connecting | State::Receiving))
+            .count();
+        most = most.max(active);
+        model.all_ended()
+    })
+    .await;
+    assert_eq!(most, 3, "never more than 3 at once, and 3 were reached");
+    assert!(
+        run.model
+            .downloads
+            .iter()
+            .all(|d| d.state == State::Complete)
+    );
+}
+
+#[tokio::test]
+async fn a_character_split_across_reads_decodes_correctly() {
+    let poem = "床前明月光，疑是地上霜。\n";
+    // Five bytes per write, 60 ms apart: every progress event holds one
+    // write, and most writes end inside a three-byte character.
+    let (_server, address) = serve_one(poem, paced(5, 60), Behaviour::Poem).await;
+    let mut run = Run::start(
+        vec![address],
+        RunConfig {
+            limits: limits(),
+            ..Default::default()
+        },
+    );
+    run.until_all_ended().await;
+    let mut decoder = Utf8Decoder::new();
+    let mut text = String::new();
+    let mut split_chunks = 0;
+    for event in &run.log {
+        if let EventKind::Progress { data, .. } = &event.kind {
+            split_chunks += usize::from(std::str::from_utf8(data).is_err());
+            decoder.push(data, &mut text);
+        }
+    }
+    decoder.finish(&mut text);
+    assert!(split_chunks > 0, "the test must really split characters");
+    assert_eq!(text, poem);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_downloads() {
+    poetry_dash::engine::raise_fd_limit();
+    let poem = &ECSTASY.as_bytes()[..1024];
+    let server = serve(vec![
+        spec(poem.to_vec(), paced(256, 10), Behaviour::Poem);
+        10
+    ])
+    .await;
+    let addresses: Vec<Address> = (0..1000).map(|i| address_of(&server, i % 10)).collect();
+    let mut run = Run::start(
+        addresses,
+        RunConfig {
+            limits: limits(),
+            ..Default::default()
+        },
+    );
+    run.until_all_ended().await;
+    let complete = run
+        .model
+        .downloads
+        .iter()
+        .filter(|d| d.state == State::Complete && d.poem == poem)
+        .count();
+    assert_eq!(complete, 1000);
+}
