@@ -1,7 +1,6 @@
 //! The command line: clap definitions, and the dispatch to fetching (headless
 //! or dashboard), serving and the demo.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -140,7 +139,7 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
         .trim_end_matches('s')
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !value.is_finite() || value < 0.0 || value > 1e9 {
+    if !(0.0..=1e9).contains(&value) {
         return Err(format!(
             "{text:?} is not a number of seconds between 0 and 1e9"
         ));
@@ -200,7 +199,20 @@ fn parse_fault(text: &str) -> Result<Behaviour, String> {
 
 /// Runs the command line and returns the exit status.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help and --version
+        Err(err) => {
+            // One line that names the argument; clap's tips and usage
+            // follow only with --help.
+            let rendered = err.render().to_string();
+            eprintln!(
+                "{}",
+                rendered.lines().next().unwrap_or("error: bad arguments")
+            );
+            return exit::USAGE;
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -261,7 +273,6 @@ async fn fetch_main(args: FetchArgs) -> i32 {
         },
         None => None,
     };
-    let _ = std::io::stdout().is_terminal();
     let mut reporter: Box<dyn Reporter> = if args.json {
         Box::new(JsonReporter::new(args.quiet))
     } else {

@@ -1,0 +1,394 @@
+//! The binary as a user runs it, against our poetry server on loopback.
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use common::*;
+use poetry_dash::serve::{Behaviour, Pacing, Server};
+use predicates::prelude::*;
+use serde_json::Value;
+
+const SCIENCE: &str = include_str!("../assets/poems/science.txt");
+
+/// A runtime that keeps test servers going while the binary runs.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn start(
+    rt: &tokio::runtime::Runtime,
+    specs: Vec<poetry_dash::serve::PortSpec>,
+) -> (Server, Vec<String>) {
+    let server = rt.block_on(serve(specs));
+    let ports = server
+        .ports
+        .iter()
+        .map(|p| p.address.port().to_string())
+        .collect();
+    (server, ports)
+}
+
+fn poetry_dash() -> Command {
+    Command::cargo_bin("poetry-dash").expect("binary built")
+}
+
+#[test]
+fn plain_output_puts_poems_on_stdout_and_progress_on_stderr() {
+    let rt = runtime();
+    let (_server, ports) = start(&rt, vec![spec(SCIENCE, paced(100, 10), Behaviour::Poem)]);
+    poetry_dash()
+        .arg(&ports[0])
+        .assert()
+        .success()
+        .stdout(SCIENCE) // byte for byte: stdout is a pipe here
+        .stderr(predicate::str::contains(format!(
+            "Task 1: got 100 bytes of poetry from 127.0.0.1:{}",
+            ports[0]
+        )))
+        .stderr(predicate::str::is_match(r"Got 1 poems in 0:00:0\d\.\d\n$").unwrap());
+}
+
+#[test]
+fn quiet_hides_progress_but_not_failures() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, Pacing::fast(), Behaviour::Refuse),
+        ],
+    );
+    poetry_dash()
+        .args(["-q", &ports[0], &ports[1]])
+        .assert()
+        .code(1)
+        .stdout(SCIENCE)
+        .stderr(predicate::str::contains("bytes of poetry").not())
+        .stderr(predicate::str::contains(format!(
+            "Task 2: poem from 127.0.0.1:{} failed: connection refused (got 0 bytes)",
+            ports[1]
+        )))
+        .stderr(
+            predicate::str::contains("Got 1 poems in").and(predicate::str::contains("(1 failed)")),
+        );
+}
+
+#[test]
+fn an_idle_timeout_is_one_line_naming_task_server_and_bytes() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![spec(SCIENCE, paced(20, 10), Behaviour::ResetAfter(40))],
+    );
+    let (_stall, stall_ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Stall)]);
+    poetry_dash()
+        .args(["-q", "--idle-timeout", "0.3", &ports[0], &stall_ports[0]])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "Task 1: poem from 127.0.0.1:{} failed: connection reset, poem truncated (got 40 bytes)",
+            ports[0]
+        )))
+        .stderr(predicate::str::contains(format!(
+            "Task 2: poem from 127.0.0.1:{} failed: idle timeout after 0.3 s (got 0 bytes)",
+            stall_ports[0]
+        )));
+}
+
+fn json_lines(output: &[u8]) -> Vec<Value> {
+    String::from_utf8(output.to_vec())
+        .expect("NDJSON is UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect()
+}
+
+#[test]
+fn json_has_an_object_per_event_and_a_summary() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, paced(200, 10), Behaviour::Poem),
+            spec(SCIENCE, paced(50, 10), Behaviour::ResetAfter(100)),
+        ],
+    );
+    let output = poetry_dash()
+        .args(["--json", &ports[0], &ports[1]])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let lines = json_lines(&output.stdout);
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    for expected in [
+        "queued",
+        "connecting",
+        "connected",
+        "progress",
+        "finished",
+        "failed",
+    ] {
+        assert!(
+            types.contains(&expected),
+            "{expected} missing from {types:?}"
+        );
+    }
+    let finished = lines.iter().find(|l| l["type"] == "finished").unwrap();
+    assert_eq!(finished["text"], SCIENCE);
+    assert_eq!(finished["task"], 1);
+    assert_eq!(finished["address"], format!("127.0.0.1:{}", ports[0]));
+    assert_eq!(finished["bytes"], SCIENCE.len());
+    let failed = lines.iter().find(|l| l["type"] == "failed").unwrap();
+    assert_eq!(failed["reason"], "reset");
+    assert_eq!(failed["bytes"], 100);
+    assert_eq!(failed["partial"], true);
+    assert_eq!(failed["text"], &SCIENCE[..100]);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(
+        (summary["complete"].as_u64(), summary["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let times: Vec<f64> = lines.iter().filter_map(|l| l["t"].as_f64()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "t never goes back");
+}
+
+#[test]
+fn save_writes_poems_and_partials() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, paced(30, 10), Behaviour::ResetAfter(60)),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    poetry_dash()
+        .args(["-q", "--save"])
+        .arg(dir.path())
+        .args([&ports[0], &ports[0], &ports[1]])
+        .assert()
+        .code(1);
+    let read = |name: String| std::fs::read(dir.path().join(name)).unwrap();
+    assert_eq!(
+        read(format!("127.0.0.1_{}.txt", ports[0])),
+        SCIENCE.as_bytes()
+    );
+    assert_eq!(
+        read(format!("127.0.0.1_{}-2.txt", ports[0])),
+        SCIENCE.as_bytes()
+    );
+    assert_eq!(
+        read(format!("127.0.0.1_{}.txt.partial", ports[1])),
+        &SCIENCE.as_bytes()[..60]
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        3,
+        "nothing else, no temporary files"
+    );
+}
+
+#[test]
+fn bad_addresses_are_usage_errors_that_start_nothing() {
+    poetry_dash()
+        .args(["10000", "host:99999"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: bad address \"host:99999\" (argument 2): port must be 1-65535\n");
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("servers.txt");
+    std::fs::write(&list, "# mine\n10000\n\nhost:99999\n").unwrap();
+    poetry_dash()
+        .arg(format!("@{}", list.display()))
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "error: bad address \"host:99999\" ({} line 4): port must be 1-65535\n",
+            list.display()
+        ));
+    poetry_dash()
+        .args(["-i", "-"])
+        .write_stdin("10000\n[::1:80\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("(stdin line 2): missing ']'"));
+    poetry_dash()
+        .args(["-i", "/nonexistent/list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/list"));
+    poetry_dash()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no servers given"));
+}
+
+#[test]
+fn bad_option_values_name_the_option() {
+    for (option, value, named) in [
+        ("--max-bytes", "8X", "'--max-bytes <SIZE>'"),
+        ("--idle-timeout", "0", "'--idle-timeout <SECS>'"),
+        ("--timeout", "soon", "'--timeout <SECS>'"),
+        ("-j", "many", "'--concurrency <N>'"),
+        ("--retries", "x", "'--retries <N>'"),
+    ] {
+        let assert = poetry_dash()
+            .args([option, value, "10000"])
+            .assert()
+            .code(2)
+            .stdout("");
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.starts_with(&format!("error: invalid value '{value}' for {named}")),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+}
+
+#[test]
+fn addresses_come_from_files_and_stdin_and_repeat() {
+    let rt = runtime();
+    let (_server, ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]);
+    poetry_dash()
+        .args(["-q", "-i", "-", &format!("localhost:{}", ports[0])])
+        .write_stdin(format!(
+            "# two more\n{0}\n127.0.0.1:{0}  # again\n",
+            ports[0]
+        ))
+        .assert()
+        .success()
+        .stdout(SCIENCE.repeat(3))
+        .stderr(predicate::str::contains("Got 3 poems"));
+}
+
+#[test]
+fn ctrl_c_cancels_prints_the_summary_and_exits_130() {
+    let rt = runtime();
+    let (server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, Pacing::fast(), Behaviour::Stall),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .args([&ports[0], &ports[1], "--save"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // Both connections accepted means the process is well past installing
+    // its signal handlers.
+    let waited = Instant::now();
+    while server
+        .counters
+        .accepted
+        .load(std::sync::atomic::Ordering::Relaxed)
+        < 2
+    {
+        assert!(waited.elapsed() < PATIENCE, "the client never connected");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "stderr: {stderr}");
+    assert!(stderr.contains("cancelled (got 0 bytes)"), "{stderr}");
+    assert!(
+        stderr.contains("Got 1 poems in") && stderr.contains("interrupted"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join(format!("127.0.0.1_{}.txt", ports[0]))).unwrap(),
+        SCIENCE.as_bytes()
+    );
+}
+
+#[test]
+fn serve_speaks_like_the_tutorial_and_lists_its_poems() {
+    poetry_dash()
+        .args(["serve", "--list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ecstasy").and(predicate::str::contains("John Donne")));
+    poetry_dash()
+        .args(["serve", "no-such-poem"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-poem"));
+    poetry_dash()
+        .args(["serve", "science", "--fault", "sometimes"])
+        .assert()
+        .code(2);
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .args([
+            "serve",
+            "science",
+            "fascination",
+            "--iface",
+            "127.0.0.1",
+            "--fast",
+            "--count",
+            "2",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut ports = Vec::new();
+    for expected in [
+        "science.txt",
+        "science.txt",
+        "fascination.txt",
+        "fascination.txt",
+    ] {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        let port = line
+            .strip_prefix(&format!("Serving {expected} on port "))
+            .and_then(|rest| rest.strip_suffix(".\n"))
+            .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+        ports.push(port.to_string());
+    }
+    poetry_dash()
+        .args(["-q", &ports[1], &ports[2]])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(SCIENCE).and(predicate::str::contains("I'll find the stable")),
+        );
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "Ctrl-C stops the server cleanly"
+    );
+}
