@@ -1,7 +1,9 @@
 use std::time::{Duration, Instant};
 
+use super::throughput::Throughput;
 use crate::address::Address;
 use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
+use crate::text::{Sanitizer, Utf8Decoder};
 
 /// Where a download is. `Failed` says why in [`Download::error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,6 +53,13 @@ pub struct Download {
     pub error: Option<FetchError>,
     /// When the next attempt starts, while `Retrying`.
     pub retry_at: Option<Instant>,
+    /// The poem as text that is safe to show, kept only for the dashboard.
+    pub text: String,
+    /// How many characters of `text` had to be made visible.
+    pub replaced: usize,
+    decoder: Utf8Decoder,
+    sanitizer: Sanitizer,
+    pub throughput: Throughput,
 }
 
 impl Download {
@@ -70,7 +79,36 @@ impl Download {
             times: AttemptTimes::default(),
             error: None,
             retry_at: None,
+            text: String::new(),
+            replaced: 0,
+            decoder: Utf8Decoder::new(),
+            sanitizer: Sanitizer::default(),
+            throughput: Throughput::default(),
         }
+    }
+
+    /// Decodes and sanitises new bytes onto `text`, once, as they arrive.
+    fn push_text(&mut self, data: &[u8]) {
+        let mut decoded = String::new();
+        self.decoder.push(data, &mut decoded);
+        self.sanitizer.push(&decoded, &mut self.text);
+        self.replaced = self.sanitizer.replaced;
+    }
+
+    fn finish_text(&mut self) {
+        let mut decoded = String::new();
+        self.decoder.finish(&mut decoded);
+        self.sanitizer.push(&decoded, &mut self.text);
+        self.sanitizer.finish(&mut self.text);
+        self.replaced = self.sanitizer.replaced;
+    }
+
+    /// Bytes per second over the last second.
+    pub fn rate(&self, now: Instant) -> f64 {
+        if self.state.is_final() {
+            return 0.0;
+        }
+        self.throughput.rate(now)
     }
 
     /// True when the bytes kept are not a whole poem.
@@ -89,7 +127,7 @@ impl Download {
         Some(now.saturating_duration_since(since))
     }
 
-    pub(super) fn apply(&mut self, event: &Event) -> bool {
+    pub(super) fn apply(&mut self, event: &Event, keep_text: bool) -> bool {
         if event.run < self.run {
             return false;
         }
@@ -107,6 +145,10 @@ impl Download {
                 self.attempts = *of;
                 self.attempt_started = Some(event.at);
                 self.poem.clear();
+                self.text.clear();
+                self.replaced = 0;
+                self.decoder = Utf8Decoder::new();
+                self.sanitizer = Sanitizer::default();
                 self.received = 0;
                 self.last_byte = None;
                 self.retry_at = None;
@@ -119,6 +161,10 @@ impl Download {
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
                 self.poem.extend_from_slice(data);
+                if keep_text {
+                    self.push_text(data);
+                }
+                self.throughput.record(event.at, data.len() as u64);
                 self.received = *received;
                 if self.times.first_byte.is_none() {
                     self.times.first_byte = self
@@ -161,6 +207,14 @@ impl Download {
                 self.error = Some(error.clone());
                 self.retry_at = Some(event.at + *after);
             }
+        }
+        if keep_text
+            && matches!(
+                event.kind,
+                EventKind::Finished { .. } | EventKind::Failed { .. } | EventKind::Cancelled { .. }
+            )
+        {
+            self.finish_text();
         }
         true
     }

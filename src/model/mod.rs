@@ -5,13 +5,22 @@
 //! tests can feed it events by hand.
 
 mod download;
+mod log;
+mod throughput;
+pub mod view;
 
 pub use download::{Download, State};
+pub use log::{LogEntry, LogLevel};
+pub use throughput::Throughput;
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::address::Address;
-use crate::engine::{Event, TaskId};
+use crate::engine::{Event, Limits, TaskId};
+
+/// The log keeps this many entries; older ones are dropped.
+pub const LOG_CAPACITY: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -20,6 +29,14 @@ pub struct Model {
     pub started: Option<Instant>,
     /// The latest event's time.
     pub latest: Option<Instant>,
+    /// The limits the engine runs with, for countdowns and warnings.
+    pub limits: Limits,
+    /// Keep each poem as sanitised text too (the dashboard shows it).
+    pub keep_text: bool,
+    /// Notable events, newest last.
+    pub log: VecDeque<LogEntry>,
+    /// All downloads' bytes together.
+    pub throughput: Throughput,
 }
 
 /// How many downloads are in each kind of state.
@@ -39,6 +56,20 @@ impl Model {
             downloads: addresses.into_iter().map(Download::new).collect(),
             started: None,
             latest: None,
+            limits: Limits::default(),
+            keep_text: false,
+            log: VecDeque::new(),
+            throughput: Throughput::default(),
+        }
+    }
+
+    /// A model for the dashboard: it keeps display text, and knows the
+    /// limits so it can show how close each download is to them.
+    pub fn for_dashboard(addresses: impl IntoIterator<Item = Address>, limits: Limits) -> Self {
+        Model {
+            limits,
+            keep_text: true,
+            ..Model::new(addresses)
         }
     }
 
@@ -49,12 +80,26 @@ impl Model {
         let Some(download) = self.downloads.get_mut(event.task) else {
             return false;
         };
-        if !download.apply(event) {
+        if !download.apply(event, self.keep_text) {
             return false;
         }
         self.started.get_or_insert(event.at);
         self.latest = Some(event.at);
+        if let crate::engine::EventKind::Progress { data, .. } = &event.kind {
+            self.throughput.record(event.at, data.len() as u64);
+        }
+        if let Some(entry) = LogEntry::describe(event, &self.downloads[event.task]) {
+            if self.log.len() == LOG_CAPACITY {
+                self.log.pop_front();
+            }
+            self.log.push_back(entry);
+        }
         true
+    }
+
+    /// True while anything can still change without a command.
+    pub fn any_active(&self) -> bool {
+        !self.all_ended()
     }
 
     pub fn get(&self, task: TaskId) -> Option<&Download> {

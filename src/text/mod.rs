@@ -8,4 +8,4 @@ mod decoder;
 mod sanitize;
 
 pub use decoder::Utf8Decoder;
-pub use sanitize::{Sanitized, sanitize, sanitize_into};
+pub use sanitize::{Sanitized, Sanitizer, sanitize, sanitize_into};

@@ -1,0 +1,77 @@
+//! The event log pane's lines: one for each notable event, with the server's
+//! address and, for failures, the reason.
+
+use std::time::Instant;
+
+use super::download::{Download, State};
+use crate::engine::{Event, EventKind, TaskId, seconds};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Info,
+    Good,
+    Warning,
+    Bad,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: Instant,
+    pub task: TaskId,
+    pub level: LogLevel,
+    pub message: String,
+}
+
+impl LogEntry {
+    /// The line for `event`, already applied to `download`; `None` for the
+    /// events too frequent to log (queued, connecting, progress).
+    pub(super) fn describe(event: &Event, download: &Download) -> Option<LogEntry> {
+        let address = &download.address;
+        let (level, message) = match &event.kind {
+            EventKind::Queued | EventKind::Connecting { .. } | EventKind::Progress { .. } => {
+                return None;
+            }
+            EventKind::Connected { connect_time } => (
+                LogLevel::Info,
+                format!("{address}: connected in {} ms", connect_time.as_millis()),
+            ),
+            EventKind::Finished { received, times } => match download.state {
+                State::Empty => (LogLevel::Warning, format!("{address}: empty poem")),
+                _ => (
+                    LogLevel::Good,
+                    format!(
+                        "{address}: complete, {received} bytes in {}",
+                        seconds(times.total)
+                    ),
+                ),
+            },
+            EventKind::Failed { error } => (
+                LogLevel::Bad,
+                format!("{address}: {} (got {} bytes)", error.reason, error.received),
+            ),
+            EventKind::Cancelled { received } => (
+                LogLevel::Warning,
+                format!("{address}: cancelled (got {received} bytes)"),
+            ),
+            EventKind::Retrying {
+                attempt,
+                of,
+                after,
+                error,
+            } => (
+                LogLevel::Warning,
+                format!(
+                    "{address}: {}; retrying in {} (attempt {attempt} of {of})",
+                    error.reason,
+                    seconds(*after)
+                ),
+            ),
+        };
+        Some(LogEntry {
+            at: event.at,
+            task: event.task,
+            level,
+            message,
+        })
+    }
+}

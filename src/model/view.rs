@@ -1,0 +1,550 @@
+//! What the person looking at the dashboard has chosen: the selected
+//! download, sort order, filter, focused pane, scroll positions, popups.
+//!
+//! Plain data with pure methods, like the rest of the model, so selection,
+//! sorting, filtering and scrolling are tested without a terminal. Keys
+//! become [`Action`]s; an action may change the view and may produce an
+//! engine [`Command`].
+
+use std::cmp::Ordering;
+use std::time::Instant;
+
+use super::{Download, Model, State};
+use crate::engine::{Command, TaskId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// The order the addresses were given in.
+    #[default]
+    Given,
+    /// Running first, then waiting, then failed, then complete.
+    State,
+    /// Fastest first.
+    Rate,
+    /// Running downloads with the lowest rate (then the longest silence) first.
+    Slowest,
+}
+
+impl SortOrder {
+    pub fn next(self) -> Self {
+        match self {
+            SortOrder::Given => SortOrder::State,
+            SortOrder::State => SortOrder::Rate,
+            SortOrder::Rate => SortOrder::Slowest,
+            SortOrder::Slowest => SortOrder::Given,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortOrder::Given => "given",
+            SortOrder::State => "state",
+            SortOrder::Rate => "rate",
+            SortOrder::Slowest => "slowest",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    #[default]
+    All,
+    /// Queued, connecting, receiving or retrying.
+    Active,
+    /// Complete or empty.
+    Complete,
+    /// Failed or cancelled.
+    Failed,
+}
+
+impl Filter {
+    pub fn next(self) -> Self {
+        match self {
+            Filter::All => Filter::Active,
+            Filter::Active => Filter::Complete,
+            Filter::Complete => Filter::Failed,
+            Filter::Failed => Filter::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Active => "active",
+            Filter::Complete => "complete",
+            Filter::Failed => "failed",
+        }
+    }
+
+    pub fn accepts(self, state: State) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Active => !state.is_final(),
+            Filter::Complete => matches!(state, State::Complete | State::Empty),
+            Filter::Failed => matches!(state, State::Failed | State::Cancelled),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Table,
+    Poem,
+    Log,
+}
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    First,
+    Last,
+    PageUp,
+    PageDown,
+    /// The mouse wheel over a pane: lines to scroll (negative is up).
+    Scroll(Focus, i32),
+    /// A click on a table row (index into the visible rows).
+    ClickRow(usize),
+    FocusNext,
+    Retry,
+    RetryFailed,
+    Cancel,
+    CancelAll,
+    CycleSort,
+    CycleFilter,
+    ToggleGallery,
+    ToggleHelp,
+    /// Esc: close a popup if one is open, else quit.
+    Back,
+    Quit,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub selected: Option<TaskId>,
+    pub sort: SortOrder,
+    pub filter: Filter,
+    pub focus: Focus,
+    /// The first table row shown.
+    pub table_offset: usize,
+    /// Table rows that fit on screen (set when drawing; used for paging).
+    pub table_height: usize,
+    /// The poem's first line shown; `None` follows the poem (its end while it
+    /// grows, its start once it is done).
+    pub poem_scroll: Option<usize>,
+    pub poem_height: usize,
+    /// Log lines scrolled back from the newest.
+    pub log_back: usize,
+    pub log_height: usize,
+    pub gallery: bool,
+    pub gallery_page: usize,
+    pub help: bool,
+    pub quit: bool,
+}
+
+fn state_rank(state: State) -> u8 {
+    match state {
+        State::Receiving => 0,
+        State::Connecting => 1,
+        State::Retrying => 2,
+        State::Queued => 3,
+        State::Failed => 4,
+        State::Cancelled => 5,
+        State::Empty => 6,
+        State::Complete => 7,
+    }
+}
+
+fn compare(order: SortOrder, a: &Download, b: &Download, now: Instant) -> Ordering {
+    match order {
+        SortOrder::Given => Ordering::Equal,
+        SortOrder::State => state_rank(a.state).cmp(&state_rank(b.state)),
+        SortOrder::Rate => b.rate(now).total_cmp(&a.rate(now)),
+        SortOrder::Slowest => a
+            .state
+            .is_final()
+            .cmp(&b.state.is_final())
+            .then(a.rate(now).total_cmp(&b.rate(now)))
+            .then(b.idle(now).cmp(&a.idle(now))),
+    }
+}
+
+impl View {
+    /// The downloads shown in the table, filtered and sorted; ties keep the
+    /// given order, so rows do not jump around needlessly.
+    pub fn rows(&self, model: &Model, now: Instant) -> Vec<TaskId> {
+        let mut rows: Vec<TaskId> = (0..model.downloads.len())
+            .filter(|&task| self.filter.accepts(model.downloads[task].state))
+            .collect();
+        if self.sort != SortOrder::Given {
+            rows.sort_by(|&a, &b| {
+                compare(self.sort, &model.downloads[a], &model.downloads[b], now).then(a.cmp(&b))
+            });
+        }
+        rows
+    }
+
+    /// The selected download if it is shown, else the first row shown.
+    /// Selection follows the download, not the row number.
+    pub fn settle(&mut self, rows: &[TaskId]) {
+        if !self.selected.is_some_and(|task| rows.contains(&task)) {
+            self.selected = rows.first().copied();
+            self.poem_scroll = None;
+        }
+        let index = self.selected_index(rows).unwrap_or(0);
+        let height = self.table_height.max(1);
+        if index < self.table_offset {
+            self.table_offset = index;
+        } else if index >= self.table_offset + height {
+            self.table_offset = index + 1 - height;
+        }
+        self.table_offset = self.table_offset.min(rows.len().saturating_sub(height));
+    }
+
+    pub fn selected_index(&self, rows: &[TaskId]) -> Option<usize> {
+        self.selected
+            .and_then(|task| rows.iter().position(|&t| t == task))
+    }
+
+    fn select_index(&mut self, rows: &[TaskId], index: usize) {
+        if let Some(&task) = rows.get(index.min(rows.len().saturating_sub(1))) {
+            if self.selected != Some(task) {
+                self.poem_scroll = None;
+            }
+            self.selected = Some(task);
+        }
+        self.settle(rows);
+    }
+
+    fn move_selection(&mut self, rows: &[TaskId], delta: isize) {
+        let index = self.selected_index(rows).unwrap_or(0);
+        self.select_index(rows, index.saturating_add_signed(delta));
+    }
+
+    fn scroll_poem(&mut self, model: &Model, delta: isize) {
+        let lines = self
+            .selected
+            .and_then(|task| model.get(task))
+            .map_or(0, |d| d.text.lines().count());
+        let last_top = lines.saturating_sub(self.poem_height.max(1));
+        let top = self.poem_scroll.unwrap_or_else(|| {
+            let following_end = self
+                .selected
+                .and_then(|t| model.get(t))
+                .is_some_and(|d| !d.state.is_final());
+            if following_end { last_top } else { 0 }
+        });
+        self.poem_scroll = Some(top.saturating_add_signed(delta).min(last_top));
+    }
+
+    fn scroll_log(&mut self, model: &Model, delta: isize) {
+        let most = model.log.len().saturating_sub(self.log_height.max(1));
+        // Up (negative) goes back in time.
+        self.log_back = self.log_back.saturating_add_signed(-delta).min(most);
+    }
+
+    fn scroll_focused(&mut self, focus: Focus, model: &Model, rows: &[TaskId], delta: isize) {
+        match focus {
+            Focus::Table => self.move_selection(rows, delta),
+            Focus::Poem if self.gallery => {
+                self.gallery_page = self.gallery_page.saturating_add_signed(delta.signum());
+            }
+            Focus::Poem => self.scroll_poem(model, delta),
+            Focus::Log => self.scroll_log(model, delta),
+        }
+    }
+
+    /// Carries out `action`; returns the command for the engine, if any.
+    pub fn handle(&mut self, action: Action, model: &Model, now: Instant) -> Option<Command> {
+        let rows = self.rows(model, now);
+        self.settle(&rows);
+        if self.help && !matches!(action, Action::ToggleHelp | Action::Back | Action::Quit) {
+            return None; // the help popup is modal
+        }
+        let page = |height: usize| height.max(2) as isize - 1;
+        match action {
+            Action::Up => self.scroll_focused(self.focus, model, &rows, -1),
+            Action::Down => self.scroll_focused(self.focus, model, &rows, 1),
+            Action::PageUp | Action::PageDown => {
+                let height = match self.focus {
+                    Focus::Table => self.table_height,
+                    Focus::Poem => self.poem_height,
+                    Focus::Log => self.log_height,
+                };
+                let sign = if action == Action::PageUp { -1 } else { 1 };
+                self.scroll_focused(self.focus, model, &rows, sign * page(height));
+            }
+            Action::First => match self.focus {
+                Focus::Table => self.select_index(&rows, 0),
+                Focus::Poem => self.poem_scroll = Some(0),
+                Focus::Log => self.log_back = model.log.len(),
+            },
+            Action::Last => match self.focus {
+                Focus::Table => self.select_index(&rows, usize::MAX),
+                Focus::Poem => self.scroll_poem(model, isize::MAX),
+                Focus::Log => self.log_back = 0,
+            },
+            Action::Scroll(focus, lines) => {
+                self.scroll_focused(focus, model, &rows, lines as isize)
+            }
+            Action::ClickRow(index) => {
+                self.focus = Focus::Table;
+                self.select_index(&rows, self.table_offset + index);
+            }
+            Action::FocusNext => {
+                self.focus = match self.focus {
+                    Focus::Table => Focus::Poem,
+                    Focus::Poem => Focus::Log,
+                    Focus::Log => Focus::Table,
+                }
+            }
+            Action::Retry => return self.selected.map(Command::Retry),
+            Action::RetryFailed => return Some(Command::RetryFailed),
+            Action::Cancel => return self.selected.map(Command::Cancel),
+            Action::CancelAll => return Some(Command::CancelAll),
+            Action::CycleSort => self.sort = self.sort.next(),
+            Action::CycleFilter => {
+                self.filter = self.filter.next();
+                self.table_offset = 0;
+            }
+            Action::ToggleGallery => {
+                self.gallery = !self.gallery;
+                self.gallery_page = 0;
+            }
+            Action::ToggleHelp => self.help = !self.help,
+            Action::Back if self.help => self.help = false,
+            Action::Back if self.gallery => self.gallery = false,
+            Action::Back | Action::Quit => self.quit = true,
+        }
+        let rows = self.rows(model, now);
+        self.settle(&rows);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::address::Address;
+    use crate::engine::{Event, EventKind};
+
+    fn model(n: u16) -> Model {
+        Model::for_dashboard((1..=n).map(Address::loopback), Default::default())
+    }
+
+    fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
+        model.apply(&Event {
+            task,
+            run: 1,
+            at,
+            kind,
+        });
+    }
+
+    fn receive(model: &mut Model, at: Instant, task: usize, bytes: usize) {
+        feed(model, at, task, EventKind::Connecting { attempt: 1, of: 1 });
+        feed(
+            model,
+            at,
+            task,
+            EventKind::Progress {
+                data: Bytes::from(vec![b'x'; bytes]),
+                received: bytes as u64,
+            },
+        );
+    }
+
+    #[test]
+    fn selection_follows_the_download_when_rows_re_sort() {
+        let t0 = Instant::now();
+        let mut m = model(3);
+        receive(&mut m, t0, 0, 10);
+        receive(&mut m, t0, 1, 1000);
+        receive(&mut m, t0, 2, 100);
+        let mut view = View {
+            table_height: 10,
+            ..View::default()
+        };
+        view.handle(Action::Down, &m, t0); // select task 1 (given order)
+        assert_eq!(view.selected, Some(1));
+        view.handle(Action::CycleSort, &m, t0); // state: all receiving, given order
+        view.handle(Action::CycleSort, &m, t0); // rate
+        assert_eq!(view.sort, SortOrder::Rate);
+        let rows = view.rows(&m, t0);
+        assert_eq!(rows, vec![1, 2, 0]);
+        assert_eq!(view.selected, Some(1), "still the same download");
+        assert_eq!(view.selected_index(&rows), Some(0), "now in the first row");
+        view.handle(Action::CycleSort, &m, t0);
+        assert_eq!(view.rows(&m, t0), vec![0, 2, 1], "slowest first");
+    }
+
+    #[test]
+    fn sorting_by_state_puts_running_first_and_complete_last() {
+        let t0 = Instant::now();
+        let mut m = model(4);
+        feed(
+            &mut m,
+            t0,
+            0,
+            EventKind::Finished {
+                received: 3,
+                times: Default::default(),
+            },
+        );
+        receive(&mut m, t0, 2, 5);
+        feed(&mut m, t0, 3, EventKind::Cancelled { received: 0 });
+        let view = View {
+            sort: SortOrder::State,
+            ..View::default()
+        };
+        assert_eq!(view.rows(&m, t0), vec![2, 1, 3, 0]);
+    }
+
+    #[test]
+    fn filtering_hides_rows_and_moves_a_hidden_selection() {
+        let t0 = Instant::now();
+        let mut m = model(4);
+        feed(
+            &mut m,
+            t0,
+            1,
+            EventKind::Finished {
+                received: 3,
+                times: Default::default(),
+            },
+        );
+        feed(
+            &mut m,
+            t0,
+            3,
+            EventKind::Finished {
+                received: 3,
+                times: Default::default(),
+            },
+        );
+        let mut view = View {
+            table_height: 10,
+            ..View::default()
+        };
+        view.handle(Action::First, &m, t0);
+        assert_eq!(view.selected, Some(0));
+        view.handle(Action::CycleFilter, &m, t0); // active
+        assert_eq!(view.rows(&m, t0), vec![0, 2]);
+        view.handle(Action::CycleFilter, &m, t0); // complete
+        assert_eq!(view.rows(&m, t0), vec![1, 3]);
+        assert_eq!(
+            view.selected,
+            Some(1),
+            "the hidden selection moved to a shown row"
+        );
+        view.handle(Action::CycleFilter, &m, t0); // failed: none
+        assert!(view.rows(&m, t0).is_empty());
+        assert_eq!(
+            view.handle(Action::Retry, &m, t0),
+            None,
+            "nothing selected, nothing retried"
+        );
+    }
+
+    #[test]
+    fn the_table_scrolls_to_keep_the_selection_visible() {
+        let t0 = Instant::now();
+        let m = model(50);
+        let mut view = View {
+            table_height: 10,
+            ..View::default()
+        };
+        view.handle(Action::Last, &m, t0);
+        assert_eq!((view.selected, view.table_offset), (Some(49), 40));
+        view.handle(Action::PageUp, &m, t0);
+        assert_eq!((view.selected, view.table_offset), (Some(40), 40));
+        view.handle(Action::Up, &m, t0);
+        assert_eq!((view.selected, view.table_offset), (Some(39), 39));
+        view.handle(Action::First, &m, t0);
+        assert_eq!((view.selected, view.table_offset), (Some(0), 0));
+        view.handle(Action::ClickRow(3), &m, t0);
+        assert_eq!(view.selected, Some(3));
+    }
+
+    #[test]
+    fn keys_become_commands_for_the_selected_download() {
+        let t0 = Instant::now();
+        let m = model(3);
+        let mut view = View {
+            table_height: 10,
+            ..View::default()
+        };
+        view.handle(Action::Down, &m, t0);
+        assert_eq!(
+            view.handle(Action::Cancel, &m, t0),
+            Some(Command::Cancel(1))
+        );
+        assert_eq!(view.handle(Action::Retry, &m, t0), Some(Command::Retry(1)));
+        assert_eq!(
+            view.handle(Action::CancelAll, &m, t0),
+            Some(Command::CancelAll)
+        );
+        assert_eq!(
+            view.handle(Action::RetryFailed, &m, t0),
+            Some(Command::RetryFailed)
+        );
+        view.handle(Action::ToggleHelp, &m, t0);
+        assert_eq!(view.handle(Action::Cancel, &m, t0), None, "help is modal");
+        view.handle(Action::Back, &m, t0);
+        assert!(!view.help && !view.quit, "Esc closes help first");
+        view.handle(Action::Back, &m, t0);
+        assert!(view.quit);
+    }
+
+    #[test]
+    fn the_poem_scrolls_and_the_log_scrolls_back() {
+        let t0 = Instant::now();
+        let mut m = model(1);
+        receive(&mut m, t0, 0, 0);
+        let lines: String = (0..30).map(|i| format!("line {i}\n")).collect();
+        feed(
+            &mut m,
+            t0,
+            0,
+            EventKind::Progress {
+                data: Bytes::from(lines),
+                received: 0,
+            },
+        );
+        feed(
+            &mut m,
+            t0 + Duration::from_secs(1),
+            0,
+            EventKind::Finished {
+                received: 1,
+                times: Default::default(),
+            },
+        );
+        let mut view = View {
+            table_height: 5,
+            poem_height: 10,
+            log_height: 1,
+            ..View::default()
+        };
+        view.handle(Action::FocusNext, &m, t0);
+        assert_eq!(view.focus, Focus::Poem);
+        view.handle(Action::PageDown, &m, t0);
+        assert_eq!(view.poem_scroll, Some(9));
+        view.handle(Action::Last, &m, t0);
+        assert_eq!(view.poem_scroll, Some(20));
+        view.handle(Action::Scroll(Focus::Poem, -3), &m, t0);
+        assert_eq!(view.poem_scroll, Some(17));
+        view.handle(Action::FocusNext, &m, t0);
+        view.handle(Action::Up, &m, t0);
+        assert_eq!(
+            view.log_back, 0,
+            "one log entry fits, nothing to scroll back to"
+        );
+    }
+}
