@@ -12,3 +12,4 @@ pub mod model;
 pub mod report;
 pub mod serve;
 pub mod text;
+pub mod ui;

@@ -57,6 +57,8 @@ pub struct Download {
     pub text: String,
     /// How many characters of `text` had to be made visible.
     pub replaced: usize,
+    /// Newlines in `text`, counted as it grows.
+    text_lines: usize,
     decoder: Utf8Decoder,
     sanitizer: Sanitizer,
     pub throughput: Throughput,
@@ -81,6 +83,7 @@ impl Download {
             retry_at: None,
             text: String::new(),
             replaced: 0,
+            text_lines: 0,
             decoder: Utf8Decoder::new(),
             sanitizer: Sanitizer::default(),
             throughput: Throughput::default(),
@@ -91,16 +94,28 @@ impl Download {
     fn push_text(&mut self, data: &[u8]) {
         let mut decoded = String::new();
         self.decoder.push(data, &mut decoded);
+        let start = self.text.len();
         self.sanitizer.push(&decoded, &mut self.text);
-        self.replaced = self.sanitizer.replaced;
+        self.after_text_grew(start);
     }
 
     fn finish_text(&mut self) {
         let mut decoded = String::new();
         self.decoder.finish(&mut decoded);
+        let start = self.text.len();
         self.sanitizer.push(&decoded, &mut self.text);
         self.sanitizer.finish(&mut self.text);
+        self.after_text_grew(start);
+    }
+
+    fn after_text_grew(&mut self, start: usize) {
+        self.text_lines += self.text[start..].bytes().filter(|&b| b == b'\n').count();
         self.replaced = self.sanitizer.replaced;
+    }
+
+    /// Lines in `text` (a last line without a newline counts).
+    pub fn line_count(&self) -> usize {
+        self.text_lines + usize::from(!self.text.is_empty() && !self.text.ends_with('\n'))
     }
 
     /// Bytes per second over the last second.
@@ -146,6 +161,7 @@ impl Download {
                 self.attempt_started = Some(event.at);
                 self.poem.clear();
                 self.text.clear();
+                self.text_lines = 0;
                 self.replaced = 0;
                 self.decoder = Utf8Decoder::new();
                 self.sanitizer = Sanitizer::default();

@@ -5,11 +5,11 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// The width of one bucket.
-pub const BUCKET: Duration = Duration::from_millis(250);
-/// Buckets kept: 15 seconds of history.
+pub const BUCKET: Duration = Duration::from_millis(500);
+/// Buckets kept: 30 seconds of history.
 pub const HISTORY: usize = 60;
 /// The current rate averages over this many buckets (one second).
-const RATE_WINDOW: u64 = 4;
+const RATE_WINDOW: u64 = 2;
 
 #[derive(Debug, Clone, Default)]
 pub struct Throughput {
@@ -98,10 +98,10 @@ mod tests {
             throughput.record(t0 + BUCKET * i, 100);
         }
         let now = t0 + BUCKET * 7;
-        assert_eq!(throughput.rate(now), 400.0);
+        assert_eq!(throughput.rate(now), 200.0);
         assert_eq!(throughput.recent(now, 3), vec![100, 100, 100]);
-        // Two seconds of silence: the rate falls to zero, the history shifts.
-        let later = now + Duration::from_secs(2);
+        // Four seconds of silence: the rate falls to zero, the history shifts.
+        let later = now + Duration::from_secs(4);
         assert_eq!(throughput.rate(later), 0.0);
         assert_eq!(throughput.recent(later, 10)[..2], [100, 100]);
         assert_eq!(throughput.recent(later, 10)[2..], [0; 8]);

@@ -227,7 +227,7 @@ impl View {
         let lines = self
             .selected
             .and_then(|task| model.get(task))
-            .map_or(0, |d| d.text.lines().count());
+            .map_or(0, |d| d.line_count());
         let last_top = lines.saturating_sub(self.poem_height.max(1));
         let top = self.poem_scroll.unwrap_or_else(|| {
             let following_end = self

@@ -1,0 +1,67 @@
+//! The gallery: finished poems side by side, a page at a time.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::{Theme, poem};
+use crate::model::view::{Focus, View};
+use crate::model::{Model, State};
+
+/// Narrowest pane worth showing a poem in.
+const PANE_WIDTH: u16 = 36;
+
+pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme: &Theme) {
+    let finished: Vec<usize> = (0..model.downloads.len())
+        .filter(|&t| matches!(model.downloads[t].state, State::Complete | State::Empty))
+        .collect();
+    let columns = (area.width / PANE_WIDTH).clamp(1, 4) as usize;
+    let pages = finished.len().div_ceil(columns).max(1);
+    view.gallery_page = view.gallery_page.min(pages - 1);
+    let outer = Block::bordered()
+        .title(Line::from(vec![
+            Span::styled(" Gallery ", theme.title()),
+            Span::raw(format!(
+                "· {} finished poems · page {} of {} (PgUp/PgDn, v to leave) ",
+                finished.len(),
+                view.gallery_page + 1,
+                pages
+            )),
+        ]))
+        .border_style(theme.border(view.focus == Focus::Poem));
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if finished.is_empty() {
+        frame.render_widget(Paragraph::new("No poem has finished yet."), inner);
+        return;
+    }
+    let shown = finished
+        .iter()
+        .skip(view.gallery_page * columns)
+        .take(columns);
+    let panes =
+        Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
+    for (&task, &pane) in shown.zip(panes.iter()) {
+        let download = &model.downloads[task];
+        let block = Block::bordered()
+            .title(Span::styled(
+                format!(" {} · {} ", task + 1, download.address),
+                theme.title(),
+            ))
+            .border_style(theme.dim());
+        let text_area = block.inner(pane);
+        let rows = poem::visible_rows(
+            &download.text,
+            0,
+            text_area.width as usize,
+            text_area.height as usize,
+        );
+        let lines: Vec<Line> = if download.state == State::Empty {
+            vec![Line::from(Span::styled("(empty poem)", theme.dim()))]
+        } else {
+            rows.into_iter().map(Line::from).collect()
+        };
+        frame.render_widget(Paragraph::new(lines).block(block), pane);
+    }
+}
