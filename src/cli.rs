@@ -6,10 +6,15 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::address;
+use std::io::IsTerminal;
+
+use crate::address::{self, Address};
+use crate::app::{self, DashboardOptions};
+use crate::demo;
 use crate::engine::{self, FdBudget, Limits, RunConfig};
 use crate::report::{self, JsonReporter, PlainReporter, Reporter, Saver, exit};
 use crate::serve::{self, Behaviour, Pacing, PoemSource, PortSpec};
+use crate::ui::Theme;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +40,46 @@ pub struct Cli {
 pub enum Commands {
     /// Serve poems slowly, like the tutorial's slowpoetry.py (and misbehave on request).
     Serve(ServeArgs),
+    /// Start bundled servers on loopback that show every state, and watch them in the dashboard.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How results are shown: the dashboard, plain text or NDJSON.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Plain text output even when stdout is a terminal.
+    #[arg(long, conflicts_with_all = ["json", "tui"])]
+    pub plain: bool,
+
+    /// NDJSON output on stdout: one object per event and a summary.
+    #[arg(long, conflicts_with = "tui")]
+    pub json: bool,
+
+    /// The dashboard, even when stdout is not a terminal (it needs a terminal to read keys from).
+    #[arg(long)]
+    pub tui: bool,
+
+    /// Hide progress lines (plain) or progress events (NDJSON).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Save each poem in DIR, named after its server; failed downloads leave a .partial file.
+    #[arg(short = 'o', long = "save", value_name = "DIR")]
+    pub save: Option<PathBuf>,
+
+    /// Dashboard frames per second at most; nothing is drawn while nothing changes.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
+    pub fps: u32,
+
+    /// No colours in the dashboard (so does a non-empty NO_COLOR).
+    #[arg(long)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Args)]
@@ -72,21 +117,8 @@ pub struct FetchArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retries: u32,
 
-    /// Plain text output even when stdout is a terminal.
-    #[arg(long, conflicts_with = "json")]
-    pub plain: bool,
-
-    /// NDJSON output on stdout: one object per event and a summary.
-    #[arg(long)]
-    pub json: bool,
-
-    /// Hide progress lines (plain) or progress events (NDJSON).
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Save each poem in DIR, named after its server; failed downloads leave a .partial file.
-    #[arg(short = 'o', long = "save", value_name = "DIR")]
-    pub save: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -222,6 +254,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Some(Commands::Serve(args)) => runtime.block_on(serve_main(args)),
+        Some(Commands::Demo(args)) => runtime.block_on(demo_main(args)),
         None => runtime.block_on(fetch_main(cli.fetch)),
     }
 }
@@ -266,19 +299,57 @@ async fn fetch_main(args: FetchArgs) -> i32 {
         retries: args.retries,
         ..RunConfig::default()
     };
-    let saver = match &args.save {
+    show(addresses, config, &args.output).await
+}
+
+/// Runs the downloads in the dashboard or headless, as `output` asks, and
+/// returns the exit status.
+async fn show(addresses: Vec<Address>, config: RunConfig, output: &OutputArgs) -> i32 {
+    let saver = match &output.save {
         Some(dir) => match Saver::new(dir, &addresses) {
             Ok(saver) => Some(saver),
             Err(err) => return usage_error(err),
         },
         None => None,
     };
-    let mut reporter: Box<dyn Reporter> = if args.json {
-        Box::new(JsonReporter::new(args.quiet))
+    let dashboard =
+        output.tui || (!output.plain && !output.json && std::io::stdout().is_terminal());
+    if dashboard {
+        // Installed before the terminal is taken over, so that a panic
+        // prints its report after the terminal is restored.
+        let _ = color_eyre::install();
+        let options = DashboardOptions {
+            fps: output.fps,
+            theme: Theme::from_env(output.no_color),
+        };
+        return match app::run(addresses, config, options, saver.as_ref()).await {
+            Ok(status) => status,
+            Err(err) => {
+                eprintln!("error: {err}");
+                exit::SOME_FAILED
+            }
+        };
+    }
+    let mut reporter: Box<dyn Reporter> = if output.json {
+        Box::new(JsonReporter::new(output.quiet))
     } else {
-        Box::new(PlainReporter::new(args.quiet))
+        Box::new(PlainReporter::new(output.quiet))
     };
     report::run_headless(addresses, config, reporter.as_mut(), saver.as_ref()).await
+}
+
+async fn demo_main(args: DemoArgs) -> i32 {
+    engine::raise_fd_limit();
+    let demo = match demo::start().await {
+        Ok(demo) => demo,
+        Err(err) => {
+            eprintln!("error: cannot start the demo's servers: {err}");
+            return exit::SOME_FAILED;
+        }
+    };
+    let status = show(demo.addresses, demo.config, &args.output).await;
+    drop(demo.server); // the demo's servers stop with the dashboard
+    status
 }
 
 async fn serve_main(args: ServeArgs) -> i32 {

@@ -6,7 +6,9 @@
 //! model. Commands flow back to the engine through a [`engine::RunHandle`].
 
 pub mod address;
+pub mod app;
 pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod model;
 pub mod report;

@@ -24,17 +24,16 @@ pub struct LogEntry {
 
 impl LogEntry {
     /// The line for `event`, already applied to `download`; `None` for the
-    /// events too frequent to log (queued, connecting, progress).
+    /// events too frequent to log.
     pub(super) fn describe(event: &Event, download: &Download) -> Option<LogEntry> {
         let address = &download.address;
         let (level, message) = match &event.kind {
-            EventKind::Queued | EventKind::Connecting { .. } | EventKind::Progress { .. } => {
-                return None;
-            }
-            EventKind::Connected { connect_time } => (
-                LogLevel::Info,
-                format!("{address}: connected in {} ms", connect_time.as_millis()),
-            ),
+            // Too frequent to be worth a line each: with thousands of
+            // servers they would push everything else out of sight.
+            EventKind::Queued
+            | EventKind::Connecting { .. }
+            | EventKind::Connected { .. }
+            | EventKind::Progress { .. } => return None,
             EventKind::Finished { received, times } => match download.state {
                 State::Empty => (LogLevel::Warning, format!("{address}: empty poem")),
                 _ => (

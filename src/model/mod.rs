@@ -89,12 +89,22 @@ impl Model {
             self.throughput.record(event.at, data.len() as u64);
         }
         if let Some(entry) = LogEntry::describe(event, &self.downloads[event.task]) {
-            if self.log.len() == LOG_CAPACITY {
-                self.log.pop_front();
-            }
-            self.log.push_back(entry);
+            self.note(entry.at, entry.task, entry.level, entry.message);
         }
         true
+    }
+
+    /// Adds a line of our own to the log (a file that could not be saved).
+    pub fn note(&mut self, at: Instant, task: TaskId, level: LogLevel, message: String) {
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogEntry {
+            at,
+            task,
+            level,
+            message,
+        });
     }
 
     /// True while anything can still change without a command.

@@ -10,7 +10,7 @@ mod plain;
 mod save;
 
 pub use json::JsonReporter;
-pub use plain::{PlainReporter, clock};
+pub use plain::{PlainReporter, clock, final_summary};
 pub use save::Saver;
 
 use std::io;
@@ -25,6 +25,7 @@ pub mod exit {
     pub const ALL_COMPLETE: i32 = 0;
     pub const SOME_FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
+    pub const HANGUP: i32 = 129;
     pub const INTERRUPTED: i32 = 130;
     pub const TERMINATED: i32 = 143;
 }

@@ -73,6 +73,76 @@ impl PlainReporter {
     }
 }
 
+/// How many downloads each group of the final summary lists by name.
+const SUMMARY_LIST: usize = 20;
+
+/// What completed and what failed and why: printed after the dashboard
+/// closes, since the screen it was on is gone.
+pub fn final_summary(model: &Model, interrupted: bool) -> String {
+    let mut out = String::new();
+    let mut group = |title: &str, wanted: &dyn Fn(State) -> bool| {
+        let members: Vec<usize> = (0..model.downloads.len())
+            .filter(|&t| wanted(model.downloads[t].state))
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        out.push_str(&format!("{title} ({}):\n", members.len()));
+        for &task in members.iter().take(SUMMARY_LIST) {
+            let download = &model.downloads[task];
+            let detail = match (&download.error, download.state) {
+                (Some(error), State::Failed) => {
+                    format!("{} (got {} bytes)", error.reason, error.received)
+                }
+                (_, State::Empty) => "empty poem".to_string(),
+                (_, State::Cancelled) => format!("cancelled (got {} bytes)", download.received),
+                _ => format!("{} bytes", download.received),
+            };
+            out.push_str(&format!(
+                "  Task {}: {} — {detail}\n",
+                task + 1,
+                download.address
+            ));
+        }
+        if members.len() > SUMMARY_LIST {
+            out.push_str(&format!(
+                "  ... and {} more\n",
+                members.len() - SUMMARY_LIST
+            ));
+        }
+    };
+    group("Complete", &|s| matches!(s, State::Complete | State::Empty));
+    group("Failed", &|s| s == State::Failed);
+    group("Cancelled", &|s| s == State::Cancelled);
+    out.push_str(&got_line(model, interrupted));
+    out.push('\n');
+    out
+}
+
+/// `Got N poems in H:MM:SS.s`, with failures and cancellations counted.
+fn got_line(model: &Model, interrupted: bool) -> String {
+    let totals = model.totals();
+    let mut line = format!(
+        "Got {} poems in {}",
+        totals.complete,
+        clock(model.elapsed())
+    );
+    let mut extras = Vec::new();
+    if totals.failed > 0 {
+        extras.push(format!("{} failed", totals.failed));
+    }
+    if totals.cancelled > 0 {
+        extras.push(format!("{} cancelled", totals.cancelled));
+    }
+    if interrupted {
+        extras.push("interrupted".to_string());
+    }
+    if !extras.is_empty() {
+        line.push_str(&format!(" ({})", extras.join(", ")));
+    }
+    line
+}
+
 impl super::Reporter for PlainReporter {
     fn event(&mut self, event: &Event, model: &Model) {
         let task = event.task + 1;

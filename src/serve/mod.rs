@@ -366,20 +366,30 @@ async fn serve_client(
     };
     let chunk = chunk.max(1);
     let mut position = 0usize;
+    let mut piece = Vec::new();
     while (sent as usize) < limit && !poem.is_empty() {
-        let end = (position + chunk)
-            .min(poem.len())
-            .min(position + (limit - sent as usize));
-        if socket.write_all(&poem[position..end]).await.is_err() {
+        // One write of up to `chunk` bytes; an endless poem wraps around
+        // within a write, so its pace does not depend on the poem's length.
+        piece.clear();
+        let want = chunk.min(limit - sent as usize);
+        while piece.len() < want {
+            let end = (position + want - piece.len()).min(poem.len());
+            piece.extend_from_slice(&poem[position..end]);
+            position = end;
+            if position == poem.len() {
+                if !repeat {
+                    break;
+                }
+                position = 0;
+            }
+        }
+        if socket.write_all(&piece).await.is_err() {
             return ClientOutcome::Left(sent);
         }
-        let n = (end - position) as u64;
-        sent += n;
-        counters.bytes_sent.fetch_add(n, Ordering::Relaxed);
-        position = end;
-        if repeat && position == poem.len() {
-            position = 0;
-        }
+        sent += piece.len() as u64;
+        counters
+            .bytes_sent
+            .fetch_add(piece.len() as u64, Ordering::Relaxed);
         if !spec.pacing.delay.is_zero() {
             tokio::time::sleep(spec.pacing.delay).await;
         }

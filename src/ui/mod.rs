@@ -64,7 +64,6 @@ pub fn draw(
     header::draw(frame, header_area, model, now, theme);
     footer::draw(frame, footer_area, view, theme);
 
-    let rows = view.rows(model, now);
     let mut areas = Areas::default();
     if view.gallery {
         areas.poem = body;
@@ -74,7 +73,7 @@ pub fn draw(
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
         areas.table = table_area;
         areas.poem = poem_area;
-        areas.table_rows = table::draw(frame, table_area, model, view, &rows, now, theme, true);
+        areas.table_rows = table::draw(frame, table_area, model, view, now, theme, true);
         poem::draw(frame, poem_area, model, view, theme);
     } else {
         let [table_area, bottom] =
@@ -88,7 +87,7 @@ pub fn draw(
             log: log_area,
             ..areas
         };
-        areas.table_rows = table::draw(frame, table_area, model, view, &rows, now, theme, false);
+        areas.table_rows = table::draw(frame, table_area, model, view, now, theme, false);
         poem::draw(frame, poem_area, model, view, theme);
         log::draw(frame, log_area, model, view, theme);
     }

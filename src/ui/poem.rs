@@ -117,7 +117,7 @@ pub fn wrap(line: &str, width: usize, limit: usize, rows: &mut Vec<String>) {
         }
         for c in word.chars() {
             let w = c.width().unwrap_or(0);
-            if row_width + w > width && !(c == ' ') {
+            if row_width + w > width && c != ' ' {
                 rows.push(std::mem::take(&mut row));
                 row_width = 0;
                 added += 1;

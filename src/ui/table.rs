@@ -22,7 +22,6 @@ pub fn draw(
     area: Rect,
     model: &Model,
     view: &mut View,
-    rows: &[TaskId],
     now: Instant,
     theme: &Theme,
     compact: bool,
@@ -57,6 +56,7 @@ pub fn draw(
 
     // Borders and the header row take three lines.
     view.table_height = area.height.saturating_sub(3) as usize;
+    let rows = &view.rows(model, now);
     view.settle(rows);
     let shown = &rows[view.table_offset.min(rows.len())..];
     let shown = &shown[..shown.len().min(view.table_height)];

@@ -1,0 +1,93 @@
+//! `poetry-dash demo`: poetry servers on loopback that between them show
+//! every state a download can be in, and the limits that make the whole
+//! story play out in under a minute.
+
+use std::io;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::address::Address;
+use crate::engine::{Backoff, Limits, RunConfig};
+use crate::serve::{Behaviour, Pacing, PoemSource, PortSpec, Server, poems};
+
+/// The demo's servers (they stop when this is dropped) and what to fetch.
+pub struct Demo {
+    pub server: Server,
+    pub addresses: Vec<Address>,
+    pub config: RunConfig,
+}
+
+fn bundled(name: &str) -> PoemSource {
+    let poem = poems::find(name).map_or("", |poem| poem.text);
+    PoemSource::new(format!("{name}.txt"), Bytes::from_static(poem.as_bytes()))
+}
+
+fn paced(num_bytes: usize, delay_ms: u64) -> Pacing {
+    Pacing {
+        num_bytes,
+        delay: Duration::from_millis(delay_ms),
+    }
+}
+
+/// What each demo server does, in the order the dashboard lists them.
+pub fn specs() -> Vec<PortSpec> {
+    let spec = |poem, pacing, behaviour| PortSpec {
+        poem,
+        pacing,
+        behaviour,
+    };
+    vec![
+        // The tutorial's three, slow as in its classic set-up but quicker.
+        spec(bundled("ecstasy"), paced(30, 200), Behaviour::Poem),
+        spec(bundled("fascination"), paced(10, 100), Behaviour::Poem),
+        spec(bundled("science"), paced(10, 100), Behaviour::Poem),
+        spec(bundled("ozymandias"), Pacing::fast(), Behaviour::Poem),
+        spec(bundled("tyger"), paced(6, 300), Behaviour::Poem),
+        spec(bundled("nachtlied"), paced(1, 50), Behaviour::Trickle),
+        spec(bundled("jingyesi"), paced(4, 250), Behaviour::Poem), // wide characters split across reads
+        spec(bundled("sonnet18"), Pacing::fast(), Behaviour::Refuse),
+        spec(bundled("sonnet18"), Pacing::fast(), Behaviour::Stall),
+        spec(
+            bundled("sonnet18"),
+            paced(20, 150),
+            Behaviour::ResetAfter(300),
+        ),
+        spec(bundled("jingyesi"), paced(1024, 100), Behaviour::Endless),
+        spec(
+            PoemSource::new("empty.txt", Bytes::new()),
+            Pacing::fast(),
+            Behaviour::Poem,
+        ),
+    ]
+}
+
+/// Limits that let every failure happen within the minute.
+pub fn config() -> RunConfig {
+    RunConfig {
+        limits: Limits {
+            connect_timeout: Duration::from_secs(3),
+            idle_timeout: Duration::from_secs(5),
+            deadline: Some(Duration::from_secs(50)),
+            max_bytes: Some(48 * 1024),
+        },
+        concurrency: 0,
+        retries: 2,
+        backoff: Backoff::default(),
+    }
+}
+
+/// Starts the demo's servers on ephemeral loopback ports.
+pub async fn start() -> io::Result<Demo> {
+    let server = Server::start("127.0.0.1", 0, specs(), false).await?;
+    let addresses = server
+        .ports
+        .iter()
+        .map(|port| Address::loopback(port.address.port()))
+        .collect();
+    Ok(Demo {
+        server,
+        addresses,
+        config: config(),
+    })
+}
