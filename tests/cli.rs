@@ -392,3 +392,39 @@ fn serve_speaks_like_the_tutorial_and_lists_its_poems() {
         "Ctrl-C stops the server cleanly"
     );
 }
+
+#[test]
+fn the_demo_shows_every_state_headless() {
+    let output = poetry_dash()
+        .args(["demo", "--json", "-q"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the demo's failures fail the run"
+    );
+    let lines = json_lines(&output.stdout);
+    let finished = lines.iter().filter(|l| l["type"] == "finished").count();
+    let empty = lines
+        .iter()
+        .filter(|l| l["type"] == "finished" && l["empty"] == true)
+        .count();
+    let mut reasons: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "failed")
+        .filter_map(|l| l["reason"].as_str())
+        .collect();
+    reasons.sort_unstable();
+    assert_eq!((finished, empty), (8, 1));
+    assert_eq!(reasons, ["idle_timeout", "refused", "reset", "too_large"]);
+    assert!(
+        lines.iter().any(|l| l["type"] == "retrying"),
+        "the demo shows retries"
+    );
+    let summary = lines.last().expect("summary");
+    assert!(
+        summary["elapsed_s"].as_f64().is_some_and(|s| s < 60.0),
+        "under a minute: {summary}"
+    );
+}

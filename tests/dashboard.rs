@@ -1,0 +1,274 @@
+//! The dashboard end to end: the real binary in a real terminal (tmux),
+//! against our poetry servers on loopback. Every wait polls the screen with a
+//! bound; none is a fixed sleep standing in for an assertion.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use poetry_dash::serve::Behaviour;
+
+const SCIENCE: &str = include_str!("../assets/poems/science.txt");
+
+/// A tmux server of our own (its own socket), so tests never touch a user's
+/// sessions, and it is killed when the test ends however it ends.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, command: &str) -> Tmux {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let socket = format!(
+            "poetry-dash-test-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        );
+        let tmux = Tmux { socket, dir };
+        let script = format!(
+            "{command}; echo $? > {}; sleep 600",
+            tmux.status_file().display()
+        );
+        let status = tmux
+            .command()
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "dash",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .args(["sh", "-c", &script])
+            .status()
+            .expect("tmux must be installed for this test (.ci/run installs it)");
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.args(["-L", &self.socket, "-f", "/dev/null"]);
+        command
+    }
+
+    fn status_file(&self) -> PathBuf {
+        self.dir.path().join("status")
+    }
+
+    fn screen(&self) -> String {
+        let output = self
+            .command()
+            .args(["capture-pane", "-p", "-t", "dash"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        let output = self
+            .command()
+            .args(["display", "-p", "-t", "dash", format])
+            .output()
+            .expect("display");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    fn keys(&self, keys: &str) {
+        let status = self
+            .command()
+            .args(["send-keys", "-t", "dash", keys])
+            .status()
+            .expect("send-keys");
+        assert!(status.success());
+    }
+
+    /// Polls the screen until `done` holds, failing after [`PATIENCE`].
+    fn wait_for(&self, what: &str, mut done: impl FnMut(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn exit_status(&self) -> i32 {
+        let started = Instant::now();
+        loop {
+            if let Ok(text) = std::fs::read_to_string(self.status_file())
+                && let Ok(status) = text.trim().parse()
+            {
+                return status;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the dashboard did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").status();
+    }
+}
+
+/// Process ids whose parent is `pid`, from /proc.
+fn children_of(pid: &str) -> Vec<String> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // The fields after the command name (which is in parentheses and
+        // may hold spaces): state, then the parent's pid.
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+        if parent == Some(pid) {
+            children.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    children
+}
+
+/// The row of task `n` on screen, if shown.
+fn row(screen: &str, n: usize) -> Option<&str> {
+    let prefix = format!("│{n:>4}  ");
+    screen.lines().find(|line| line.starts_with(&prefix))
+}
+
+/// The byte count in task `n`'s row (plain bytes only: the poem is small).
+fn bytes_of(screen: &str, n: usize) -> Option<u64> {
+    let row = row(screen, n)?;
+    let before_unit = row.split(" B").next()?;
+    before_unit
+        .split_whitespace()
+        .last()?
+        .trim_end_matches('*')
+        .parse()
+        .ok()
+}
+
+#[test]
+fn watch_cancel_retry_and_quit_in_a_real_terminal() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(serve(vec![
+        spec(SCIENCE, paced(10, 100), Behaviour::Poem),
+        spec(SCIENCE, paced(10, 100), Behaviour::Stall),
+    ]));
+    let (slow, stalled) = (address_of(&server, 0), address_of(&server, 1));
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let tmux = Tmux::start(120, 40, &format!("{binary} --tui {slow} {stalled}"));
+
+    // Bytes arrive and the count on screen rises.
+    let first = tmux.wait_for("bytes to arrive", |s| bytes_of(s, 1).is_some_and(|b| b > 0));
+    let first = bytes_of(&first, 1).unwrap_or(0);
+    tmux.wait_for("the byte count to rise", |s| {
+        bytes_of(s, 1).is_some_and(|b| b > first)
+    });
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "1",
+        "the dashboard uses the alternate screen"
+    );
+
+    // `c` cancels the selected download (the first row), keeping what came.
+    tmux.keys("c");
+    let screen = tmux.wait_for("the cancel", |s| {
+        row(s, 1).is_some_and(|r| r.contains("cancelled"))
+    });
+    assert!(
+        bytes_of(&screen, 1).is_some_and(|b| b > 0 && b < SCIENCE.len() as u64),
+        "{screen}"
+    );
+    assert!(
+        row(&screen, 2).is_some_and(|r| r.contains("receiving")),
+        "the other goes on:\n{screen}"
+    );
+
+    // `r` retries it to completion, and the poem pane shows it.
+    tmux.keys("r");
+    let screen = tmux.wait_for("the retry to complete", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    assert_eq!(bytes_of(&screen, 1), Some(SCIENCE.len() as u64));
+    assert!(
+        screen.contains("The summer dream beneath the tamarind tree?")
+            || screen.contains("Science! true daughter")
+    );
+
+    // `q` quits: the terminal is restored and the plain summary printed;
+    // the stalled download was cancelled, so the status is 1.
+    tmux.keys("q");
+    assert_eq!(tmux.exit_status(), 1);
+    let screen = tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));
+    assert!(
+        screen.contains("Cancelled (1):") && screen.contains(&stalled.to_string()),
+        "{screen}"
+    );
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(
+        tmux.display("#{cursor_flag}"),
+        "1",
+        "the cursor is visible again"
+    );
+    assert_eq!(
+        tmux.display("#{mouse_any_flag}"),
+        "0",
+        "mouse reporting is off"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(10, 100), Behaviour::Stall)]));
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let tmux = Tmux::start(
+        100,
+        30,
+        &format!("{binary} --tui {}", address_of(&server, 0)),
+    );
+    tmux.wait_for("the dashboard", |s| {
+        row(s, 1).is_some_and(|r| r.contains("receiving"))
+    });
+    // The pane runs `sh -c`, whose child is the dashboard.
+    let shell = tmux.display("#{pane_pid}");
+    let dashboard = children_of(&shell).pop().expect("the dashboard process");
+    let status = Command::new("kill")
+        .args(["-TERM", &dashboard])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(tmux.exit_status(), 143);
+    tmux.wait_for("the summary", |s| s.contains("Got 0 poems in"));
+    assert_eq!(tmux.display("#{alternate_on}"), "0");
+    assert_eq!(tmux.display("#{cursor_flag}"), "1");
+}
