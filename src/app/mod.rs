@@ -112,6 +112,7 @@ impl App<'_> {
         let frame = Duration::from_secs_f64(1.0 / f64::from(self.options.fps.clamp(1, 240)));
         let mut input = EventStream::new();
         let mut dirty = true;
+        let mut events_open = true;
         let mut last_draw = Instant::now() - frame;
         loop {
             let next_draw = if dirty {
@@ -154,8 +155,11 @@ impl App<'_> {
                     last_draw = Instant::now();
                     dirty = false;
                 }
-                event = events.recv() => {
-                    let Some(event) = event else { continue };
+                event = events.recv(), if events_open => {
+                    let Some(event) = event else {
+                        events_open = false;
+                        continue;
+                    };
                     self.apply(&event);
                     while let Ok(event) = events.try_recv() {
                         self.apply(&event);
