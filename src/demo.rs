@@ -59,6 +59,8 @@ pub fn specs() -> Vec<PortSpec> {
             Pacing::fast(),
             Behaviour::Poem,
         ),
+        // Escapes, controls and bidi overrides: shown, counted, never obeyed.
+        spec(bundled("hostile"), paced(40, 150), Behaviour::Poem),
     ]
 }
 

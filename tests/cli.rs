@@ -416,7 +416,7 @@ fn the_demo_shows_every_state_headless() {
         .filter_map(|l| l["reason"].as_str())
         .collect();
     reasons.sort_unstable();
-    assert_eq!((finished, empty), (8, 1));
+    assert_eq!((finished, empty), (9, 1));
     assert_eq!(reasons, ["idle_timeout", "refused", "reset", "too_large"]);
     assert!(
         lines.iter().any(|l| l["type"] == "retrying"),

@@ -5,6 +5,9 @@ use crate::address::Address;
 use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
 use crate::text::{Sanitizer, Utf8Decoder};
 
+/// Lines between entries of the line index.
+const LINE_INDEX_STEP: usize = 256;
+
 /// Where a download is. `Failed` says why in [`Download::error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -59,6 +62,9 @@ pub struct Download {
     pub replaced: usize,
     /// Newlines in `text`, counted as it grows.
     text_lines: usize,
+    /// Where every [`LINE_INDEX_STEP`]-th line of `text` starts, so the poem
+    /// pane can jump to any line of a huge poem without scanning it.
+    line_starts: Vec<usize>,
     decoder: Utf8Decoder,
     sanitizer: Sanitizer,
     pub throughput: Throughput,
@@ -84,6 +90,7 @@ impl Download {
             text: String::new(),
             replaced: 0,
             text_lines: 0,
+            line_starts: vec![0],
             decoder: Utf8Decoder::new(),
             sanitizer: Sanitizer::default(),
             throughput: Throughput::default(),
@@ -109,8 +116,23 @@ impl Download {
     }
 
     fn after_text_grew(&mut self, start: usize) {
-        self.text_lines += self.text[start..].bytes().filter(|&b| b == b'\n').count();
+        for (offset, _) in self.text[start..].match_indices('\n') {
+            self.text_lines += 1;
+            if self.text_lines.is_multiple_of(LINE_INDEX_STEP) {
+                self.line_starts.push(start + offset + 1);
+            }
+        }
         self.replaced = self.sanitizer.replaced;
+    }
+
+    /// The lines of `text` from line `top` (0-based) on, found through the
+    /// index: the cost does not grow with `top`.
+    pub fn lines_from(&self, top: usize) -> impl Iterator<Item = &str> {
+        let step = (top / LINE_INDEX_STEP).min(self.line_starts.len() - 1);
+        let start = self.line_starts[step];
+        self.text[start..]
+            .lines()
+            .skip(top - step * LINE_INDEX_STEP)
     }
 
     /// Lines in `text` (a last line without a newline counts).
@@ -162,6 +184,7 @@ impl Download {
                 self.poem.clear();
                 self.text.clear();
                 self.text_lines = 0;
+                self.line_starts = vec![0];
                 self.replaced = 0;
                 self.decoder = Utf8Decoder::new();
                 self.sanitizer = Sanitizer::default();

@@ -168,3 +168,39 @@ fn an_empty_poem_is_its_own_state() {
     assert_eq!(model.downloads[0].state, State::Empty);
     assert!(!model.downloads[0].is_partial());
 }
+
+#[test]
+fn the_line_index_finds_any_line_of_a_huge_poem() {
+    let t0 = Instant::now();
+    let mut model = Model::for_dashboard([Address::loopback(1)], Default::default());
+    model.apply(&event(
+        t0,
+        0,
+        1,
+        EventKind::Connecting { attempt: 1, of: 1 },
+    ));
+    let text: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
+    // In uneven pieces, so lines are split across events.
+    let mut received = 0;
+    for piece in text.as_bytes().chunks(7919) {
+        received += piece.len() as u64;
+        model.apply(&event(
+            t0,
+            0,
+            1,
+            EventKind::Progress {
+                data: Bytes::copy_from_slice(piece),
+                received,
+            },
+        ));
+    }
+    let download = &model.downloads[0];
+    assert_eq!(download.line_count(), 100_000);
+    for top in [0, 1, 255, 256, 257, 51_200, 99_999] {
+        assert_eq!(
+            download.lines_from(top).next(),
+            Some(format!("line {top}").as_str())
+        );
+    }
+    assert_eq!(download.lines_from(100_000).next(), None);
+}

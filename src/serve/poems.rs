@@ -21,7 +21,8 @@ macro_rules! bundled {
     };
 }
 
-/// The tutorial's three first, then the others.
+/// The tutorial's three first, then the others; last, a "poem" full of
+/// terminal escapes for testing (and showing) what poetry-dash refuses to obey.
 pub const BUNDLED: &[BundledPoem] = bundled! {
     "ecstasy", "The Ecstasy", "John Donne";
     "fascination", "The Fascination of What's Difficult", "W. B. Yeats";
@@ -31,6 +32,7 @@ pub const BUNDLED: &[BundledPoem] = bundled! {
     "sonnet18", "Sonnet 18", "William Shakespeare";
     "nachtlied", "Wandrers Nachtlied II", "Johann Wolfgang von Goethe";
     "jingyesi", "靜夜思 (Quiet Night Thought)", "Li Bai";
+    "hostile", "A Hostile Server (terminal escapes, controls, bidi overrides)", "poetry-dash tests";
 };
 
 /// Finds a bundled poem by name, with or without `.txt`.

@@ -34,7 +34,11 @@ pub fn sanitize(input: &str) -> Sanitized {
 /// characters were replaced. Tab stops are counted from the last newline in
 /// `input`.
 pub fn sanitize_into(input: &str, out: &mut String) -> usize {
-    Sanitizer::default().push(input, out)
+    let mut sanitizer = Sanitizer::default();
+    sanitizer.push(input, out);
+    // A CR at the very end is held back by `push` as a possible CRLF.
+    sanitizer.finish(out);
+    sanitizer.replaced
 }
 
 /// Sanitises a stream of text piece by piece, remembering the column (for
@@ -168,6 +172,19 @@ mod tests {
         );
         assert_eq!(clean.replaced, 8);
         assert!(!clean.text.chars().any(|c| c.is_control() && c != '\n'));
+    }
+
+    #[test]
+    fn a_lone_cr_at_the_end_is_shown() {
+        // Found by the property tests: `sanitize` forgot the held-back CR.
+        assert_eq!(
+            sanitize("\r"),
+            Sanitized {
+                text: "^M".into(),
+                replaced: 1
+            }
+        );
+        assert_eq!(sanitize("a\r\n").text, "a\n");
     }
 
     #[test]

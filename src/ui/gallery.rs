@@ -52,8 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             .border_style(theme.dim());
         let text_area = block.inner(pane);
         let rows = poem::visible_rows(
-            &download.text,
-            0,
+            download.text.lines(),
             text_area.width as usize,
             text_area.height as usize,
         );

@@ -38,10 +38,11 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     // A partial poem that will not grow keeps its last row for saying so.
     let ended_partial = download.is_partial() && download.state.is_final();
     let text_rows = (inner.height as usize).saturating_sub(usize::from(ended_partial));
-    let mut lines: Vec<Line> = visible_rows(&download.text, top, inner.width as usize, text_rows)
-        .into_iter()
-        .map(Line::from)
-        .collect();
+    let mut lines: Vec<Line> =
+        visible_rows(download.lines_from(top), inner.width as usize, text_rows)
+            .into_iter()
+            .map(Line::from)
+            .collect();
     if ended_partial {
         let why = download
             .error
@@ -79,11 +80,15 @@ fn title<'a>(task: usize, download: &Download, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-/// The rows to show: source lines from `top`, wrapped to `width`, at most
-/// `height` of them. Only the lines that can be seen are wrapped.
-pub fn visible_rows(text: &str, top: usize, width: usize, height: usize) -> Vec<String> {
+/// The rows to show: `lines` wrapped to `width`, at most `height` of them.
+/// Only the lines that can be seen are wrapped.
+pub fn visible_rows<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    width: usize,
+    height: usize,
+) -> Vec<String> {
     let mut rows = Vec::with_capacity(height);
-    for line in text.lines().skip(top) {
+    for line in lines {
         if rows.len() >= height {
             break;
         }
@@ -153,7 +158,7 @@ mod tests {
     fn only_the_visible_rows() {
         let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
         assert_eq!(
-            visible_rows(&text, 10, 20, 3),
+            visible_rows(text.lines().skip(10), 20, 3),
             ["line 10", "line 11", "line 12"]
         );
     }
