@@ -256,4 +256,9 @@ fn no_cell_holds_a_control_character_whatever_the_server_sent() {
         }
     }
     assert!(scene.model.downloads[0].replaced >= 10);
+    let screen = format!("{}", render(&scene, &mut view, 120, 40, true).backend());
+    assert!(
+        screen.contains("^[[2J^[]0;pwned^G"),
+        "shown, not dropped:\n{screen}"
+    );
 }
