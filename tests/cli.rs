@@ -275,58 +275,56 @@ fn addresses_come_from_files_and_stdin_and_repeat() {
 }
 
 #[test]
-fn ctrl_c_cancels_prints_the_summary_and_exits_130() {
-    let rt = runtime();
-    let (server, ports) = start(
-        &rt,
-        vec![
-            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
-            spec(SCIENCE, Pacing::fast(), Behaviour::Stall),
-        ],
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
-        .args([&ports[0], &ports[1], "--save"])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    // Both connections accepted means the process is well past installing
-    // its signal handlers.
-    let waited = Instant::now();
-    while server
-        .counters
-        .accepted
-        .load(std::sync::atomic::Ordering::Relaxed)
-        < 2
-    {
-        assert!(waited.elapsed() < PATIENCE, "the client never connected");
-        std::thread::sleep(Duration::from_millis(10));
+fn signals_cancel_print_the_summary_and_exit_with_their_status() {
+    for (signal, status) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+        let rt = runtime();
+        let (_server, ports) = start(
+            &rt,
+            vec![
+                spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+                spec(SCIENCE, paced(10, 20), Behaviour::Stall),
+            ],
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let saved = dir.path().join(format!("127.0.0.1_{}.txt", ports[0]));
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+            .args([&ports[0], &ports[1], "--save"])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        // The first poem saved means the process is well past installing its
+        // signal handlers, and that poem is done before the signal.
+        let waited = Instant::now();
+        while !saved.exists() {
+            assert!(waited.elapsed() < PATIENCE, "the first poem never arrived");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let exit = child.wait().unwrap();
+        assert_eq!(exit.code(), Some(status), "SIG{signal}: {stderr}");
+        assert!(
+            stderr.contains("cancelled (got 0 bytes)"),
+            "SIG{signal}: {stderr}"
+        );
+        assert!(
+            stderr.contains("Got 1 poems in") && stderr.contains("interrupted"),
+            "SIG{signal}: {stderr}"
+        );
+        assert_eq!(std::fs::read(&saved).unwrap(), SCIENCE.as_bytes());
     }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "stderr: {stderr}");
-    assert!(stderr.contains("cancelled (got 0 bytes)"), "{stderr}");
-    assert!(
-        stderr.contains("Got 1 poems in") && stderr.contains("interrupted"),
-        "{stderr}"
-    );
-    assert_eq!(
-        std::fs::read(dir.path().join(format!("127.0.0.1_{}.txt", ports[0]))).unwrap(),
-        SCIENCE.as_bytes()
-    );
 }
 
 #[test]

@@ -272,3 +272,61 @@ fn sigterm_restores_the_terminal_and_exits_143() {
     assert_eq!(tmux.display("#{alternate_on}"), "0");
     assert_eq!(tmux.display("#{cursor_flag}"), "1");
 }
+
+#[test]
+fn hostile_servers_end_as_the_limits_say_while_keys_still_work() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(serve(vec![
+        spec(SCIENCE, paced(10, 100), Behaviour::Stall),
+        spec(SCIENCE, paced(10, 100), Behaviour::Full),
+        spec(SCIENCE, paced(1, 300), Behaviour::Trickle),
+    ]));
+    let addresses: Vec<String> = (0..3).map(|i| address_of(&server, i).to_string()).collect();
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let command = format!(
+        "{binary} --tui --idle-timeout 1 --connect-timeout 1.5 --timeout 3 {}",
+        addresses.join(" ")
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    tmux.wait_for("the dashboard", |s| row(s, 3).is_some());
+
+    // While every download hangs in its own way, keys are answered.
+    tmux.keys("s");
+    tmux.wait_for("the sort to change", |s| s.contains("sort:state"));
+    tmux.keys("?");
+    tmux.wait_for("the help popup", |s| {
+        s.contains("cycle sort: given, state, rate")
+    });
+    tmux.keys("Escape");
+    tmux.wait_for("the help to close", |s| {
+        !s.contains("cycle sort: given, state, rate")
+    });
+
+    let screen = tmux.wait_for("every limit to fire", |s| {
+        (1..=3).all(|n| row(s, n).is_some_and(|r| r.contains("timed out")))
+    });
+    assert!(
+        bytes_of(&screen, 3).is_some_and(|b| b > 0),
+        "the trickle got bytes:\n{screen}"
+    );
+    tmux.keys("q");
+    assert_eq!(tmux.exit_status(), 1);
+    let summary = tmux.wait_for("the summary", |s| s.contains("Got 0 poems in"));
+    for expected in [
+        format!("{} — idle timeout after 1 s (got 0 bytes)", addresses[0]),
+        format!(
+            "{} — connect timeout after 1.5 s (got 0 bytes)",
+            addresses[1]
+        ),
+        format!("{} — deadline of 3 s passed", addresses[2]),
+    ] {
+        assert!(
+            summary.contains(&expected),
+            "{expected:?} missing:\n{summary}"
+        );
+    }
+}

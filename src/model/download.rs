@@ -126,13 +126,46 @@ impl Download {
     }
 
     /// The lines of `text` from line `top` (0-based) on, found through the
-    /// index: the cost does not grow with `top`.
-    pub fn lines_from(&self, top: usize) -> impl Iterator<Item = &str> {
+    /// index: the cost does not grow with `top`. No line is searched further
+    /// than `budget` bytes for its end: a line longer than that is cut there,
+    /// so one enormous line costs no more to show than a screenful.
+    pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = &str> {
         let step = (top / LINE_INDEX_STEP).min(self.line_starts.len() - 1);
-        let start = self.line_starts[step];
-        self.text[start..]
-            .lines()
-            .skip(top - step * LINE_INDEX_STEP)
+        let mut rest = &self.text[self.line_starts[step]..];
+        let mut skip = top - step * LINE_INDEX_STEP;
+        std::iter::from_fn(move || {
+            loop {
+                if rest.is_empty() {
+                    return None;
+                }
+                if skip > 0 {
+                    // Lines above the view are passed over whole.
+                    skip -= 1;
+                    rest = rest.split_once('\n').map_or("", |(_, after)| after);
+                    continue;
+                }
+                let window = &rest.as_bytes()[..rest.len().min(budget.max(1))];
+                let line = match window.iter().position(|&b| b == b'\n') {
+                    Some(end) => {
+                        let line = &rest[..end];
+                        rest = &rest[end + 1..];
+                        line
+                    }
+                    None => {
+                        // No newline within the budget: show what fits and
+                        // stop, rather than search on.
+                        let mut cut = window.len();
+                        while !rest.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        let line = &rest[..cut];
+                        rest = "";
+                        line
+                    }
+                };
+                return Some(line);
+            }
+        })
     }
 
     /// Lines in `text` (a last line without a newline counts).

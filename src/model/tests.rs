@@ -198,9 +198,14 @@ fn the_line_index_finds_any_line_of_a_huge_poem() {
     assert_eq!(download.line_count(), 100_000);
     for top in [0, 1, 255, 256, 257, 51_200, 99_999] {
         assert_eq!(
-            download.lines_from(top).next(),
+            download.lines_from(top, 1000).next(),
             Some(format!("line {top}").as_str())
         );
     }
-    assert_eq!(download.lines_from(100_000).next(), None);
+    assert_eq!(download.lines_from(100_000, 1000).next(), None);
+    assert_eq!(
+        download.lines_from(5, 3).next(),
+        Some("lin"),
+        "a line is cut at the budget"
+    );
 }

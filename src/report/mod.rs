@@ -84,6 +84,7 @@ pub async fn run_headless(
     // downloads are under way.
     let mut interrupt = signal_stream(tokio::signal::unix::SignalKind::interrupt());
     let mut terminate = signal_stream(tokio::signal::unix::SignalKind::terminate());
+    let mut hangup = signal_stream(tokio::signal::unix::SignalKind::hangup());
     let mut model = Model::new(addresses.clone());
     let (engine, mut events) = engine::start(addresses, config);
     let mut interrupted: Option<i32> = None;
@@ -113,6 +114,10 @@ pub async fn run_headless(
             }
             _ = recv_signal(&mut terminate), if interrupted.is_none() => {
                 interrupted = Some(exit::TERMINATED);
+                engine.send(Command::CancelAll);
+            }
+            _ = recv_signal(&mut hangup), if interrupted.is_none() => {
+                interrupted = Some(exit::HANGUP);
                 engine.send(Command::CancelAll);
             }
         }

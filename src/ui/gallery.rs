@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             .border_style(theme.dim());
         let text_area = block.inner(pane);
         let rows = poem::visible_rows(
-            download.text.lines(),
+            download.lines_from(0, poem::screenful_bytes(text_area.width, text_area.height)),
             text_area.width as usize,
             text_area.height as usize,
         );

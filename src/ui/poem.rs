@@ -38,11 +38,14 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     // A partial poem that will not grow keeps its last row for saying so.
     let ended_partial = download.is_partial() && download.state.is_final();
     let text_rows = (inner.height as usize).saturating_sub(usize::from(ended_partial));
-    let mut lines: Vec<Line> =
-        visible_rows(download.lines_from(top), inner.width as usize, text_rows)
-            .into_iter()
-            .map(Line::from)
-            .collect();
+    let mut lines: Vec<Line> = visible_rows(
+        download.lines_from(top, screenful_bytes(inner.width, inner.height)),
+        inner.width as usize,
+        text_rows,
+    )
+    .into_iter()
+    .map(Line::from)
+    .collect();
     if ended_partial {
         let why = download
             .error
@@ -78,6 +81,12 @@ fn title<'a>(task: usize, download: &Download, theme: &Theme) -> Line<'a> {
         ));
     }
     Line::from(spans)
+}
+
+/// The most bytes a pane of this size can show: four per cell (the longest
+/// UTF-8 character), plus room for escapes shown as `<U+XXXX>`.
+pub fn screenful_bytes(width: u16, height: u16) -> usize {
+    usize::from(width) * usize::from(height) * 4 + 64
 }
 
 /// The rows to show: `lines` wrapped to `width`, at most `height` of them.
