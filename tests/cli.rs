@@ -123,7 +123,7 @@ fn json_has_an_object_per_event_and_a_summary() {
         ],
     );
     let output = poetry_dash()
-        .args(["--json", &ports[0], &ports[1]])
+        .args(["--json", "-j", "1", &ports[0], &ports[1]])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));

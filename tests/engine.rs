@@ -9,7 +9,7 @@ use poetry_dash::address::Address;
 use poetry_dash::engine::{Backoff, Command, EventKind, FailReason, Limits, RunConfig, get_poem};
 use poetry_dash::model::State;
 use poetry_dash::serve::{Behaviour, Pacing, Server};
-use poetry_dash::text::Utf8Decoder;
+use poetry_dash::text::display_line;
 
 fn limits() -> Limits {
     Limits {
@@ -348,7 +348,7 @@ async fn the_concurrency_limit_is_honoured() {
 
 #[tokio::test]
 async fn a_character_split_across_reads_decodes_correctly() {
-    let poem = "床前明月光，疑是地上霜。\n";
+    let poem = "床前明月光，疑是地上霜。";
     // Five bytes per write, 60 ms apart: every progress event holds one
     // write, and most writes end inside a three-byte character.
     let (_server, address) = serve_one(poem, paced(5, 60), Behaviour::Poem).await;
@@ -359,19 +359,26 @@ async fn a_character_split_across_reads_decodes_correctly() {
             ..Default::default()
         },
     );
-    run.until_all_ended().await;
-    let mut decoder = Utf8Decoder::new();
-    let mut text = String::new();
-    let mut split_chunks = 0;
-    for event in &run.log {
-        if let EventKind::Progress { data, .. } = &event.kind {
-            split_chunks += usize::from(std::str::from_utf8(data).is_err());
-            decoder.push(data, &mut text);
-        }
-    }
-    decoder.finish(&mut text);
+    let mut shown = Vec::new();
+    run.until(|model, _| {
+        // What the dashboard would show of the growing line at each step.
+        let download = &model.downloads[0];
+        let growing = !download.state.is_final();
+        shown.push(display_line(&download.poem, growing));
+        model.all_ended()
+    })
+    .await;
+    let split_chunks = run
+        .log
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Progress { data, .. } if std::str::from_utf8(data).is_err()))
+        .count();
     assert!(split_chunks > 0, "the test must really split characters");
-    assert_eq!(text, poem);
+    assert!(
+        shown.iter().all(|line| poem.starts_with(line.as_str())),
+        "never a broken character: {shown:?}"
+    );
+    assert_eq!(shown.last().map(String::as_str), Some(poem));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,11 @@
 //! Property tests for the code that meets untrusted input: the address
-//! parser, the incremental UTF-8 decoder and the terminal sanitiser.
+//! parser, the line decoder, the control-character counter and the terminal
+//! sanitiser.
 //! Failures proptest finds are kept in `properties.proptest-regressions` and replayed
 //! first on every run.
 
 use poetry_dash::address::{self, Address};
-use poetry_dash::text::{Sanitizer, Utf8Decoder, sanitize};
+use poetry_dash::text::{ControlCounter, display_line, sanitize};
 use proptest::prelude::*;
 
 fn is_forbidden(c: char) -> bool {
@@ -48,30 +49,36 @@ proptest! {
     }
 
     #[test]
-    fn decoding_in_any_pieces_equals_lossy_decoding(bytes in proptest::collection::vec(any::<u8>(), 0..64),
-                                                     cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
-        let mut decoder = Utf8Decoder::new();
-        let mut out = String::new();
-        for (start, end) in pieces(bytes.len(), cuts) {
-            decoder.push(&bytes[start..end], &mut out);
+    fn a_growing_line_shows_only_whole_characters(text in "[^\\p{C}]{0,30}", cut in any::<usize>()) {
+        // Cut anywhere, even inside a character: what shows is the text up
+        // to the last whole character, never a replacement character.
+        let bytes = text.as_bytes();
+        let cut = cut % (bytes.len() + 1);
+        let mut whole = cut;
+        while !text.is_char_boundary(whole) {
+            whole -= 1;
         }
-        decoder.finish(&mut out);
-        prop_assert_eq!(out, String::from_utf8_lossy(&bytes));
+        prop_assert_eq!(display_line(&bytes[..cut], true), sanitize(&text[..whole]).text);
     }
 
     #[test]
-    fn decoding_mostly_valid_text_in_pieces(text in "\\PC{0,30}", noise in proptest::collection::vec(any::<u8>(), 0..4),
-                                            cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
-        let mut bytes = text.into_bytes();
-        let middle = bytes.len() / 2;
-        bytes.splice(middle..middle, noise);
-        let mut decoder = Utf8Decoder::new();
-        let mut out = String::new();
-        for (start, end) in pieces(bytes.len(), cuts) {
-            decoder.push(&bytes[start..end], &mut out);
+    fn lines_of_any_bytes_are_safe(bytes in proptest::collection::vec(any::<u8>(), 0..80), growing in any::<bool>()) {
+        // A line comes without its newline.
+        let bytes: Vec<u8> = bytes.into_iter().filter(|&b| b != b'\n').collect();
+        let line = display_line(&bytes, growing);
+        prop_assert!(!line.chars().any(|c| is_forbidden(c) || c == '\n'), "{:?}", line);
+    }
+
+    #[test]
+    fn counting_in_any_pieces_matches_the_sanitiser(bytes in proptest::collection::vec(
+            prop_oneof![any::<u8>(), Just(b'\r'), Just(b'\n'), Just(0xc2), Just(0x9b), Just(0xe2), Just(0x80), Just(0xae)], 0..64),
+            cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
+        let mut counter = ControlCounter::default();
+        for (_, end) in pieces(bytes.len(), cuts) {
+            counter.scan(&bytes[..end], false);
         }
-        decoder.finish(&mut out);
-        prop_assert_eq!(out, String::from_utf8_lossy(&bytes));
+        counter.scan(&bytes, true);
+        prop_assert_eq!(counter.count(), sanitize(&String::from_utf8_lossy(&bytes)).replaced);
     }
 
     #[test]
@@ -83,21 +90,5 @@ proptest! {
         let forbidden_in = text.chars().filter(|&c| is_forbidden(c) && c != '\t').count();
         let crlf = text.matches("\r\n").count();
         prop_assert_eq!(clean.replaced, forbidden_in - crlf);
-    }
-
-    #[test]
-    fn sanitising_in_pieces_equals_sanitising_the_whole(text in "[\\x00-\\x1fa日\\t\\r\\n\\u{9b}\\u{202e}]{0,40}",
-                                                        cuts in proptest::collection::vec(any::<usize>(), 0..5)) {
-        let whole = sanitize(&text);
-        let mut sanitizer = Sanitizer::default();
-        let mut out = String::new();
-        let chars: Vec<char> = text.chars().collect();
-        for (start, end) in pieces(chars.len(), cuts) {
-            let piece: String = chars[start..end].iter().collect();
-            sanitizer.push(&piece, &mut out);
-        }
-        sanitizer.finish(&mut out);
-        prop_assert_eq!(out, whole.text);
-        prop_assert_eq!(sanitizer.replaced, whole.replaced);
     }
 }

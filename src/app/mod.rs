@@ -65,7 +65,7 @@ pub async fn run(
     let _ = tokio::time::timeout(CANCEL_GRACE, async {
         while !app.model.all_ended() {
             match events.recv().await {
-                Some(event) => app.apply(&event),
+                Some(event) => app.apply(event),
                 None => break,
             }
         }
@@ -84,12 +84,12 @@ struct App<'a> {
 }
 
 impl App<'_> {
-    fn apply(&mut self, event: &Event) {
-        if !self.model.apply(event) {
+    fn apply(&mut self, mut event: Event) {
+        if !self.model.apply(&mut event) {
             return;
         }
         if let Some(saver) = self.saver
-            && let Err(err) = report::save_on_end(saver, event, self.model)
+            && let Err(err) = report::save_on_end(saver, &event, self.model)
         {
             self.model.note(
                 event.at,
@@ -160,9 +160,9 @@ impl App<'_> {
                         events_open = false;
                         continue;
                     };
-                    self.apply(&event);
+                    self.apply(event);
                     while let Ok(event) = events.try_recv() {
-                        self.apply(&event);
+                        self.apply(event);
                     }
                     dirty = true;
                 }

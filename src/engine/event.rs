@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::BytesMut;
 
 use super::error::FetchError;
 use super::fetch::AttemptTimes;
@@ -29,7 +29,7 @@ pub struct Event {
 
 #[derive(Debug, Clone)]
 pub enum EventKind {
-    /// Waiting for a concurrency slot.
+    /// Waiting for a concurrency slot (sent only with a concurrency limit).
     Queued,
     /// An attempt starts (1-based; `of` counts all attempts allowed).
     Connecting {
@@ -42,9 +42,11 @@ pub enum EventKind {
     /// New bytes. Coalesced: at most one per download every
     /// [`PROGRESS_INTERVAL`](super::PROGRESS_INTERVAL), and always one with
     /// the last bytes before the attempt ends. `received` counts all bytes of
-    /// this attempt.
+    /// this attempt. The bytes are handed over, not copied: a consumer that
+    /// joins consecutive chunks with `BytesMut::unsplit` gets the poem back
+    /// in the engine's own buffer.
     Progress {
-        data: Bytes,
+        data: BytesMut,
         received: u64,
     },
     /// The server closed the connection: the poem is complete (or empty).

@@ -140,22 +140,42 @@ pub(crate) async fn fetch(
     let mut read_size = FIRST_READ;
     let mut received: u64 = 0;
     let mut last_byte = Instant::now();
+    // One timer serves both the idle timeout and the deadline. Reads never
+    // touch it (that would be a timer-wheel update per read); when it fires
+    // early because bytes came meanwhile, it is moved on, at most once per
+    // idle period.
+    let timer = tokio::time::sleep_until(earliest(last_byte + limits.idle_timeout, deadline));
+    tokio::pin!(timer);
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         if buffer.capacity() - buffer.len() < read_size / 2 {
             buffer.reserve(read_size);
         }
-        let wake = earliest(last_byte + limits.idle_timeout, deadline);
         let spare = buffer.capacity() - buffer.len();
-        let read = tokio::select! {
+        let step = tokio::select! {
             biased;
-            _ = cancel.cancelled() => {
+            _ = &mut cancelled => {
                 observer.flush(&mut buffer, received);
                 return Err(Stop::Cancelled { received });
             }
-            read = timeout_at(wake, stream.read_buf(&mut buffer)) => read,
+            read = stream.read_buf(&mut buffer) => Step::Read(read),
+            _ = &mut timer => {
+                let now = Instant::now();
+                match (limits.deadline, deadline) {
+                    (Some(limit), Some(at)) if now >= at => Step::Limit(FailReason::Deadline(limit)),
+                    _ if now >= last_byte + limits.idle_timeout => {
+                        Step::Limit(FailReason::IdleTimeout(limits.idle_timeout))
+                    }
+                    _ => {
+                        timer.as_mut().reset(earliest(last_byte + limits.idle_timeout, deadline));
+                        continue;
+                    }
+                }
+            }
         };
-        let stop_reason = match read {
-            Ok(Ok(0)) => {
+        let stop_reason = match step {
+            Step::Read(Ok(0)) => {
                 times.total = started.elapsed();
                 observer.flush(&mut buffer, received);
                 let poem = Poem {
@@ -165,7 +185,7 @@ pub(crate) async fn fetch(
                 };
                 return Ok((poem, received));
             }
-            Ok(Ok(n)) => {
+            Step::Read(Ok(n)) => {
                 received += n as u64;
                 last_byte = Instant::now();
                 times.first_byte.get_or_insert_with(|| started.elapsed());
@@ -185,11 +205,8 @@ pub(crate) async fn fetch(
                     }
                 }
             }
-            Ok(Err(err)) => Some(FailReason::from_read_error(&err)),
-            Err(_elapsed) => Some(match limits.deadline {
-                Some(limit) if Some(wake) == deadline => FailReason::Deadline(limit),
-                _ => FailReason::IdleTimeout(limits.idle_timeout),
-            }),
+            Step::Read(Err(err)) => Some(FailReason::from_read_error(&err)),
+            Step::Limit(reason) => Some(reason),
         };
         if let Some(reason) = stop_reason {
             // Close first: a limit that fired must not keep the peer waiting.
@@ -198,6 +215,12 @@ pub(crate) async fn fetch(
             return Err(fail(reason, received, buffer.freeze()));
         }
     }
+}
+
+/// What woke the read loop.
+enum Step {
+    Read(std::io::Result<usize>),
+    Limit(FailReason),
 }
 
 fn earliest(a: Instant, b: Option<Instant>) -> Instant {
@@ -221,11 +244,7 @@ async fn connect(address: &Address) -> Result<TcpStream, FailReason> {
     };
     for target in targets {
         match TcpStream::connect(target).await {
-            Ok(stream) => {
-                // Poems arrive in small pieces; there is nothing to batch.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
+            Ok(stream) => return Ok(stream),
             Err(err) => last = FailReason::from_connect_error(&err),
         }
     }

@@ -216,7 +216,12 @@ impl Download {
     }
 
     async fn run(self, permits: Option<Arc<Semaphore>>) -> Ended {
-        self.emit(EventKind::Queued);
+        // Only a concurrency limit makes a download wait; without one it
+        // goes straight to connecting (the model starts every download
+        // queued, so nothing is lost).
+        if permits.is_some() {
+            self.emit(EventKind::Queued);
+        }
         let _permit = match permits {
             None => None,
             Some(permits) => tokio::select! {
@@ -295,7 +300,7 @@ struct ProgressReporter<'a> {
 
 impl ProgressReporter<'_> {
     fn send(&mut self, buffer: &mut BytesMut, received: u64) {
-        let data = buffer.split().freeze();
+        let data = buffer.split();
         self.last_sent = Some(Instant::now());
         self.download.emit(EventKind::Progress { data, received });
     }

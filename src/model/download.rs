@@ -1,9 +1,11 @@
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
+
 use super::throughput::Throughput;
 use crate::address::Address;
 use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
-use crate::text::{Sanitizer, Utf8Decoder};
+use crate::text::ControlCounter;
 
 /// Lines between entries of the line index.
 const LINE_INDEX_STEP: usize = 256;
@@ -42,10 +44,14 @@ pub struct Download {
     pub state: State,
     pub attempt: u32,
     pub attempts: u32,
-    /// The bytes of the current attempt, exactly as they arrived.
-    pub poem: Vec<u8>,
+    /// The bytes of the current attempt, exactly as they arrived: the only
+    /// copy of the poem. Chunks from the engine that continue the same
+    /// buffer are joined without copying.
+    pub poem: BytesMut,
     pub received: u64,
-    /// When the current run started (its `Queued` event).
+    /// Bytes in the latest progress event.
+    pub last_chunk: usize,
+    /// When the current run started (its first event).
     pub run_started: Option<Instant>,
     pub attempt_started: Option<Instant>,
     pub last_byte: Option<Instant>,
@@ -56,18 +62,47 @@ pub struct Download {
     pub error: Option<FetchError>,
     /// When the next attempt starts, while `Retrying`.
     pub retry_at: Option<Instant>,
-    /// The poem as text that is safe to show, kept only for the dashboard.
-    pub text: String,
-    /// How many characters of `text` had to be made visible.
-    pub replaced: usize,
-    /// Newlines in `text`, counted as it grows.
-    text_lines: usize,
-    /// Where every [`LINE_INDEX_STEP`]-th line of `text` starts, so the poem
-    /// pane can jump to any line of a huge poem without scanning it.
-    line_starts: Vec<usize>,
-    decoder: Utf8Decoder,
-    sanitizer: Sanitizer,
     pub throughput: Throughput,
+    /// Lines and control characters, kept only when the model indexes text
+    /// (for the dashboard).
+    index: TextIndex,
+}
+
+/// What the dashboard needs to show any part of a poem without decoding or
+/// scanning all of it.
+#[derive(Debug, Clone)]
+struct TextIndex {
+    /// Newlines in the poem so far.
+    newlines: usize,
+    /// Where every [`LINE_INDEX_STEP`]-th line starts, in bytes.
+    line_starts: Vec<usize>,
+    /// Where the newline search resumes.
+    scanned: usize,
+    controls: ControlCounter,
+}
+
+impl Default for TextIndex {
+    fn default() -> Self {
+        TextIndex {
+            newlines: 0,
+            line_starts: vec![0],
+            scanned: 0,
+            controls: ControlCounter::default(),
+        }
+    }
+}
+
+impl TextIndex {
+    fn update(&mut self, poem: &[u8], at_end: bool) {
+        for offset in memchr::memchr_iter(b'\n', &poem[self.scanned..]) {
+            self.newlines += 1;
+            if self.newlines.is_multiple_of(LINE_INDEX_STEP) {
+                self.line_starts.push(self.scanned + offset + 1);
+            }
+        }
+        self.scanned = poem.len();
+        self.controls.scan(poem, at_end);
+    }
 }
 
 impl Download {
@@ -78,8 +113,9 @@ impl Download {
             state: State::Queued,
             attempt: 0,
             attempts: 0,
-            poem: Vec::new(),
+            poem: BytesMut::new(),
             received: 0,
+            last_chunk: 0,
             run_started: None,
             attempt_started: None,
             last_byte: None,
@@ -87,90 +123,56 @@ impl Download {
             times: AttemptTimes::default(),
             error: None,
             retry_at: None,
-            text: String::new(),
-            replaced: 0,
-            text_lines: 0,
-            line_starts: vec![0],
-            decoder: Utf8Decoder::new(),
-            sanitizer: Sanitizer::default(),
             throughput: Throughput::default(),
+            index: TextIndex::default(),
         }
     }
 
-    /// Decodes and sanitises new bytes onto `text`, once, as they arrive.
-    fn push_text(&mut self, data: &[u8]) {
-        let mut decoded = String::new();
-        self.decoder.push(data, &mut decoded);
-        let start = self.text.len();
-        self.sanitizer.push(&decoded, &mut self.text);
-        self.after_text_grew(start);
+    /// How many characters the display replaces with a visible form (see
+    /// [`crate::text::sanitize`]); counted only when the model indexes text.
+    pub fn control_chars(&self) -> usize {
+        self.index.controls.count()
     }
 
-    fn finish_text(&mut self) {
-        let mut decoded = String::new();
-        self.decoder.finish(&mut decoded);
-        let start = self.text.len();
-        self.sanitizer.push(&decoded, &mut self.text);
-        self.sanitizer.finish(&mut self.text);
-        self.after_text_grew(start);
-    }
-
-    fn after_text_grew(&mut self, start: usize) {
-        for (offset, _) in self.text[start..].match_indices('\n') {
-            self.text_lines += 1;
-            if self.text_lines.is_multiple_of(LINE_INDEX_STEP) {
-                self.line_starts.push(start + offset + 1);
-            }
-        }
-        self.replaced = self.sanitizer.replaced;
-    }
-
-    /// The lines of `text` from line `top` (0-based) on, found through the
-    /// index: the cost does not grow with `top`. No line is searched further
-    /// than `budget` bytes for its end: a line longer than that is cut there,
-    /// so one enormous line costs no more to show than a screenful.
-    pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = &str> {
-        let step = (top / LINE_INDEX_STEP).min(self.line_starts.len() - 1);
-        let mut rest = &self.text[self.line_starts[step]..];
+    /// The raw lines of the poem from line `top` (0-based) on, without their
+    /// newlines, found through the index: the cost does not grow with `top`.
+    /// No line is searched further than `budget` bytes for its end: a longer
+    /// line is cut there, so one enormous line costs no more to show than a
+    /// screenful. Needs a model that indexes text.
+    pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = &[u8]> {
+        let starts = &self.index.line_starts;
+        let step = (top / LINE_INDEX_STEP).min(starts.len() - 1);
+        let mut rest = &self.poem[starts[step].min(self.poem.len())..];
         let mut skip = top - step * LINE_INDEX_STEP;
         std::iter::from_fn(move || {
-            loop {
-                if rest.is_empty() {
-                    return None;
+            while skip > 0 && !rest.is_empty() {
+                // Lines above the view are passed over whole.
+                skip -= 1;
+                rest = memchr::memchr(b'\n', rest).map_or(&[][..], |end| &rest[end + 1..]);
+            }
+            if rest.is_empty() {
+                return None;
+            }
+            let window = &rest[..rest.len().min(budget.max(1))];
+            match memchr::memchr(b'\n', window) {
+                Some(end) => {
+                    let line = &rest[..end];
+                    rest = &rest[end + 1..];
+                    Some(line)
                 }
-                if skip > 0 {
-                    // Lines above the view are passed over whole.
-                    skip -= 1;
-                    rest = rest.split_once('\n').map_or("", |(_, after)| after);
-                    continue;
+                None => {
+                    // No newline within the budget: show what fits and stop.
+                    let line = window;
+                    rest = &[];
+                    Some(line)
                 }
-                let window = &rest.as_bytes()[..rest.len().min(budget.max(1))];
-                let line = match window.iter().position(|&b| b == b'\n') {
-                    Some(end) => {
-                        let line = &rest[..end];
-                        rest = &rest[end + 1..];
-                        line
-                    }
-                    None => {
-                        // No newline within the budget: show what fits and
-                        // stop, rather than search on.
-                        let mut cut = window.len();
-                        while !rest.is_char_boundary(cut) {
-                            cut -= 1;
-                        }
-                        let line = &rest[..cut];
-                        rest = "";
-                        line
-                    }
-                };
-                return Some(line);
             }
         })
     }
 
-    /// Lines in `text` (a last line without a newline counts).
+    /// Lines in the poem (a last line without a newline counts).
     pub fn line_count(&self) -> usize {
-        self.text_lines + usize::from(!self.text.is_empty() && !self.text.ends_with('\n'))
+        self.index.newlines + usize::from(self.poem.last().is_some_and(|&b| b != b'\n'))
     }
 
     /// Bytes per second over the last second.
@@ -197,7 +199,8 @@ impl Download {
         Some(now.saturating_duration_since(since))
     }
 
-    pub(super) fn apply(&mut self, event: &Event, keep_text: bool) -> bool {
+    /// Folds `event` in, taking the bytes of a progress event out of it.
+    pub(super) fn apply(&mut self, event: &mut Event, index_text: bool) -> bool {
         if event.run < self.run {
             return false;
         }
@@ -207,21 +210,17 @@ impl Download {
             self.run = event.run;
             self.run_started = Some(event.at);
         }
-        match &event.kind {
+        match &mut event.kind {
             EventKind::Queued => self.state = State::Queued,
             EventKind::Connecting { attempt, of } => {
                 self.state = State::Connecting;
                 self.attempt = *attempt;
                 self.attempts = *of;
                 self.attempt_started = Some(event.at);
-                self.poem.clear();
-                self.text.clear();
-                self.text_lines = 0;
-                self.line_starts = vec![0];
-                self.replaced = 0;
-                self.decoder = Utf8Decoder::new();
-                self.sanitizer = Sanitizer::default();
+                self.poem = BytesMut::new();
+                self.index = TextIndex::default();
                 self.received = 0;
+                self.last_chunk = 0;
                 self.last_byte = None;
                 self.retry_at = None;
                 self.times = AttemptTimes::default();
@@ -232,11 +231,13 @@ impl Download {
             }
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
-                self.poem.extend_from_slice(data);
-                if keep_text {
-                    self.push_text(data);
-                }
+                self.last_chunk = data.len();
                 self.throughput.record(event.at, data.len() as u64);
+                // O(1) when the chunk continues the buffer the poem lives in.
+                self.poem.unsplit(std::mem::take(data));
+                if index_text {
+                    self.index.update(&self.poem, false);
+                }
                 self.received = *received;
                 if self.times.first_byte.is_none() {
                     self.times.first_byte = self
@@ -280,13 +281,8 @@ impl Download {
                 self.retry_at = Some(event.at + *after);
             }
         }
-        if keep_text
-            && matches!(
-                event.kind,
-                EventKind::Finished { .. } | EventKind::Failed { .. } | EventKind::Cancelled { .. }
-            )
-        {
-            self.finish_text();
+        if index_text && self.state.is_final() {
+            self.index.update(&self.poem, true);
         }
         true
     }

@@ -31,8 +31,9 @@ pub struct Model {
     pub latest: Option<Instant>,
     /// The limits the engine runs with, for countdowns and warnings.
     pub limits: Limits,
-    /// Keep each poem as sanitised text too (the dashboard shows it).
-    pub keep_text: bool,
+    /// Index each poem's lines and count its control characters (the
+    /// dashboard shows them).
+    pub index_text: bool,
     /// Notable events, newest last.
     pub log: VecDeque<LogEntry>,
     /// All downloads' bytes together.
@@ -57,36 +58,41 @@ impl Model {
             started: None,
             latest: None,
             limits: Limits::default(),
-            keep_text: false,
+            index_text: false,
             log: VecDeque::new(),
             throughput: Throughput::default(),
         }
     }
 
-    /// A model for the dashboard: it keeps display text, and knows the
+    /// A model for the dashboard: it indexes text for display, and knows the
     /// limits so it can show how close each download is to them.
     pub fn for_dashboard(addresses: impl IntoIterator<Item = Address>, limits: Limits) -> Self {
         Model {
             limits,
-            keep_text: true,
+            index_text: true,
             ..Model::new(addresses)
         }
     }
 
-    /// Folds one event in. Returns false when the event was ignored because
-    /// it belongs to an older run of its download (a restart overtook it) or
-    /// names no download.
-    pub fn apply(&mut self, event: &Event) -> bool {
+    /// Folds one event in, taking the bytes of a progress event out of it
+    /// (the poem is kept once, here). Returns false when the event was
+    /// ignored because it belongs to an older run of its download (a restart
+    /// overtook it) or names no download.
+    pub fn apply(&mut self, event: &mut Event) -> bool {
         let Some(download) = self.downloads.get_mut(event.task) else {
             return false;
         };
-        if !download.apply(event, self.keep_text) {
+        let chunk = match &event.kind {
+            crate::engine::EventKind::Progress { data, .. } => data.len() as u64,
+            _ => 0,
+        };
+        if !download.apply(event, self.index_text) {
             return false;
         }
         self.started.get_or_insert(event.at);
         self.latest = Some(event.at);
-        if let crate::engine::EventKind::Progress { data, .. } = &event.kind {
-            self.throughput.record(event.at, data.len() as u64);
+        if chunk > 0 {
+            self.throughput.record(event.at, chunk);
         }
         if let Some(entry) = LogEntry::describe(event, &self.downloads[event.task]) {
             self.note(entry.at, entry.task, entry.level, entry.message);

@@ -328,7 +328,7 @@ impl View {
 mod tests {
     use std::time::Duration;
 
-    use bytes::Bytes;
+    use bytes::BytesMut;
 
     use super::*;
     use crate::address::Address;
@@ -339,7 +339,7 @@ mod tests {
     }
 
     fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
-        model.apply(&Event {
+        model.apply(&mut Event {
             task,
             run: 1,
             at,
@@ -354,7 +354,7 @@ mod tests {
             at,
             task,
             EventKind::Progress {
-                data: Bytes::from(vec![b'x'; bytes]),
+                data: BytesMut::from(&vec![b'x'; bytes][..]),
                 received: bytes as u64,
             },
         );
@@ -513,7 +513,7 @@ mod tests {
             t0,
             0,
             EventKind::Progress {
-                data: Bytes::from(lines),
+                data: BytesMut::from(lines.as_bytes()),
                 received: 0,
             },
         );

@@ -54,8 +54,8 @@ impl super::Reporter for JsonReporter {
             EventKind::Connected { connect_time } if !self.quiet => {
                 json!({"type": "connected", "connect_s": secs(*connect_time)})
             }
-            EventKind::Progress { data, received } if !self.quiet => {
-                json!({"type": "progress", "chunk": data.len(), "bytes": received})
+            EventKind::Progress { received, .. } if !self.quiet => {
+                json!({"type": "progress", "chunk": download.last_chunk, "bytes": received})
             }
             EventKind::Finished { received, times } => {
                 let (text, lossy) = text_of(&download.poem);

@@ -16,9 +16,14 @@ pub use save::Saver;
 use std::io;
 use std::time::Duration;
 
+use tokio::sync::mpsc::error::TryRecvError;
+
 use crate::address::Address;
 use crate::engine::{self, Command, Event, EventKind, RunConfig};
 use crate::model::{Model, State};
+
+/// How often headless output collects the engine's events.
+const DRAIN_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Exit statuses, as documented in the README.
 pub mod exit {
@@ -89,11 +94,24 @@ pub async fn run_headless(
     let (engine, mut events) = engine::start(addresses, config);
     let mut interrupted: Option<i32> = None;
     let mut problems = false;
-    while !model.all_ended() {
+    // Events are collected in batches on a short tick rather than one
+    // wake-up each: with thousands of downloads, waking this task for every
+    // event would cost more than the downloads themselves.
+    let mut tick = tokio::time::interval(DRAIN_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut events_open = true;
+    while events_open && !model.all_ended() {
         tokio::select! {
-            event = events.recv() => {
-                let Some(event) = event else { break };
-                if !model.apply(&event) {
+            _ = tick.tick() => loop {
+                let mut event = match events.try_recv() {
+                    Ok(event) => event,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        events_open = false;
+                        break;
+                    }
+                };
+                if !model.apply(&mut event) {
                     continue;
                 }
                 reporter.event(&event, &model);
@@ -103,7 +121,7 @@ pub async fn run_headless(
                     problems = true;
                     reporter.problem(&format!("Task {}: cannot save: {err}", event.task + 1));
                 }
-            }
+            },
             _ = recv_signal(&mut interrupt) => {
                 if interrupted.is_some() {
                     reporter.summary(&model, true);

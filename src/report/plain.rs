@@ -151,10 +151,10 @@ impl super::Reporter for PlainReporter {
         };
         let address = &download.address;
         match &event.kind {
-            EventKind::Progress { data, .. } if !self.quiet => {
+            EventKind::Progress { .. } if !self.quiet => {
                 self.note(&format!(
                     "Task {task}: got {} bytes of poetry from {address}",
-                    data.len()
+                    download.last_chunk
                 ));
             }
             EventKind::Finished { .. } => {

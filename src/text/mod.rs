@@ -1,11 +1,13 @@
 //! Turning a server's untrusted bytes into text that is safe to show.
 //!
-//! Poems are bytes; only the display needs text. [`Utf8Decoder`] decodes a
-//! stream chunk by chunk, and [`sanitize`] makes the result harmless for a
-//! terminal.
+//! Poems are kept as the bytes that arrived; only what is on screen becomes
+//! text. [`display_line`] decodes one line (holding back a character whose
+//! last bytes have not arrived yet), [`sanitize`] makes text harmless for a
+//! terminal, and [`ControlCounter`] counts what it replaces as bytes arrive,
+//! without decoding them.
 
-mod decoder;
+mod controls;
 mod sanitize;
 
-pub use decoder::Utf8Decoder;
-pub use sanitize::{Sanitized, Sanitizer, sanitize, sanitize_into};
+pub use controls::{ControlCounter, display_line};
+pub use sanitize::{Sanitized, sanitize, sanitize_into};

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::{Theme, poem};
 use crate::model::view::{Focus, View};
 use crate::model::{Model, State};
+use crate::text::display_line;
 
 /// Narrowest pane worth showing a poem in.
 const PANE_WIDTH: u16 = 36;
@@ -52,7 +53,9 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             .border_style(theme.dim());
         let text_area = block.inner(pane);
         let rows = poem::visible_rows(
-            download.lines_from(0, poem::screenful_bytes(text_area.width, text_area.height)),
+            download
+                .lines_from(0, poem::screenful_bytes(text_area.width, text_area.height))
+                .map(|line| display_line(line, false)),
             text_area.width as usize,
             text_area.height as usize,
         );

@@ -7,6 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
+use crate::text::display_line;
+
 use super::{Theme, format};
 use crate::model::view::{Focus, View};
 use crate::model::{Download, Model};
@@ -39,7 +41,9 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     let ended_partial = download.is_partial() && download.state.is_final();
     let text_rows = (inner.height as usize).saturating_sub(usize::from(ended_partial));
     let mut lines: Vec<Line> = visible_rows(
-        download.lines_from(top, screenful_bytes(inner.width, inner.height)),
+        download
+            .lines_from(top, screenful_bytes(inner.width, inner.height))
+            .map(|line| display_line(line, !download.state.is_final())),
         inner.width as usize,
         text_rows,
     )
@@ -74,9 +78,9 @@ fn title<'a>(task: usize, download: &Download, theme: &Theme) -> Line<'a> {
         download.address,
         format::bytes(download.received)
     )));
-    if download.replaced > 0 {
+    if download.control_chars() > 0 {
         spans.push(Span::styled(
-            format!("· {} control chars shown as ^X ", download.replaced),
+            format!("· {} control chars shown as ^X ", download.control_chars()),
             theme.warning(),
         ));
     }
@@ -91,8 +95,8 @@ pub fn screenful_bytes(width: u16, height: u16) -> usize {
 
 /// The rows to show: `lines` wrapped to `width`, at most `height` of them.
 /// Only the lines that can be seen are wrapped.
-pub fn visible_rows<'a>(
-    lines: impl Iterator<Item = &'a str>,
+pub fn visible_rows(
+    lines: impl Iterator<Item = impl AsRef<str>>,
     width: usize,
     height: usize,
 ) -> Vec<String> {
@@ -101,7 +105,7 @@ pub fn visible_rows<'a>(
         if rows.len() >= height {
             break;
         }
-        wrap(line, width, height - rows.len(), &mut rows);
+        wrap(line.as_ref(), width, height - rows.len(), &mut rows);
     }
     rows
 }

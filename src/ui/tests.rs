@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -27,7 +27,7 @@ impl Scene {
 
     fn feed(&mut self, ms: u64, task: usize, kind: EventKind) {
         let at = self.at(ms);
-        self.model.apply(&Event {
+        self.model.apply(&mut Event {
             task,
             run: 1,
             at,
@@ -64,7 +64,7 @@ impl Scene {
                 at,
                 task,
                 EventKind::Progress {
-                    data: Bytes::copy_from_slice(piece),
+                    data: BytesMut::from(piece),
                     received,
                 },
             );
@@ -255,7 +255,7 @@ fn no_cell_holds_a_control_character_whatever_the_server_sent() {
             }
         }
     }
-    assert!(scene.model.downloads[0].replaced >= 10);
+    assert!(scene.model.downloads[0].control_chars() >= 10);
     let screen = format!("{}", render(&scene, &mut view, 120, 40, true).backend());
     assert!(
         screen.contains("^[[2J^[]0;pwned^G"),

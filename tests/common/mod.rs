@@ -77,9 +77,10 @@ impl Run {
     /// failing the test after [`PATIENCE`].
     pub async fn until(&mut self, mut done: impl FnMut(&Model, &Event) -> bool) {
         let waited = tokio::time::timeout(PATIENCE, async {
-            while let Some(event) = self.events.recv().await {
-                let applied = self.model.apply(&event);
+            while let Some(mut event) = self.events.recv().await {
+                // The log keeps the bytes; the model takes them out.
                 self.log.push(event.clone());
+                let applied = self.model.apply(&mut event);
                 if applied && done(&self.model, &event) {
                     return true;
                 }
