@@ -74,10 +74,10 @@ proptest! {
             prop_oneof![any::<u8>(), Just(b'\r'), Just(b'\n'), Just(0xc2), Just(0x9b), Just(0xe2), Just(0x80), Just(0xae)], 0..64),
             cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
         let mut counter = ControlCounter::default();
-        for (_, end) in pieces(bytes.len(), cuts) {
-            counter.scan(&bytes[..end], false);
+        for (start, end) in pieces(bytes.len(), cuts) {
+            counter.push(&bytes[start..end]);
         }
-        counter.scan(&bytes, true);
+        counter.finish();
         prop_assert_eq!(counter.count(), sanitize(&String::from_utf8_lossy(&bytes)).replaced);
     }
 

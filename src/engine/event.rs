@@ -42,11 +42,10 @@ pub enum EventKind {
     /// New bytes. Coalesced: at most one per download every
     /// [`PROGRESS_INTERVAL`](super::PROGRESS_INTERVAL), and always one with
     /// the last bytes before the attempt ends. `received` counts all bytes of
-    /// this attempt. The bytes are handed over, not copied: a consumer that
-    /// joins consecutive chunks with `BytesMut::unsplit` gets the poem back
-    /// in the engine's own buffer.
+    /// this attempt. The bytes are handed over in the buffers they were read
+    /// into, never copied (pieces of one buffer come already joined).
     Progress {
-        data: BytesMut,
+        data: Vec<BytesMut>,
         received: u64,
     },
     /// The server closed the connection: the poem is complete (or empty).

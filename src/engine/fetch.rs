@@ -149,7 +149,10 @@ pub(crate) async fn fetch(
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
     loop {
-        if buffer.capacity() - buffer.len() < read_size / 2 {
+        // Fill each buffer nearly to the end before starting another: a poem
+        // is kept in the buffers it was read into, so half-used ones would
+        // be memory held for nothing.
+        if buffer.capacity() - buffer.len() < (read_size / 8).max(64) {
             buffer.reserve(read_size);
         }
         let spare = buffer.capacity() - buffer.len();

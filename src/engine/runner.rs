@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::event::{Command, Event, EventKind, TaskId};
 use super::fetch::{Limits, Observer, Stop, fetch};
 use crate::address::Address;
+use crate::model::push_segment;
 
 /// Progress events for one download are at most this frequent, so ten
 /// thousand fast servers cannot flood the channel.
@@ -243,6 +244,7 @@ impl Download {
             let mut reporter = ProgressReporter {
                 download: &self,
                 last_sent: None,
+                pending: Vec::new(),
             };
             match fetch(
                 &self.address,
@@ -291,16 +293,18 @@ impl Download {
     }
 }
 
-/// Turns reads into coalesced `Progress` events, handing the bytes over so
-/// the engine keeps no second copy of the poem.
+/// Turns reads into coalesced `Progress` events. Every read is split off the
+/// read buffer at once, so the buffer is empty whenever it needs more room and
+/// growing it never copies; the pieces wait here until an event is due.
 struct ProgressReporter<'a> {
     download: &'a Download,
     last_sent: Option<Instant>,
+    pending: Vec<BytesMut>,
 }
 
 impl ProgressReporter<'_> {
-    fn send(&mut self, buffer: &mut BytesMut, received: u64) {
-        let data = buffer.split();
+    fn send(&mut self, received: u64) {
+        let data = std::mem::take(&mut self.pending);
         self.last_sent = Some(Instant::now());
         self.download.emit(EventKind::Progress { data, received });
     }
@@ -312,17 +316,19 @@ impl Observer for ProgressReporter<'_> {
     }
 
     fn data(&mut self, buffer: &mut BytesMut, received: u64) {
+        push_segment(&mut self.pending, buffer.split());
         let due = self
             .last_sent
             .is_none_or(|sent| sent.elapsed() >= PROGRESS_INTERVAL);
         if due {
-            self.send(buffer, received);
+            self.send(received);
         }
     }
 
     fn flush(&mut self, buffer: &mut BytesMut, received: u64) {
-        if !buffer.is_empty() {
-            self.send(buffer, received);
+        push_segment(&mut self.pending, buffer.split());
+        if !self.pending.is_empty() {
+            self.send(received);
         }
     }
 }

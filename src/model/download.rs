@@ -1,7 +1,10 @@
 use std::time::{Duration, Instant};
 
+use std::borrow::Cow;
+
 use bytes::BytesMut;
 
+use super::poem_bytes::PoemBytes;
 use super::throughput::Throughput;
 use crate::address::Address;
 use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
@@ -44,10 +47,9 @@ pub struct Download {
     pub state: State,
     pub attempt: u32,
     pub attempts: u32,
-    /// The bytes of the current attempt, exactly as they arrived: the only
-    /// copy of the poem. Chunks from the engine that continue the same
-    /// buffer are joined without copying.
-    pub poem: BytesMut,
+    /// The bytes of the current attempt, exactly as they arrived, in the
+    /// engine's own buffers: the only copy of the poem.
+    pub poem: PoemBytes,
     pub received: u64,
     /// Bytes in the latest progress event.
     pub last_chunk: usize,
@@ -93,15 +95,18 @@ impl Default for TextIndex {
 }
 
 impl TextIndex {
-    fn update(&mut self, poem: &[u8], at_end: bool) {
-        for offset in memchr::memchr_iter(b'\n', &poem[self.scanned..]) {
-            self.newlines += 1;
-            if self.newlines.is_multiple_of(LINE_INDEX_STEP) {
-                self.line_starts.push(self.scanned + offset + 1);
+    /// Indexes the bytes that arrived since the last call.
+    fn update(&mut self, poem: &PoemBytes) {
+        for (start, piece) in poem.segments_from(self.scanned) {
+            for offset in memchr::memchr_iter(b'\n', piece) {
+                self.newlines += 1;
+                if self.newlines.is_multiple_of(LINE_INDEX_STEP) {
+                    self.line_starts.push(start + offset + 1);
+                }
             }
+            self.controls.push(piece);
         }
         self.scanned = poem.len();
-        self.controls.scan(poem, at_end);
     }
 }
 
@@ -113,7 +118,7 @@ impl Download {
             state: State::Queued,
             attempt: 0,
             attempts: 0,
-            poem: BytesMut::new(),
+            poem: PoemBytes::default(),
             received: 0,
             last_chunk: 0,
             run_started: None,
@@ -139,40 +144,43 @@ impl Download {
     /// No line is searched further than `budget` bytes for its end: a longer
     /// line is cut there, so one enormous line costs no more to show than a
     /// screenful. Needs a model that indexes text.
-    pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = &[u8]> {
+    pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = Cow<'_, [u8]>> {
         let starts = &self.index.line_starts;
         let step = (top / LINE_INDEX_STEP).min(starts.len() - 1);
-        let mut rest = &self.poem[starts[step].min(self.poem.len())..];
+        let poem = &self.poem;
+        let end = poem.len();
+        let mut at = starts[step].min(end);
         let mut skip = top - step * LINE_INDEX_STEP;
         std::iter::from_fn(move || {
-            while skip > 0 && !rest.is_empty() {
+            while skip > 0 && at < end {
                 // Lines above the view are passed over whole.
                 skip -= 1;
-                rest = memchr::memchr(b'\n', rest).map_or(&[][..], |end| &rest[end + 1..]);
+                at = poem.find(b'\n', at, end).map_or(end, |newline| newline + 1);
             }
-            if rest.is_empty() {
+            if at >= end {
                 return None;
             }
-            let window = &rest[..rest.len().min(budget.max(1))];
-            match memchr::memchr(b'\n', window) {
-                Some(end) => {
-                    let line = &rest[..end];
-                    rest = &rest[end + 1..];
-                    Some(line)
+            let window_end = end.min(at.saturating_add(budget.max(1)));
+            let line = match poem.find(b'\n', at, window_end) {
+                Some(newline) => {
+                    let line = poem.slice(at, newline);
+                    at = newline + 1;
+                    line
                 }
                 None => {
                     // No newline within the budget: show what fits and stop.
-                    let line = window;
-                    rest = &[];
-                    Some(line)
+                    let line = poem.slice(at, window_end);
+                    at = end;
+                    line
                 }
-            }
+            };
+            Some(line)
         })
     }
 
     /// Lines in the poem (a last line without a newline counts).
     pub fn line_count(&self) -> usize {
-        self.index.newlines + usize::from(self.poem.last().is_some_and(|&b| b != b'\n'))
+        self.index.newlines + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
     }
 
     /// Bytes per second over the last second.
@@ -217,7 +225,7 @@ impl Download {
                 self.attempt = *attempt;
                 self.attempts = *of;
                 self.attempt_started = Some(event.at);
-                self.poem = BytesMut::new();
+                self.poem = PoemBytes::default();
                 self.index = TextIndex::default();
                 self.received = 0;
                 self.last_chunk = 0;
@@ -231,12 +239,13 @@ impl Download {
             }
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
-                self.last_chunk = data.len();
-                self.throughput.record(event.at, data.len() as u64);
-                // O(1) when the chunk continues the buffer the poem lives in.
-                self.poem.unsplit(std::mem::take(data));
+                self.last_chunk = data.iter().map(BytesMut::len).sum();
+                self.throughput.record(event.at, self.last_chunk as u64);
+                for piece in std::mem::take(data) {
+                    self.poem.push(piece);
+                }
                 if index_text {
-                    self.index.update(&self.poem, false);
+                    self.index.update(&self.poem);
                 }
                 self.received = *received;
                 if self.times.first_byte.is_none() {
@@ -282,7 +291,8 @@ impl Download {
             }
         }
         if index_text && self.state.is_final() {
-            self.index.update(&self.poem, true);
+            self.index.update(&self.poem);
+            self.index.controls.finish();
         }
         true
     }

@@ -6,11 +6,13 @@
 
 mod download;
 mod log;
+mod poem_bytes;
 mod throughput;
 pub mod view;
 
 pub use download::{Download, State};
 pub use log::{LogEntry, LogLevel};
+pub use poem_bytes::{PoemBytes, push_segment};
 pub use throughput::Throughput;
 
 use std::collections::VecDeque;
@@ -83,7 +85,7 @@ impl Model {
             return false;
         };
         let chunk = match &event.kind {
-            crate::engine::EventKind::Progress { data, .. } => data.len() as u64,
+            crate::engine::EventKind::Progress { data, .. } => data.iter().map(|d| d.len() as u64).sum(),
             _ => 0,
         };
         if !download.apply(event, self.index_text) {

@@ -354,7 +354,7 @@ mod tests {
             at,
             task,
             EventKind::Progress {
-                data: BytesMut::from(&vec![b'x'; bytes][..]),
+                data: vec![BytesMut::from(&vec![b'x'; bytes][..])],
                 received: bytes as u64,
             },
         );
@@ -513,7 +513,7 @@ mod tests {
             t0,
             0,
             EventKind::Progress {
-                data: BytesMut::from(lines.as_bytes()),
+                data: vec![BytesMut::from(lines.as_bytes())],
                 received: 0,
             },
         );

@@ -58,7 +58,7 @@ impl super::Reporter for JsonReporter {
                 json!({"type": "progress", "chunk": download.last_chunk, "bytes": received})
             }
             EventKind::Finished { received, times } => {
-                let (text, lossy) = text_of(&download.poem);
+                let (text, lossy) = text_of(&download.poem.contiguous());
                 json!({
                     "type": "finished",
                     "bytes": received,
@@ -71,7 +71,7 @@ impl super::Reporter for JsonReporter {
                 })
             }
             EventKind::Failed { error } => {
-                let (text, lossy) = text_of(&download.poem);
+                let (text, lossy) = text_of(&download.poem.contiguous());
                 json!({
                     "type": "failed",
                     "reason": error.reason.code(),
@@ -83,7 +83,7 @@ impl super::Reporter for JsonReporter {
                 })
             }
             EventKind::Cancelled { received } => {
-                let (text, lossy) = text_of(&download.poem);
+                let (text, lossy) = text_of(&download.poem.contiguous());
                 json!({
                     "type": "cancelled",
                     "bytes": received,

@@ -46,7 +46,7 @@ impl PlainReporter {
         };
         let mut stdout = std::io::stdout().lock();
         if self.stdout_is_terminal {
-            let clean = sanitize(&String::from_utf8_lossy(&download.poem));
+            let clean = sanitize(&String::from_utf8_lossy(&download.poem.contiguous()));
             let _ = writeln!(
                 stdout,
                 "── Task {}: {} ({} bytes) ──",
@@ -67,7 +67,7 @@ impl PlainReporter {
             }
             let _ = writeln!(stdout);
         } else {
-            let _ = stdout.write_all(&download.poem);
+            let _ = download.poem.write_to(&mut stdout);
         }
         let _ = stdout.flush();
     }

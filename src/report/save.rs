@@ -1,10 +1,11 @@
 //! `--save DIR`: every poem on disk, written so that a file under its final
 //! name is always whole.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::address::Address;
+use crate::model::PoemBytes;
 
 /// Writes poems into one directory, one file name per download.
 #[derive(Debug)]
@@ -54,7 +55,7 @@ impl Saver {
 
     /// Saves a complete poem, and removes a `.partial` left by an earlier
     /// run of the same download.
-    pub fn save_complete(&self, task: usize, poem: &[u8]) -> io::Result<PathBuf> {
+    pub fn save_complete(&self, task: usize, poem: &PoemBytes) -> io::Result<PathBuf> {
         let path = self.complete_path(task);
         write_atomically(&path, poem)?;
         match std::fs::remove_file(self.partial_path(task)) {
@@ -64,7 +65,7 @@ impl Saver {
         Ok(path)
     }
 
-    pub fn save_partial(&self, task: usize, bytes: &[u8]) -> io::Result<PathBuf> {
+    pub fn save_partial(&self, task: usize, bytes: &PoemBytes) -> io::Result<PathBuf> {
         let path = self.partial_path(task);
         write_atomically(&path, bytes)?;
         Ok(path)
@@ -86,13 +87,13 @@ fn file_safe(host: &str) -> String {
 
 /// A temporary file in the same directory, then a rename: readers see the
 /// old file or the whole new one, never half of it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn write_atomically(path: &Path, bytes: &PoemBytes) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut file = tempfile::Builder::new()
         .prefix(".poetry-dash-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    file.write_all(bytes)?;
+    bytes.write_to(&mut file)?;
     file.as_file().sync_data()?;
     file.persist(path).map_err(|err| err.error)?;
     Ok(())
@@ -115,8 +116,13 @@ mod tests {
         assert_eq!(name(saver.complete_path(0)), "127.0.0.1_10000.txt");
         assert_eq!(name(saver.complete_path(1)), "127.0.0.1_10000-2.txt");
         assert_eq!(name(saver.partial_path(2)), "__1_10001.txt.partial");
-        saver.save_partial(0, b"half").unwrap();
-        saver.save_complete(0, b"whole").unwrap();
+        let poem = |text: &str| {
+            let mut poem = PoemBytes::default();
+            poem.push(bytes::BytesMut::from(text.as_bytes()));
+            poem
+        };
+        saver.save_partial(0, &poem("half")).unwrap();
+        saver.save_complete(0, &poem("whole")).unwrap();
         assert_eq!(std::fs::read(saver.complete_path(0)).unwrap(), b"whole");
         assert!(!saver.partial_path(0).exists(), "the stale partial is gone");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

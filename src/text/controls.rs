@@ -10,34 +10,61 @@
 use super::sanitize;
 
 /// Counts, as bytes arrive, the characters [`sanitize`] would make visible
-/// in the whole stream.
+/// in the whole stream, without decoding it.
 #[derive(Debug, Clone, Default)]
 pub struct ControlCounter {
     count: usize,
-    /// Where the next scan starts: a pattern that might continue past the
-    /// bytes seen so far waits here for more.
-    next: usize,
+    /// The last bytes seen, when they may begin a pattern that the next
+    /// piece completes (at most two).
+    carry: Vec<u8>,
 }
 
 impl ControlCounter {
+    /// Characters counted so far (not counting a pattern still waiting for
+    /// its last bytes).
     pub fn count(&self) -> usize {
         self.count
     }
 
-    /// Scans `bytes` (the whole stream so far) from where the last scan
-    /// stopped. With `at_end`, nothing more will come.
-    pub fn scan(&mut self, bytes: &[u8], at_end: bool) {
-        let mut i = self.next;
-        while i < bytes.len() {
+    /// Counts in the next piece of the stream.
+    pub fn push(&mut self, piece: &[u8]) {
+        let mut start = 0;
+        if !self.carry.is_empty() {
+            // Patterns that began in the carry end within the next two bytes.
+            let mut joined = std::mem::take(&mut self.carry);
+            let carried = joined.len();
+            joined.extend_from_slice(&piece[..piece.len().min(2)]);
+            let next = self.scan(&joined, 0, carried, false);
+            if next < carried {
+                self.carry = joined[next..].to_vec(); // the piece was too short to tell
+                return;
+            }
+            start = next - carried;
+        }
+        let next = self.scan(piece, start, piece.len(), false);
+        self.carry = piece[next.min(piece.len())..].to_vec();
+    }
+
+    /// Ends the stream: a pattern cut off by the end is judged as it is.
+    pub fn finish(&mut self) {
+        let carry = std::mem::take(&mut self.carry);
+        self.scan(&carry, 0, carry.len(), true);
+    }
+
+    /// Counts the patterns starting in `from..until` and returns where
+    /// scanning stopped: `until` (or just past it, when the last pattern ran
+    /// over), or earlier when a pattern needs bytes beyond `bytes`.
+    fn scan(&mut self, bytes: &[u8], from: usize, until: usize, at_end: bool) -> usize {
+        let mut i = from;
+        while i < until {
             let at = |k: usize| bytes.get(i + k).copied();
-            // Would this pattern need bytes that have not arrived yet?
             let needs = match bytes[i] {
                 b'\r' | 0xC2 | 0xD8 => 2,
                 0xE2 => 3,
                 _ => 1,
             };
             if !at_end && i + needs > bytes.len() {
-                break;
+                return i;
             }
             let (is_control, width) = match (bytes[i], at(1), at(2)) {
                 (b'\n' | b'\t', _, _) => (false, 1),
@@ -52,7 +79,7 @@ impl ControlCounter {
             self.count += usize::from(is_control);
             i += width;
         }
-        self.next = i;
+        i
     }
 }
 
@@ -88,7 +115,8 @@ mod tests {
 
     fn count(bytes: &[u8]) -> usize {
         let mut counter = ControlCounter::default();
-        counter.scan(bytes, true);
+        counter.push(bytes);
+        counter.finish();
         counter.count()
     }
 
@@ -104,20 +132,17 @@ mod tests {
     #[test]
     fn counts_the_same_in_any_pieces() {
         let hostile = include_bytes!("../../assets/poems/hostile.txt");
-        for piece in 1..8 {
+        for size in 1..8 {
             let mut counter = ControlCounter::default();
-            let mut end = 0;
-            while end < hostile.len() {
-                end = (end + piece).min(hostile.len());
-                counter.scan(&hostile[..end], false);
-            }
-            counter.scan(hostile, true);
-            assert_eq!(counter.count(), count(hostile), "pieces of {piece}");
+            hostile.chunks(size).for_each(|piece| counter.push(piece));
+            counter.finish();
+            assert_eq!(counter.count(), count(hostile), "pieces of {size}");
         }
         let mut counter = ControlCounter::default();
-        counter.scan(b"a\r", false);
+        counter.push(b"a\r");
         assert_eq!(counter.count(), 0, "a CR at the end may be half a CRLF");
-        counter.scan(b"a\r\n", false);
+        counter.push(b"\n");
+        counter.finish();
         assert_eq!(counter.count(), 0);
     }
 

@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         let rows = poem::visible_rows(
             download
                 .lines_from(0, poem::screenful_bytes(text_area.width, text_area.height))
-                .map(|line| display_line(line, false)),
+                .map(|line| display_line(&line, false)),
             text_area.width as usize,
             text_area.height as usize,
         );

@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     let mut lines: Vec<Line> = visible_rows(
         download
             .lines_from(top, screenful_bytes(inner.width, inner.height))
-            .map(|line| display_line(line, !download.state.is_final())),
+            .map(|line| display_line(&line, !download.state.is_final())),
         inner.width as usize,
         text_rows,
     )

@@ -64,7 +64,7 @@ impl Scene {
                 at,
                 task,
                 EventKind::Progress {
-                    data: BytesMut::from(piece),
+                    data: vec![BytesMut::from(piece)],
                     received,
                 },
             );

@@ -1,0 +1,172 @@
+//! A poem's bytes, kept in the pieces the engine read them into.
+//!
+//! The engine hands over the buffers it read into; joining them into one
+//! contiguous buffer would copy every byte once more (and touch twice the
+//! memory), which for a 256 MiB poem costs more than receiving it. So the
+//! pieces stay as they are: consecutive pieces of one allocation merge for
+//! free, and only the few bytes on screen are ever copied.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use bytes::BytesMut;
+
+#[derive(Debug, Clone, Default)]
+pub struct PoemBytes {
+    segments: Vec<BytesMut>,
+    len: usize,
+}
+
+/// Appends `piece` to `segments`, merging it into the last one when it
+/// continues that one's memory (`unsplit` is then free).
+pub fn push_segment(segments: &mut Vec<BytesMut>, piece: BytesMut) {
+    if piece.is_empty() {
+        return;
+    }
+    match segments.last_mut() {
+        Some(last) if last.as_ptr().wrapping_add(last.len()) == piece.as_ptr() => last.unsplit(piece),
+        _ => segments.push(piece),
+    }
+}
+
+impl PoemBytes {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, piece: BytesMut) {
+        self.len += piece.len();
+        push_segment(&mut self.segments, piece);
+    }
+
+    /// The pieces in order.
+    pub fn segments(&self) -> impl Iterator<Item = &[u8]> {
+        self.segments.iter().map(|s| &s[..])
+    }
+
+    /// The pieces from byte `from` on, each with its offset in the poem.
+    pub fn segments_from(&self, from: usize) -> impl Iterator<Item = (usize, &[u8])> {
+        let mut offset = 0;
+        self.segments.iter().filter_map(move |segment| {
+            let start = offset;
+            offset += segment.len();
+            (offset > from).then(|| {
+                let skip = from.saturating_sub(start);
+                (start + skip, &segment[skip..])
+            })
+        })
+    }
+
+    /// The whole poem in one slice: borrowed when it is in one piece.
+    pub fn contiguous(&self) -> Cow<'_, [u8]> {
+        self.slice(0, self.len)
+    }
+
+    /// Bytes `start..end` in one slice, copied only if they span pieces.
+    pub fn slice(&self, start: usize, end: usize) -> Cow<'_, [u8]> {
+        let end = end.min(self.len);
+        if start >= end {
+            return Cow::Borrowed(&[]);
+        }
+        let mut pieces = self.segments_from(start);
+        match pieces.next() {
+            Some((offset, first)) if offset + first.len() >= end => {
+                Cow::Borrowed(&first[..end - offset])
+            }
+            Some((offset, first)) => {
+                let mut joined = Vec::with_capacity(end - start);
+                joined.extend_from_slice(first);
+                let mut at = offset + first.len();
+                for (_, piece) in pieces {
+                    let take = piece.len().min(end - at);
+                    joined.extend_from_slice(&piece[..take]);
+                    at += take;
+                    if at >= end {
+                        break;
+                    }
+                }
+                Cow::Owned(joined)
+            }
+            None => Cow::Borrowed(&[]),
+        }
+    }
+
+    /// Where the first `byte` at or after `from` is, looking no further than
+    /// `limit` (exclusive).
+    pub fn find(&self, byte: u8, from: usize, limit: usize) -> Option<usize> {
+        for (offset, piece) in self.segments_from(from) {
+            if offset >= limit {
+                return None;
+            }
+            let piece = &piece[..piece.len().min(limit - offset)];
+            if let Some(at) = memchr::memchr(byte, piece) {
+                return Some(offset + at);
+            }
+        }
+        None
+    }
+
+    pub fn last(&self) -> Option<u8> {
+        self.segments.last().and_then(|s| s.last().copied())
+    }
+
+    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        self.segments().try_for_each(|piece| out.write_all(piece))
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.contiguous().into_owned()
+    }
+}
+
+impl PartialEq<[u8]> for PoemBytes {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.len == other.len() && *self.contiguous() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poem(pieces: &[&str]) -> PoemBytes {
+        let mut poem = PoemBytes::default();
+        for piece in pieces {
+            poem.push(BytesMut::from(piece.as_bytes()));
+        }
+        poem
+    }
+
+    #[test]
+    fn pieces_read_as_one() {
+        let poem = poem(&["Where, like ", "a pillow", "", " on a bed,\n"]);
+        assert_eq!(poem.len(), 31);
+        assert_eq!(&*poem.contiguous(), b"Where, like a pillow on a bed,\n");
+        assert_eq!(&*poem.slice(6, 14), b" like a ");
+        assert!(matches!(poem.slice(0, 5), Cow::Borrowed(_)), "within a piece, no copy");
+        assert_eq!(poem.find(b'p', 0, 31), Some(14));
+        assert_eq!(poem.find(b'\n', 21, 31), Some(30));
+        assert_eq!(poem.find(b'\n', 0, 30), None, "not past the limit");
+        assert_eq!(poem.last(), Some(b'\n'));
+        let mut out = Vec::new();
+        poem.write_to(&mut out).unwrap();
+        assert_eq!(out, poem.to_vec());
+        assert!(poem == *b"Where, like a pillow on a bed,\n".as_slice());
+    }
+
+    #[test]
+    fn consecutive_pieces_of_one_buffer_merge() {
+        let mut buffer = BytesMut::with_capacity(64);
+        let mut poem = PoemBytes::default();
+        for word in ["Sat ", "we ", "two"] {
+            buffer.extend_from_slice(word.as_bytes());
+            poem.push(buffer.split());
+        }
+        assert_eq!(poem.segments().count(), 1);
+        assert_eq!(&*poem.contiguous(), b"Sat we two");
+    }
+}
