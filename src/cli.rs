@@ -80,6 +80,14 @@ pub struct OutputArgs {
     /// No colours in the dashboard (so does a non-empty NO_COLOR).
     #[arg(long)]
     pub no_color: bool,
+
+    /// Close the dashboard by itself once every download has ended.
+    #[arg(long)]
+    pub exit_when_done: bool,
+
+    /// After the dashboard closes, print frame and key-latency statistics.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Args)]
@@ -321,6 +329,8 @@ async fn show(addresses: Vec<Address>, config: RunConfig, output: &OutputArgs) -
         let options = DashboardOptions {
             fps: output.fps,
             theme: Theme::from_env(output.no_color),
+            exit_when_done: output.exit_when_done,
+            stats: output.stats,
         };
         return match app::run(addresses, config, options, saver.as_ref()).await {
             Ok(status) => status,

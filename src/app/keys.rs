@@ -83,6 +83,7 @@ fn key_input(key: &KeyEvent) -> Option<Input> {
         KeyCode::Char('f') => Action::CycleFilter,
         KeyCode::Char('v') => Action::ToggleGallery,
         KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Char('p') => Action::ToggleOverlay,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
         _ => return None,
@@ -108,7 +109,7 @@ mod tests {
     #[test]
     fn every_documented_key_does_something() {
         let areas = Areas::default();
-        for c in "jkgGrRcCsfv?q".chars() {
+        for c in "jkgGrRcCsfv?pq".chars() {
             assert!(
                 input(&key(KeyCode::Char(c), KeyModifiers::NONE), &areas).is_some(),
                 "{c}"

@@ -6,6 +6,7 @@
 mod keys;
 pub mod terminal;
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crossterm::event::EventStream;
@@ -31,6 +32,10 @@ const CANCEL_GRACE: Duration = Duration::from_secs(2);
 pub struct DashboardOptions {
     pub fps: u32,
     pub theme: Theme,
+    /// Close the dashboard once every download has ended.
+    pub exit_when_done: bool,
+    /// Print frame and key-latency statistics after closing.
+    pub stats: bool,
 }
 
 /// Runs the dashboard until the user quits (or a signal arrives), then
@@ -52,6 +57,7 @@ pub async fn run(
         areas: Areas::default(),
         saver,
         options,
+        perf: Perf::default(),
     };
     let status = app
         .event_loop(&mut tui, &engine, &mut events, signals)
@@ -72,6 +78,9 @@ pub async fn run(
     })
     .await;
     eprint!("{}", report::final_summary(app.model, status.is_some()));
+    if app.options.stats {
+        eprint!("{}", app.perf.report());
+    }
     Ok(status.unwrap_or_else(|| report::exit_status(app.model, None, false)))
 }
 
@@ -81,13 +90,16 @@ struct App<'a> {
     areas: Areas,
     saver: Option<&'a Saver>,
     options: DashboardOptions,
+    perf: Perf,
 }
 
 impl App<'_> {
     fn apply(&mut self, mut event: Event) {
+        let lag = event.at.elapsed();
         if !self.model.apply(&mut event) {
             return;
         }
+        self.perf.event(lag);
         if let Some(saver) = self.saver
             && let Err(err) = report::save_on_end(saver, &event, self.model)
         {
@@ -98,6 +110,35 @@ impl App<'_> {
                 format!("cannot save: {err}"),
             );
         }
+    }
+
+    /// Applies every event waiting; returns whether there were any.
+    fn drain(&mut self, events: &mut UnboundedReceiver<Event>) -> bool {
+        let mut any = false;
+        while let Ok(event) = events.try_recv() {
+            self.apply(event);
+            any = true;
+        }
+        any
+    }
+
+    fn draw(&mut self, tui: &mut terminal::Tui) -> color_eyre::Result<()> {
+        let started = std::time::Instant::now();
+        let stats = self.view.overlay.then(|| self.perf.stats(started));
+        tui.draw(|frame| {
+            self.areas = ui::draw(
+                frame,
+                self.model,
+                &mut self.view,
+                started,
+                &self.options.theme,
+            );
+            if let Some(stats) = &stats {
+                ui::overlay::draw(frame, stats, &self.options.theme);
+            }
+        })?;
+        self.perf.frame(started, started.elapsed());
+        Ok(())
     }
 
     /// Returns `Some(status)` when a signal or Ctrl-C ended it, `None` on a
@@ -114,19 +155,21 @@ impl App<'_> {
         let mut dirty = true;
         let mut events_open = true;
         let mut last_draw = Instant::now() - frame;
+        let mut tick_at = Instant::now();
         loop {
-            let next_draw = if dirty {
-                Some(last_draw + frame)
-            } else if self.model.any_active() {
-                Some(last_draw + CLOCK_TICK)
-            } else {
-                None // nothing can change on screen: sleep until something happens
-            };
+            // While downloads run, events are collected once per frame
+            // rather than waking the loop one by one; once everything has
+            // ended the loop sleeps until a key, a signal or an event (a
+            // retry) arrives, and draws nothing.
+            let active = self.model.any_active();
+            let next_tick = (active || dirty).then_some(tick_at);
+            let mut draw_now = false;
             tokio::select! {
                 biased;
                 terminal_event = input.next() => match terminal_event {
                     Some(Ok(terminal_event)) => match keys::input(&terminal_event, &self.areas) {
                         Some(Input::Action(action)) => {
+                            self.perf.key_pressed();
                             let now = std::time::Instant::now();
                             if let Some(command) = self.view.handle(action, self.model, now) {
                                 engine.send(command);
@@ -134,11 +177,11 @@ impl App<'_> {
                             if self.view.quit {
                                 return Ok(None);
                             }
-                            dirty = true;
+                            draw_now = true;
                         }
                         Some(Input::Redraw) => {
                             tui.clear()?;
-                            dirty = true;
+                            draw_now = true;
                         }
                         Some(Input::Interrupt) => return Ok(Some(exit::INTERRUPTED)),
                         None => {}
@@ -147,27 +190,122 @@ impl App<'_> {
                     None => return Ok(None),
                 },
                 status = signals.next() => return Ok(Some(status)),
-                _ = tokio::time::sleep_until(next_draw.unwrap_or(last_draw)), if next_draw.is_some() => {
-                    let now = std::time::Instant::now();
-                    tui.draw(|frame| {
-                        self.areas = ui::draw(frame, self.model, &mut self.view, now, &self.options.theme);
-                    })?;
-                    last_draw = Instant::now();
-                    dirty = false;
+                _ = tokio::time::sleep_until(tick_at), if next_tick.is_some() => {
+                    tick_at = Instant::now() + frame;
+                    dirty |= self.drain(events);
+                    // Clocks and rates on screen move even without events.
+                    let clocks_moved = active && last_draw.elapsed() >= CLOCK_TICK;
+                    draw_now = dirty || clocks_moved || (active && self.view.overlay);
                 }
-                event = events.recv(), if events_open => {
-                    let Some(event) = event else {
-                        events_open = false;
-                        continue;
-                    };
-                    self.apply(event);
-                    while let Ok(event) = events.try_recv() {
+                event = events.recv(), if events_open && !active => match event {
+                    Some(event) => {
                         self.apply(event);
+                        self.drain(events);
+                        dirty = true;
+                        tick_at = Instant::now();
                     }
-                    dirty = true;
-                }
+                    None => events_open = false,
+                },
+            }
+            if draw_now {
+                self.draw(tui)?;
+                last_draw = Instant::now();
+                dirty = false;
+            }
+            if self.options.exit_when_done && self.model.all_ended() {
+                self.drain(events);
+                self.draw(tui)?;
+                return Ok(None);
             }
         }
+    }
+}
+
+/// What the performance overlay shows, and what `--stats` prints.
+#[derive(Debug, Default)]
+struct Perf {
+    /// When recent frames were drawn and how long each took.
+    frames: VecDeque<(std::time::Instant, Duration)>,
+    frame_count: u64,
+    slowest_frame: Duration,
+    /// The latest events' age when they were applied.
+    lag: Duration,
+    events: u64,
+    events_window: VecDeque<std::time::Instant>,
+    /// A key press waiting for its frame.
+    key_at: Option<std::time::Instant>,
+    key_latencies: Vec<Duration>,
+}
+
+impl Perf {
+    const WINDOW: Duration = Duration::from_secs(1);
+
+    fn event(&mut self, lag: Duration) {
+        self.lag = lag;
+        self.events += 1;
+        let now = std::time::Instant::now();
+        self.events_window.push_back(now);
+        while self
+            .events_window
+            .front()
+            .is_some_and(|&t| now.duration_since(t) > Self::WINDOW)
+        {
+            self.events_window.pop_front();
+        }
+    }
+
+    fn key_pressed(&mut self) {
+        self.key_at.get_or_insert_with(std::time::Instant::now);
+    }
+
+    fn frame(&mut self, at: std::time::Instant, took: Duration) {
+        self.frame_count += 1;
+        self.slowest_frame = self.slowest_frame.max(took);
+        self.frames.push_back((at, took));
+        while self
+            .frames
+            .front()
+            .is_some_and(|&(t, _)| at.duration_since(t) > Self::WINDOW)
+        {
+            self.frames.pop_front();
+        }
+        if let Some(key_at) = self.key_at.take() {
+            self.key_latencies.push(key_at.elapsed());
+        }
+    }
+
+    fn stats(&self, now: std::time::Instant) -> ui::overlay::Stats {
+        let recent = |t: &std::time::Instant| now.duration_since(*t) <= Self::WINDOW;
+        ui::overlay::Stats {
+            frame_time: self.frames.back().map_or(Duration::ZERO, |&(_, took)| took),
+            frames_per_second: self.frames.iter().filter(|(t, _)| recent(t)).count(),
+            event_lag: self.lag,
+            events_per_second: self.events_window.iter().filter(|t| recent(t)).count(),
+        }
+    }
+
+    /// The `--stats` report: frames, and key press to redrawn screen.
+    fn report(&self) -> String {
+        let mut latencies = self.key_latencies.clone();
+        latencies.sort_unstable();
+        let percentile = |p: f64| -> String {
+            if latencies.is_empty() {
+                return "-".into();
+            }
+            let index =
+                ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
+            format!("{:.1} ms", latencies[index].as_secs_f64() * 1000.0)
+        };
+        format!(
+            "stats: {} frames (slowest {:.2} ms), {} events; key press to redrawn screen over {} keys: p50 {}, p99 {}, max {}\n",
+            self.frame_count,
+            self.slowest_frame.as_secs_f64() * 1000.0,
+            self.events,
+            latencies.len(),
+            percentile(0.5),
+            percentile(0.99),
+            percentile(1.0),
+        )
     }
 }
 

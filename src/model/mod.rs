@@ -85,7 +85,9 @@ impl Model {
             return false;
         };
         let chunk = match &event.kind {
-            crate::engine::EventKind::Progress { data, .. } => data.iter().map(|d| d.len() as u64).sum(),
+            crate::engine::EventKind::Progress { data, .. } => {
+                data.iter().map(|d| d.len() as u64).sum()
+            }
             _ => 0,
         };
         if !download.apply(event, self.index_text) {

@@ -24,7 +24,9 @@ pub fn push_segment(segments: &mut Vec<BytesMut>, piece: BytesMut) {
         return;
     }
     match segments.last_mut() {
-        Some(last) if last.as_ptr().wrapping_add(last.len()) == piece.as_ptr() => last.unsplit(piece),
+        Some(last) if last.as_ptr().wrapping_add(last.len()) == piece.as_ptr() => {
+            last.unsplit(piece)
+        }
         _ => segments.push(piece),
     }
 }
@@ -147,7 +149,10 @@ mod tests {
         assert_eq!(poem.len(), 31);
         assert_eq!(&*poem.contiguous(), b"Where, like a pillow on a bed,\n");
         assert_eq!(&*poem.slice(6, 14), b" like a ");
-        assert!(matches!(poem.slice(0, 5), Cow::Borrowed(_)), "within a piece, no copy");
+        assert!(
+            matches!(poem.slice(0, 5), Cow::Borrowed(_)),
+            "within a piece, no copy"
+        );
         assert_eq!(poem.find(b'p', 0, 31), Some(14));
         assert_eq!(poem.find(b'\n', 21, 31), Some(30));
         assert_eq!(poem.find(b'\n', 0, 30), None, "not past the limit");

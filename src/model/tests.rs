@@ -198,7 +198,10 @@ fn the_line_index_finds_any_line_of_a_huge_poem() {
     assert_eq!(download.line_count(), 100_000);
     for top in [0, 1, 255, 256, 257, 51_200, 99_999] {
         assert_eq!(
-            download.lines_from(top, 1000).next().map(|l| l.into_owned()),
+            download
+                .lines_from(top, 1000)
+                .next()
+                .map(|l| l.into_owned()),
             Some(format!("line {top}").into_bytes())
         );
     }

@@ -116,6 +116,8 @@ pub enum Action {
     CycleFilter,
     ToggleGallery,
     ToggleHelp,
+    /// The performance overlay.
+    ToggleOverlay,
     /// Esc: close a popup if one is open, else quit.
     Back,
     Quit,
@@ -141,6 +143,7 @@ pub struct View {
     pub gallery: bool,
     pub gallery_page: usize,
     pub help: bool,
+    pub overlay: bool,
     pub quit: bool,
 }
 
@@ -314,6 +317,7 @@ impl View {
                 self.gallery_page = 0;
             }
             Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleOverlay => self.overlay = !self.overlay,
             Action::Back if self.help => self.help = false,
             Action::Back if self.gallery => self.gallery = false,
             Action::Back | Action::Quit => self.quit = true,

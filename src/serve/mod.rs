@@ -370,26 +370,30 @@ async fn serve_client(
     while (sent as usize) < limit && !poem.is_empty() {
         // One write of up to `chunk` bytes; an endless poem wraps around
         // within a write, so its pace does not depend on the poem's length.
-        piece.clear();
         let want = chunk.min(limit - sent as usize);
-        while piece.len() < want {
-            let end = (position + want - piece.len()).min(poem.len());
-            piece.extend_from_slice(&poem[position..end]);
-            position = end;
-            if position == poem.len() {
-                if !repeat {
-                    break;
-                }
-                position = 0;
+        let written = if repeat {
+            piece.clear();
+            while piece.len() < want {
+                let end = (position + want - piece.len()).min(poem.len());
+                piece.extend_from_slice(&poem[position..end]);
+                position = if end == poem.len() { 0 } else { end };
             }
-        }
-        if socket.write_all(&piece).await.is_err() {
+            socket.write_all(&piece).await.map(|()| piece.len())
+        } else {
+            // Straight from the poem: a big poem sent at once is not copied.
+            let end = (position + want).min(poem.len());
+            let result = socket.write_all(&poem[position..end]).await;
+            let written = end - position;
+            position = end;
+            result.map(|()| written)
+        };
+        let Ok(written) = written else {
             return ClientOutcome::Left(sent);
-        }
-        sent += piece.len() as u64;
+        };
+        sent += written as u64;
         counters
             .bytes_sent
-            .fetch_add(piece.len() as u64, Ordering::Relaxed);
+            .fetch_add(written as u64, Ordering::Relaxed);
         if !spec.pacing.delay.is_zero() {
             tokio::time::sleep(spec.pacing.delay).await;
         }

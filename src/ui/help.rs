@@ -22,6 +22,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("s", "cycle sort: given, state, rate, slowest first"),
     ("f", "cycle filter: all, active, complete, failed"),
     ("v", "gallery of finished poems (PgUp/PgDn pages)"),
+    ("p", "performance overlay: frame time, frames/s, event lag"),
     ("?", "this help"),
     ("q  Esc", "quit (Esc closes a popup first)"),
     ("Ctrl-C", "quit at once, exit status 130"),

@@ -7,6 +7,7 @@ mod gallery;
 mod header;
 pub mod help;
 mod log;
+pub mod overlay;
 mod poem;
 mod table;
 mod theme;
