@@ -14,6 +14,9 @@ use bytes::BytesMut;
 #[derive(Debug, Clone, Default)]
 pub struct PoemBytes {
     segments: Vec<BytesMut>,
+    /// Where each segment starts in the poem, for finding a position
+    /// without walking every segment before it.
+    starts: Vec<usize>,
     len: usize,
 }
 
@@ -41,8 +44,13 @@ impl PoemBytes {
     }
 
     pub fn push(&mut self, piece: BytesMut) {
+        let before = self.segments.len();
+        let start = self.len;
         self.len += piece.len();
         push_segment(&mut self.segments, piece);
+        if self.segments.len() > before {
+            self.starts.push(start);
+        }
     }
 
     /// The pieces in order.
@@ -52,15 +60,18 @@ impl PoemBytes {
 
     /// The pieces from byte `from` on, each with its offset in the poem.
     pub fn segments_from(&self, from: usize) -> impl Iterator<Item = (usize, &[u8])> {
-        let mut offset = 0;
-        self.segments.iter().filter_map(move |segment| {
-            let start = offset;
-            offset += segment.len();
-            (offset > from).then(|| {
+        // The last segment starting at or before `from`.
+        let first = self
+            .starts
+            .partition_point(|&start| start <= from)
+            .saturating_sub(1);
+        self.segments[first..]
+            .iter()
+            .zip(&self.starts[first..])
+            .filter_map(move |(segment, &start)| {
                 let skip = from.saturating_sub(start);
-                (start + skip, &segment[skip..])
+                (skip < segment.len()).then(|| (start + skip, &segment[skip..]))
             })
-        })
     }
 
     /// The whole poem in one slice: borrowed when it is in one piece.

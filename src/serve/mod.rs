@@ -203,7 +203,7 @@ impl Server {
                 });
                 continue;
             }
-            let listener = TcpListener::bind(wanted).await.map_err(cannot_listen)?;
+            let listener = listen(wanted).map_err(cannot_listen)?;
             let address = listener.local_addr()?;
             ports.push(ServedPort {
                 address,
@@ -242,6 +242,19 @@ impl Server {
         self.stop.cancelled().await;
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// Listens on `address`. SO_REUSEADDR lets a restarted server take its port
+/// back while connections it closed a moment ago linger in TIME_WAIT.
+fn listen(address: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(1024)
 }
 
 /// A listener with a backlog of zero whose only queue slot is taken by a

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Times poetry-dash against the minimal tokio client (the floor) and the
+# Python port of the tutorial's Twisted client (the peer) on the workloads of
+# ../shared/bench (W1 1000 x 4 KiB paced 256 B/10 ms, W2 4 x 256 MiB at full
+# speed, W3 10000 x 4 KiB paced 1 KiB/50 ms), with `poetry-dash serve` as the
+# server. poetry-dash runs twice: headless (--plain -q) and as the dashboard
+# in a real terminal (tmux). Prints a table of medians and ratios; also
+# measures the idle dashboard's CPU over 10 s and key press to redrawn
+# screen under W3.
+#
+#   scripts/bench.sh                      # all workloads, 3 timed runs each
+#   RUNS=5 WORKLOADS="w2" scripts/bench.sh
+#   CLIENTS="minimal poetry-dash" scripts/bench.sh
+#
+# Needs: cargo, python3, tmux, GNU time (installed with apt-get if missing).
+# Writes only under $WORK (default ${TMPDIR:-/tmp}/poetry-dash-bench).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PEERS=${PEERS:-$ROOT/../shared/bench/peers}
+WORK=${WORK:-${TMPDIR:-/tmp}/poetry-dash-bench}
+RUNS=${RUNS:-3}
+WORKLOADS=${WORKLOADS:-"w1 w2 w3"}
+CLIENTS=${CLIENTS:-"minimal twisted poetry-dash dashboard"}
+BASE_PORT=${BASE_PORT:-24000}
+PIN=${PIN:-1}
+mkdir -p "$WORK"
+ulimit -n "$(ulimit -Hn)"
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+# Server on CPU 1, client on CPU 0, so they do not compete for a core.
+if [ "$PIN" = 1 ] && command -v taskset >/dev/null; then
+    ON_SERVER_CPU=(taskset -c 1); ON_CLIENT_CPU=(taskset -c 0)
+else
+    ON_SERVER_CPU=(); ON_CLIENT_CPU=()
+fi
+
+# --- set-up ---------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+    log "installing GNU time"; apt-get install -y -qq time >/dev/null
+fi
+command -v tmux >/dev/null || { log "installing tmux"; apt-get install -y -qq tmux >/dev/null; }
+log "building poetry-dash (release)"
+(cd "$ROOT" && cargo build --release --locked -q)
+DASH=$ROOT/target/release/poetry-dash
+if [[ " $CLIENTS " == *" minimal "* ]]; then
+    log "building the minimal client"
+    CARGO_TARGET_DIR=$WORK/target cargo build --release --locked -q --manifest-path "$PEERS/minimal/Cargo.toml"
+fi
+MINIMAL=$WORK/target/release/poetry-minimal-client
+if [[ " $CLIENTS " == *" twisted "* ]]; then
+    if ! "$WORK/venv/bin/python" -c 'import twisted' 2>/dev/null; then
+        log "creating a venv with Twisted"
+        python3 -m venv "$WORK/venv" && "$WORK/venv/bin/pip" install -q twisted
+    fi
+fi
+# A 4096-byte poem and a 256 MiB one, cut from the bundled Donne.
+python3 - "$ROOT/assets/poems/ecstasy.txt" "$WORK" <<'PY'
+import sys, os
+text = open(sys.argv[1], 'rb').read()
+def cut(size):
+    return (text * (size // len(text) + 1))[:size]
+open(os.path.join(sys.argv[2], 'poem-4k.txt'), 'wb').write(cut(4096))
+big = os.path.join(sys.argv[2], 'poem-256m.txt')
+if not os.path.exists(big) or os.path.getsize(big) != 256 << 20:
+    open(big, 'wb').write(cut(256 << 20))
+PY
+
+# --- servers --------------------------------------------------------------
+SERVERS=()
+stop_servers() {
+    for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SERVERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    SERVERS=()
+}
+trap 'stop_servers; tmux -L poetry-dash-bench kill-server 2>/dev/null || true' EXIT
+
+# serve FILE COUNT NUM_BYTES DELAY: as many processes as the fd limit needs.
+serve() {
+    local file=$1 count=$2 num_bytes=$3 delay=$4
+    local per=$(( ($(ulimit -Hn) - 100) / 2 )); [ "$per" -gt 5000 ] && per=5000
+    local port=$BASE_PORT left=$count i=0
+    while [ "$left" -gt 0 ]; do
+        local n=$(( left < per ? left : per ))
+        "${ON_SERVER_CPU[@]}" "$DASH" serve "$file" --iface 127.0.0.1 --port "$port" --count "$n" \
+            --num-bytes "$num_bytes" --delay "$delay" -q > "$WORK/server.$i.out" 2>&1 &
+        SERVERS+=($!)
+        local waited=0
+        until [ "$(grep -c '^Serving' "$WORK/server.$i.out" 2>/dev/null || true)" -ge "$n" ]; do
+            sleep 0.1; waited=$((waited + 1))
+            [ "$waited" -lt 300 ] || { log "server did not start"; cat "$WORK/server.$i.out"; exit 1; }
+        done
+        port=$((port + n)); left=$((left - n)); i=$((i + 1))
+    done
+    seq "$BASE_PORT" $((BASE_PORT + count - 1)) > "$WORK/addresses"
+}
+
+# --- clients --------------------------------------------------------------
+# run_client NAME OUTFILE: runs once, writes "wall user sys maxrss_kb" to OUTFILE.
+run_client() {
+    local name=$1 out=$2 expected=$3
+    case $name in
+    minimal)
+        "${ON_CLIENT_CPU[@]}" /usr/bin/time -f '%e %U %S %M' -o "$out" "$MINIMAL" "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
+        grep -q "^Got $expected poems" "$WORK/client.out" ;;
+    twisted)
+        "${ON_CLIENT_CPU[@]}" /usr/bin/time -f '%e %U %S %M' -o "$out" "$WORK/venv/bin/python" "$PEERS/twisted_client4.py" --quiet "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
+        grep -q "^Got $expected poems" "$WORK/client.out" ;;
+    poetry-dash)
+        "${ON_CLIENT_CPU[@]}" /usr/bin/time -f '%e %U %S %M' -o "$out" "$DASH" --plain -q --max-bytes 0 "@$WORK/addresses" > /dev/null 2>"$WORK/client.err"
+        grep -q "^Got $expected poems" "$WORK/client.err" ;;
+    dashboard)
+        rm -f "$out" "$WORK/client.err"
+        tmux -L poetry-dash-bench -f /dev/null new-session -d -s bench -x 200 -y 50 \
+            "${ON_CLIENT_CPU[*]} /usr/bin/time -f '%e %U %S %M' -o '$out.tmp' '$DASH' --tui --exit-when-done --stats --max-bytes 0 '@$WORK/addresses' 2>'$WORK/client.err'; mv '$out.tmp' '$out'"
+        local waited=0
+        until [ -s "$out" ]; do
+            sleep 0.1; waited=$((waited + 1))
+            [ "$waited" -lt 1200 ] || { log "dashboard did not finish"; return 1; }
+        done
+        tmux -L poetry-dash-bench kill-server 2>/dev/null || true
+        grep -q "^Got $expected poems" "$WORK/client.err" ;;
+    esac
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+RESULTS=$WORK/results.tsv
+: > "$RESULTS"
+for workload in $WORKLOADS; do
+    case $workload in
+    w1) serve "$WORK/poem-4k.txt" 1000 256 0.01; expected=1000; bytes=$((1000 * 4096)); title="W1 1000 x 4 KiB, 256 B/10 ms" ;;
+    w2) serve "$WORK/poem-256m.txt" 4 1048576 0; expected=4; bytes=$((4 << 28)); title="W2 4 x 256 MiB, full speed" ;;
+    w3) serve "$WORK/poem-4k.txt" 10000 1024 0.05; expected=10000; bytes=$((10000 * 4096)); title="W3 10000 x 4 KiB, 1 KiB/50 ms" ;;
+    *) log "unknown workload $workload"; exit 2 ;;
+    esac
+    for client in $CLIENTS; do
+        for run in $(seq 0 "$RUNS"); do
+            t=$WORK/$workload.$client.$run.time
+            if run_client "$client" "$t" "$expected"; then
+                read -r wall user sys rss < <(tail -1 "$t")
+                [ "$run" = 0 ] && { log "$workload $client warm-up: wall ${wall}s"; continue; }
+                log "$workload $client run $run: wall ${wall}s cpu $(echo "$user + $sys" | bc)s rss $((rss / 1024))MiB"
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$title" "$client" "$wall" "$(echo "$user + $sys" | bc)" "$rss" "$bytes" >> "$RESULTS"
+            else
+                log "$workload $client run $run FAILED: $(tail -3 "$WORK/client.err" 2>/dev/null | tr '\n' ' ')"
+            fi
+        done
+    done
+    # Key press to redrawn screen, under W3: j and k typed every 20 ms.
+    if [ "$workload" = w3 ] && [[ " $CLIENTS " == *" dashboard "* ]]; then
+        rm -f "$WORK/keys.time"
+        tmux -L poetry-dash-bench -f /dev/null new-session -d -s bench -x 200 -y 50 \
+            "'$DASH' --tui --exit-when-done --stats --max-bytes 0 '@$WORK/addresses' 2>'$WORK/keys.err'; touch '$WORK/keys.time'"
+        until [ -e "$WORK/keys.time" ]; do
+            tmux -L poetry-dash-bench send-keys -t bench j 2>/dev/null || true; sleep 0.02
+            tmux -L poetry-dash-bench send-keys -t bench k 2>/dev/null || true; sleep 0.02
+        done
+        tmux -L poetry-dash-bench kill-server 2>/dev/null || true
+        KEYS_W3=$(grep '^stats:' "$WORK/keys.err" || echo "stats: none")
+    fi
+    stop_servers
+done
+
+# The idle dashboard: every download ended, nothing pressed, for 10 s.
+if [[ " $CLIENTS " == *" dashboard "* ]]; then
+    serve "$WORK/poem-4k.txt" 3 4096 0
+    tmux -L poetry-dash-bench -f /dev/null new-session -d -s bench -x 200 -y 50 "'$DASH' --tui '@$WORK/addresses'"
+    sleep 1
+    pid=$(pgrep -n -f "poetry-dash --tui @$WORK/addresses" || true)
+    ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+    before=$(ticks "$pid"); sleep 10; after=$(ticks "$pid")
+    IDLE_CPU=$(echo "scale=3; ($after - $before) / $(getconf CLK_TCK)" | bc)
+    tmux -L poetry-dash-bench kill-server 2>/dev/null || true
+    stop_servers
+fi
+
+# --- report ---------------------------------------------------------------
+python3 - "$RESULTS" <<'PY'
+import sys, statistics as st, collections
+rows = collections.defaultdict(list)
+titles = {}
+for line in open(sys.argv[1]):
+    w, title, client, wall, cpu, rss, nbytes = line.rstrip('\n').split('\t')
+    titles[w] = title
+    rows[(w, client)].append((float(wall), float(cpu), int(rss) / 1024, int(nbytes)))
+def med(w, c, i):
+    v = rows.get((w, c))
+    return st.median(x[i] for x in v) if v else None
+print("| workload | client | runs | wall s | CPU s | peak RSS MiB | MB/s | CPU vs minimal | RSS vs minimal | MB/s vs minimal | CPU vs Twisted |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for w in sorted(titles):
+    for c in ["minimal", "twisted", "poetry-dash", "dashboard"]:
+        if (w, c) not in rows: continue
+        wall, cpu, rss = med(w, c, 0), med(w, c, 1), med(w, c, 2)
+        mbs = rows[(w, c)][0][3] / 1e6 / wall
+        def ratio(a, b): return f"{a / b:.2f}" if a is not None and b else "-"
+        mw = med(w, "minimal", 0)
+        print(f"| {titles[w]} | {c} | {len(rows[(w, c)])} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {mbs:.0f} | "
+              f"{ratio(cpu, med(w, 'minimal', 1))} | {ratio(rss, med(w, 'minimal', 2))} | "
+              f"{ratio(mbs, rows[(w, 'minimal')][0][3] / 1e6 / mw) if mw else '-'} | {ratio(cpu, med(w, 'twisted', 1))} |")
+PY
+[ -n "${KEYS_W3:-}" ] && echo "Dashboard under W3, key press to redrawn screen: ${KEYS_W3#stats: }"
+[ -n "${IDLE_CPU:-}" ] && echo "Dashboard idle for 10 s (every download ended): ${IDLE_CPU} s of CPU"
+exit 0
