@@ -6,6 +6,7 @@
 //!   to its middle (target: at most 2 ms).
 //! - `draw/one enormous line`: the same with a 1 MiB poem that has no newline.
 //! - `model/apply progress`: folding one progress event into the model.
+//! - `model/index 1 MiB`: the dashboard's per-byte work on received text.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -142,5 +143,31 @@ fn apply(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, draw, apply);
+/// Receiving 1 MiB of text in the dashboard's model: the line index and
+/// the control-character count see every byte once.
+fn index(c: &mut Criterion) {
+    let poem = megabyte_of_poetry();
+    let t0 = Instant::now();
+    let mut group = c.benchmark_group("model");
+    group.throughput(criterion::Throughput::Bytes(poem.len() as u64));
+    group.bench_function("index 1 MiB received in 64 KiB reads", |b| {
+        b.iter(|| {
+            let mut model = Model::for_dashboard([Address::loopback(1)], Limits::default());
+            feed(
+                &mut model,
+                t0,
+                0,
+                EventKind::Connecting { attempt: 1, of: 1 },
+            );
+            for piece in poem.chunks(64 << 10) {
+                let data = vec![BytesMut::from(piece)];
+                feed(&mut model, t0, 0, EventKind::Progress { data, received: 0 });
+            }
+            black_box(model.downloads[0].line_count())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, draw, apply, index);
 criterion_main!(benches);
