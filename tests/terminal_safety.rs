@@ -42,6 +42,17 @@ fn contains(raw: &[u8], text: &str) -> bool {
     raw.windows(text.len()).any(|w| w == text.as_bytes())
 }
 
+/// Kills the pseudo-terminal (and so, by SIGHUP, the program in it) if a
+/// test fails half-way, so nothing is left running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Runs `command` in a pseudo-terminal of `rows` x `cols`, collecting all it
 /// writes; `interact` may wait for output and type keys.
 fn in_a_pty(
@@ -51,14 +62,16 @@ fn in_a_pty(
     interact: impl FnOnce(&dyn Fn(&str) -> Vec<u8>, &mut dyn Write),
 ) -> Vec<u8> {
     let shell = format!("stty rows {rows} cols {cols}; exec {command}");
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &shell, "/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("util-linux `script` runs");
-    let mut stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(
+        Command::new("script")
+            .args(["-q", "-e", "-c", &shell, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("util-linux `script` runs"),
+    );
+    let mut stdout = child.0.stdout.take().unwrap();
     let (sender, receiver) = mpsc::channel::<Vec<u8>>();
     let reader = std::thread::spawn(move || {
         let mut buffer = [0u8; 4096];
@@ -88,9 +101,9 @@ fn in_a_pty(
             }
         }
     };
-    let mut stdin = child.stdin.take().unwrap();
+    let mut stdin = child.0.stdin.take().unwrap();
     interact(&wait_for, &mut stdin);
-    let status = child.wait().expect("exits");
+    let status = child.0.wait().expect("exits");
     drop(stdin);
     reader.join().unwrap();
     while let Ok(bytes) = receiver.try_recv() {

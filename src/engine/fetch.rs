@@ -96,7 +96,7 @@ pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchE
 
 /// The smallest read buffer; it grows while reads keep filling it.
 const FIRST_READ: usize = 4 * 1024;
-const LARGEST_READ: usize = 256 * 1024;
+const LARGEST_READ: usize = 2 * 1024 * 1024;
 
 pub(crate) async fn fetch(
     address: &Address,

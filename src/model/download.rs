@@ -10,9 +10,6 @@ use crate::address::Address;
 use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
 use crate::text::ControlCounter;
 
-/// Lines between entries of the line index.
-const LINE_INDEX_STEP: usize = 256;
-
 /// Where a download is. `Failed` says why in [`Download::error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -72,41 +69,50 @@ pub struct Download {
 
 /// What the dashboard needs to show any part of a poem without decoding or
 /// scanning all of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct TextIndex {
     /// Newlines in the poem so far.
     newlines: usize,
-    /// Where every [`LINE_INDEX_STEP`]-th line starts, in bytes.
-    line_starts: Vec<usize>,
-    /// Where the newline search resumes.
+    /// Every [`CHECKPOINT`] bytes: the offset, and how many newlines come
+    /// before it. Lines are counted a block at a time (a vectorised count),
+    /// and any line is found from the checkpoint before it.
+    checkpoints: Vec<(usize, usize)>,
+    /// Where indexing resumes.
     scanned: usize,
     controls: ControlCounter,
 }
 
-impl Default for TextIndex {
-    fn default() -> Self {
-        TextIndex {
-            newlines: 0,
-            line_starts: vec![0],
-            scanned: 0,
-            controls: ControlCounter::default(),
-        }
-    }
-}
+/// Bytes between checkpoints of the line index.
+const CHECKPOINT: usize = 64 * 1024;
 
 impl TextIndex {
     /// Indexes the bytes that arrived since the last call.
     fn update(&mut self, poem: &PoemBytes) {
         for (start, piece) in poem.segments_from(self.scanned) {
-            for offset in memchr::memchr_iter(b'\n', piece) {
-                self.newlines += 1;
-                if self.newlines.is_multiple_of(LINE_INDEX_STEP) {
-                    self.line_starts.push(start + offset + 1);
+            let mut at = 0;
+            while at < piece.len() {
+                // Up to the next checkpoint boundary.
+                let offset = start + at;
+                let boundary = (offset / CHECKPOINT + 1) * CHECKPOINT;
+                let block = &piece[at..piece.len().min(at + boundary - offset)];
+                self.newlines += memchr::memchr_iter(b'\n', block).count();
+                at += block.len();
+                if start + at == boundary {
+                    self.checkpoints.push((boundary, self.newlines));
                 }
             }
             self.controls.push(piece);
         }
         self.scanned = poem.len();
+    }
+
+    /// A place to start looking for line `line`: an offset at or before its
+    /// start, and how many newlines come before that offset.
+    fn before_line(&self, line: usize) -> (usize, usize) {
+        let after = self
+            .checkpoints
+            .partition_point(|&(_, newlines)| newlines < line);
+        after.checked_sub(1).map_or((0, 0), |i| self.checkpoints[i])
     }
 }
 
@@ -145,12 +151,11 @@ impl Download {
     /// line is cut there, so one enormous line costs no more to show than a
     /// screenful. Needs a model that indexes text.
     pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = Cow<'_, [u8]>> {
-        let starts = &self.index.line_starts;
-        let step = (top / LINE_INDEX_STEP).min(starts.len() - 1);
+        let (start, newlines_before) = self.index.before_line(top);
         let poem = &self.poem;
         let end = poem.len();
-        let mut at = starts[step].min(end);
-        let mut skip = top - step * LINE_INDEX_STEP;
+        let mut at = start.min(end);
+        let mut skip = top - newlines_before;
         std::iter::from_fn(move || {
             while skip > 0 && at < end {
                 // Lines above the view are passed over whole.
