@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use std::io::IsTerminal;
 
@@ -23,10 +23,12 @@ use crate::ui::Theme;
     about = "Download poems from many poetry servers at once and watch every download live.",
     long_about = "Download poems from many poetry servers at once and watch every download live.\n\n\
         A poetry server sends a poem and closes the connection. poetry-dash fetches from all the \
-        servers given, concurrently. Headless (stdout not a terminal, or --plain/--json) it prints \
-        progress on stderr and the poems on stdout.",
+        servers given, concurrently. With a terminal on stdout it opens a live dashboard (press ? \
+        there for its keys); otherwise, or with --plain or --json, it prints progress on stderr \
+        and the poems on stdout. Try `poetry-dash demo`.",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  poetry-dash serve ecstasy fascination science --port 10000\n  \
+    after_help = "Examples:\n  poetry-dash demo\n  \
+        poetry-dash serve ecstasy fascination science --port 10000\n  \
         poetry-dash 10000 10001 10002\n  poetry-dash --json -q @servers.txt > poems.ndjson"
 )]
 pub struct Cli {
@@ -42,6 +44,13 @@ pub enum Commands {
     Serve(ServeArgs),
     /// Start bundled servers on loopback that show every state, and watch them in the dashboard.
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, e.g. `poetry-dash man > poetry-dash.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +272,20 @@ pub fn main() -> i32 {
     match cli.command {
         Some(Commands::Serve(args)) => runtime.block_on(serve_main(args)),
         Some(Commands::Demo(args)) => runtime.block_on(demo_main(args)),
+        Some(Commands::Completions { shell }) => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "poetry-dash", &mut std::io::stdout());
+            exit::ALL_COMPLETE
+        }
+        Some(Commands::Man) => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => exit::ALL_COMPLETE,
+                Err(err) => {
+                    eprintln!("error: cannot write the man page: {err}");
+                    exit::SOME_FAILED
+                }
+            }
+        }
         None => runtime.block_on(fetch_main(cli.fetch)),
     }
 }
@@ -471,7 +494,6 @@ mod tests {
 
     #[test]
     fn the_definitions_are_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
     }
 }
