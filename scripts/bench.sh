@@ -35,6 +35,16 @@ else
     ON_SERVER_CPU=(); ON_CLIENT_CPU=()
 fi
 
+# CPU time is read twice: from /usr/bin/time (user+sys, which the kernel
+# samples in clock ticks, coarse for runs of a tenth of a second) and, where
+# `perf stat` works, as task-clock (exact).
+if perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
+    PERF=(perf stat -x, -e task-clock -o)
+else
+    PERF=()
+fi
+perf_prefix() { [ ${#PERF[@]} -gt 0 ] && printf '%s ' "${PERF[@]}" "$1.perf" --; }
+
 # --- set-up ---------------------------------------------------------------
 if [ ! -x /usr/bin/time ]; then
     log "installing GNU time"; apt-get install -y -qq time >/dev/null
@@ -101,18 +111,18 @@ run_client() {
     local name=$1 out=$2 expected=$3
     case $name in
     minimal)
-        "${ON_CLIENT_CPU[@]}" /usr/bin/time -f '%e %U %S %M' -o "$out" "$MINIMAL" "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
+        "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$MINIMAL" "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
         grep -q "^Got $expected poems" "$WORK/client.out" ;;
     twisted)
-        "${ON_CLIENT_CPU[@]}" /usr/bin/time -f '%e %U %S %M' -o "$out" "$WORK/venv/bin/python" "$PEERS/twisted_client4.py" --quiet "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
+        "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$WORK/venv/bin/python" "$PEERS/twisted_client4.py" --quiet "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
         grep -q "^Got $expected poems" "$WORK/client.out" ;;
     poetry-dash)
-        "${ON_CLIENT_CPU[@]}" /usr/bin/time -f '%e %U %S %M' -o "$out" "$DASH" --plain -q --max-bytes 0 "@$WORK/addresses" > /dev/null 2>"$WORK/client.err"
+        "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$DASH" --plain -q --max-bytes 0 "@$WORK/addresses" > /dev/null 2>"$WORK/client.err"
         grep -q "^Got $expected poems" "$WORK/client.err" ;;
     dashboard)
         rm -f "$out" "$WORK/client.err"
         tmux -L poetry-dash-bench -f /dev/null new-session -d -s bench -x 200 -y 50 \
-            "${ON_CLIENT_CPU[*]} /usr/bin/time -f '%e %U %S %M' -o '$out.tmp' '$DASH' --tui --exit-when-done --stats --max-bytes 0 '@$WORK/addresses' 2>'$WORK/client.err'; mv '$out.tmp' '$out'"
+            "${ON_CLIENT_CPU[*]} $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o '$out.tmp' '$DASH' --tui --exit-when-done --stats --max-bytes 0 '@$WORK/addresses' 2>'$WORK/client.err'; mv '$out.tmp' '$out'"
         local waited=0
         until [ -s "$out" ]; do
             sleep 0.1; waited=$((waited + 1))
@@ -141,7 +151,8 @@ for workload in $WORKLOADS; do
                 read -r wall user sys rss < <(tail -1 "$t")
                 [ "$run" = 0 ] && { log "$workload $client warm-up: wall ${wall}s"; continue; }
                 log "$workload $client run $run: wall ${wall}s cpu $(echo "$user + $sys" | bc)s rss $((rss / 1024))MiB"
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$title" "$client" "$wall" "$(echo "$user + $sys" | bc)" "$rss" "$bytes" >> "$RESULTS"
+                task_clock=$(awk -F, '/task-clock/ {printf "%.4f", $1 / 1000}' "$t.perf" 2>/dev/null || true)
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$title" "$client" "$wall" "$(echo "$user + $sys" | bc)" "$rss" "$bytes" "${task_clock:--}" >> "$RESULTS"
             else
                 log "$workload $client run $run FAILED: $(tail -3 "$WORK/client.err" 2>/dev/null | tr '\n' ' ')"
             fi
@@ -181,23 +192,25 @@ import sys, statistics as st, collections
 rows = collections.defaultdict(list)
 titles = {}
 for line in open(sys.argv[1]):
-    w, title, client, wall, cpu, rss, nbytes = line.rstrip('\n').split('\t')
+    w, title, client, wall, cpu, rss, nbytes, task = line.rstrip('\n').split('\t')
     titles[w] = title
-    rows[(w, client)].append((float(wall), float(cpu), int(rss) / 1024, int(nbytes)))
+    rows[(w, client)].append((float(wall), float(cpu), int(rss) / 1024, int(nbytes),
+                              float(task) if task not in ('', '-') else None))
 def med(w, c, i):
-    v = rows.get((w, c))
-    return st.median(x[i] for x in v) if v else None
-print("| workload | client | runs | wall s | CPU s | peak RSS MiB | MB/s | CPU vs minimal | RSS vs minimal | MB/s vs minimal | CPU vs Twisted |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+    v = [x[i] for x in rows.get((w, c), []) if x[i] is not None]
+    return st.median(v) if v else None
+print("| workload | client | runs | wall s | CPU s (time) | CPU s (task-clock) | peak RSS MiB | MB/s | CPU vs minimal | task-clock vs minimal | RSS vs minimal | MB/s vs minimal | CPU vs Twisted |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for w in sorted(titles):
     for c in ["minimal", "twisted", "poetry-dash", "dashboard"]:
         if (w, c) not in rows: continue
-        wall, cpu, rss = med(w, c, 0), med(w, c, 1), med(w, c, 2)
+        wall, cpu, rss, task = med(w, c, 0), med(w, c, 1), med(w, c, 2), med(w, c, 4)
         mbs = rows[(w, c)][0][3] / 1e6 / wall
         def ratio(a, b): return f"{a / b:.2f}" if a is not None and b else "-"
         mw = med(w, "minimal", 0)
-        print(f"| {titles[w]} | {c} | {len(rows[(w, c)])} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {mbs:.0f} | "
-              f"{ratio(cpu, med(w, 'minimal', 1))} | {ratio(rss, med(w, 'minimal', 2))} | "
+        task_text = f"{task:.3f}" if task is not None else "-"
+        print(f"| {titles[w]} | {c} | {len(rows[(w, c)])} | {wall:.2f} | {cpu:.2f} | {task_text} | {rss:.0f} | {mbs:.0f} | "
+              f"{ratio(cpu, med(w, 'minimal', 1))} | {ratio(task, med(w, 'minimal', 4))} | {ratio(rss, med(w, 'minimal', 2))} | "
               f"{ratio(mbs, rows[(w, 'minimal')][0][3] / 1e6 / mw) if mw else '-'} | {ratio(cpu, med(w, 'twisted', 1))} |")
 PY
 [ -n "${KEYS_W3:-}" ] && echo "Dashboard under W3, key press to redrawn screen: ${KEYS_W3#stats: }"
