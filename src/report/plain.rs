@@ -187,26 +187,7 @@ impl super::Reporter for PlainReporter {
     }
 
     fn summary(&mut self, model: &Model, interrupted: bool) {
-        let totals = model.totals();
-        let mut line = format!(
-            "Got {} poems in {}",
-            totals.complete,
-            clock(model.elapsed())
-        );
-        let mut extras = Vec::new();
-        if totals.failed > 0 {
-            extras.push(format!("{} failed", totals.failed));
-        }
-        if totals.cancelled > 0 {
-            extras.push(format!("{} cancelled", totals.cancelled));
-        }
-        if interrupted {
-            extras.push("interrupted".to_string());
-        }
-        if !extras.is_empty() {
-            line.push_str(&format!(" ({})", extras.join(", ")));
-        }
-        self.note(&line);
+        self.note(&got_line(model, interrupted));
     }
 }
 
