@@ -71,6 +71,16 @@ impl Tmux {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// The screen and everything scrolled off it.
+    fn history(&self) -> String {
+        let output = self
+            .command()
+            .args(["capture-pane", "-p", "-S", "-", "-t", "dash"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     fn display(&self, format: &str) -> String {
         let output = self
             .command()
@@ -329,4 +339,50 @@ fn hostile_servers_end_as_the_limits_say_while_keys_still_work() {
             "{expected:?} missing:\n{summary}"
         );
     }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_prints_a_readable_report() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(10, 100), Behaviour::Stall)]));
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    // The debug build panics on its third frame when asked to.
+    let command = format!(
+        "RUST_BACKTRACE=0 POETRY_DASH_TEST_PANIC=1 {binary} --tui {}",
+        address_of(&server, 0)
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    assert_eq!(
+        tmux.exit_status(),
+        101,
+        "a panic exits with Rust's panic status"
+    );
+    let report = tmux.history();
+    assert!(
+        report.contains("The application panicked"),
+        "color-eyre's report:\n{report}"
+    );
+    assert!(
+        report.contains("test panic requested by POETRY_DASH_TEST_PANIC"),
+        "{report}"
+    );
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(
+        tmux.display("#{cursor_flag}"),
+        "1",
+        "the cursor is visible again"
+    );
+    assert_eq!(
+        tmux.display("#{mouse_any_flag}"),
+        "0",
+        "mouse reporting is off"
+    );
 }

@@ -138,6 +138,12 @@ impl App<'_> {
             }
         })?;
         self.perf.frame(started, started.elapsed());
+        // Debug builds only: lets the end-to-end tests prove that a panic
+        // mid-dashboard still restores the terminal and prints its report.
+        #[cfg(debug_assertions)]
+        if self.perf.frame_count == 3 && std::env::var_os("POETRY_DASH_TEST_PANIC").is_some() {
+            panic!("test panic requested by POETRY_DASH_TEST_PANIC");
+        }
         Ok(())
     }
 
