@@ -253,7 +253,7 @@ fn watch_cancel_retry_and_quit_in_a_real_terminal() {
 }
 
 #[test]
-fn sigterm_restores_the_terminal_and_exits_143() {
+fn sigterm_and_sighup_restore_the_terminal_with_their_status() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -261,26 +261,28 @@ fn sigterm_restores_the_terminal_and_exits_143() {
         .unwrap();
     let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(10, 100), Behaviour::Stall)]));
     let binary = env!("CARGO_BIN_EXE_poetry-dash");
-    let tmux = Tmux::start(
-        100,
-        30,
-        &format!("{binary} --tui {}", address_of(&server, 0)),
-    );
-    tmux.wait_for("the dashboard", |s| {
-        row(s, 1).is_some_and(|r| r.contains("receiving"))
-    });
-    // The pane runs `sh -c`, whose child is the dashboard.
-    let shell = tmux.display("#{pane_pid}");
-    let dashboard = children_of(&shell).pop().expect("the dashboard process");
-    let status = Command::new("kill")
-        .args(["-TERM", &dashboard])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    assert_eq!(tmux.exit_status(), 143);
-    tmux.wait_for("the summary", |s| s.contains("Got 0 poems in"));
-    assert_eq!(tmux.display("#{alternate_on}"), "0");
-    assert_eq!(tmux.display("#{cursor_flag}"), "1");
+    for (signal, status) in [("TERM", 143), ("HUP", 129)] {
+        let tmux = Tmux::start(
+            100,
+            30,
+            &format!("{binary} --tui {}", address_of(&server, 0)),
+        );
+        tmux.wait_for("the dashboard", |s| {
+            row(s, 1).is_some_and(|r| r.contains("receiving"))
+        });
+        // The pane runs `sh -c`, whose child is the dashboard.
+        let shell = tmux.display("#{pane_pid}");
+        let dashboard = children_of(&shell).pop().expect("the dashboard process");
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &dashboard])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        assert_eq!(tmux.exit_status(), status, "SIG{signal}");
+        tmux.wait_for("the summary", |s| s.contains("Got 0 poems in"));
+        assert_eq!(tmux.display("#{alternate_on}"), "0", "SIG{signal}");
+        assert_eq!(tmux.display("#{cursor_flag}"), "1", "SIG{signal}");
+    }
 }
 
 #[test]

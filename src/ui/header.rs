@@ -16,24 +16,36 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
         Some(start) if model.any_active() => now.saturating_duration_since(start),
         _ => model.elapsed(),
     };
+    // Narrow terminals get the same counts without their words, so the
+    // clock still fits.
+    let wide = area.width >= super::COMPACT_WIDTH;
+    let count = |symbol: &str, n: usize, word: &str| {
+        if wide {
+            format!("{symbol} {n} {word}")
+        } else {
+            format!("{symbol}{n}")
+        }
+    };
+    let gap = if wide { "  " } else { " " };
     let mut spans = vec![
         Span::styled(" poetry-dash ", theme.title()),
-        Span::styled(format!("✓ {} complete", totals.complete), theme.good()),
-        Span::raw("  "),
-        Span::styled(format!("✗ {} failed", totals.failed), theme.bad()),
-        Span::raw("  "),
-        Span::styled(format!("▸ {} active", totals.active), theme.warning()),
-        Span::raw("  "),
-        Span::styled(format!("· {} queued", totals.queued), theme.dim()),
+        Span::styled(count("✓", totals.complete, "complete"), theme.good()),
+        Span::raw(gap),
+        Span::styled(count("✗", totals.failed, "failed"), theme.bad()),
+        Span::raw(gap),
+        Span::styled(count("▸", totals.active, "active"), theme.warning()),
+        Span::raw(gap),
+        Span::styled(count("·", totals.queued, "queued"), theme.dim()),
     ];
     if totals.cancelled > 0 {
+        spans.push(Span::raw(gap));
         spans.push(Span::styled(
-            format!("  ⊘ {} cancelled", totals.cancelled),
+            count("⊘", totals.cancelled, "cancelled"),
             theme.dim(),
         ));
     }
     let detail = format!(
-        "   {}  {}  {}",
+        "{gap} {}{gap}{}{gap}{}",
         format::bytes(totals.bytes),
         format::rate(if model.any_active() {
             model.throughput.rate(now)
