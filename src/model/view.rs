@@ -249,11 +249,14 @@ impl View {
     }
 
     fn scroll_focused(&mut self, focus: Focus, model: &Model, rows: &[TaskId], delta: isize) {
+        if self.gallery {
+            // The gallery fills the screen: every scroll turns its pages (the
+            // drawing clamps the page to the last one).
+            self.gallery_page = self.gallery_page.saturating_add_signed(delta.signum());
+            return;
+        }
         match focus {
             Focus::Table => self.move_selection(rows, delta),
-            Focus::Poem if self.gallery => {
-                self.gallery_page = self.gallery_page.saturating_add_signed(delta.signum());
-            }
             Focus::Poem => self.scroll_poem(model, delta),
             Focus::Log => self.scroll_log(model, delta),
         }
@@ -504,6 +507,24 @@ mod tests {
         assert!(!view.help && !view.quit, "Esc closes help first");
         view.handle(Action::Back, &m, t0);
         assert!(view.quit);
+    }
+
+    #[test]
+    fn the_gallery_pages_whatever_has_focus() {
+        let t0 = Instant::now();
+        let m = model(3);
+        let mut view = View {
+            table_height: 10,
+            ..View::default()
+        };
+        view.handle(Action::ToggleGallery, &m, t0);
+        view.handle(Action::PageDown, &m, t0);
+        view.handle(Action::Down, &m, t0);
+        assert_eq!((view.gallery_page, view.selected), (2, Some(0)));
+        view.handle(Action::PageUp, &m, t0);
+        assert_eq!(view.gallery_page, 1);
+        view.handle(Action::Back, &m, t0);
+        assert!(!view.gallery && !view.quit, "Esc leaves the gallery first");
     }
 
     #[test]
