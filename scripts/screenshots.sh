@@ -15,7 +15,7 @@ WORK=${WORK:-${TMPDIR:-/tmp}/poetry-dash-screenshots}
 mkdir -p "$OUT" "$WORK"
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
-if ! command -v chromium >/dev/null || ! command -v tmux >/dev/null || ! fc-list | grep -qi 'wenquanyi'; then
+if ! command -v chromium >/dev/null || ! command -v tmux >/dev/null || ! fc-list | grep -i 'wenquanyi' >/dev/null; then
     log "installing tmux, chromium and a CJK font"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux chromium fonts-wqy-zenhei fonts-dejavu-core >/dev/null
 fi
@@ -51,7 +51,12 @@ shot() {
 
 start() {
     "${TMUX_CMD[@]}" kill-server 2>/dev/null || true
-    "${TMUX_CMD[@]}" new-session -d -s shots -x "$2" -y "$3" "$1; sleep 600"
+    # A tmux server that is still shutting down refuses the new session for
+    # a moment: try again.
+    for _ in 1 2 3 4 5; do
+        "${TMUX_CMD[@]}" new-session -d -s shots -x "$2" -y "$3" "$1; sleep 600" 2>/dev/null && break
+        sleep 0.5
+    done
     "${TMUX_CMD[@]}" set -g status off
 }
 keys() { "${TMUX_CMD[@]}" send-keys -t shots "$@"; }
