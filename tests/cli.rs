@@ -14,15 +14,6 @@ use serde_json::Value;
 
 const SCIENCE: &str = include_str!("../assets/poems/science.txt");
 
-/// A runtime that keeps test servers going while the binary runs.
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 fn start(
     rt: &tokio::runtime::Runtime,
     specs: Vec<poetry_dash::serve::PortSpec>,

@@ -99,6 +99,22 @@ impl Tmux {
         assert!(status.success());
     }
 
+    /// The terminal is as the dashboard found it: normal screen, cursor
+    /// shown, no mouse reporting.
+    fn assert_restored(&self, when: &str) {
+        assert_eq!(
+            self.display("#{alternate_on}"),
+            "0",
+            "alternate screen left {when}"
+        );
+        assert_eq!(self.display("#{cursor_flag}"), "1", "cursor visible {when}");
+        assert_eq!(
+            self.display("#{mouse_any_flag}"),
+            "0",
+            "mouse reporting off {when}"
+        );
+    }
+
     /// Polls the screen until `done` holds, failing after [`PATIENCE`].
     fn wait_for(&self, what: &str, mut done: impl FnMut(&str) -> bool) -> String {
         let started = Instant::now();
@@ -176,11 +192,7 @@ fn bytes_of(screen: &str, n: usize) -> Option<u64> {
 
 #[test]
 fn watch_cancel_retry_and_quit_in_a_real_terminal() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let server = runtime.block_on(serve(vec![
         spec(SCIENCE, paced(10, 100), Behaviour::Poem),
         spec(SCIENCE, paced(10, 100), Behaviour::Stall),
@@ -235,30 +247,12 @@ fn watch_cancel_retry_and_quit_in_a_real_terminal() {
         screen.contains("Cancelled (1):") && screen.contains(&stalled.to_string()),
         "{screen}"
     );
-    assert_eq!(
-        tmux.display("#{alternate_on}"),
-        "0",
-        "left the alternate screen"
-    );
-    assert_eq!(
-        tmux.display("#{cursor_flag}"),
-        "1",
-        "the cursor is visible again"
-    );
-    assert_eq!(
-        tmux.display("#{mouse_any_flag}"),
-        "0",
-        "mouse reporting is off"
-    );
+    tmux.assert_restored("after quitting");
 }
 
 #[test]
 fn sigterm_and_sighup_restore_the_terminal_with_their_status() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(10, 100), Behaviour::Stall)]));
     let binary = env!("CARGO_BIN_EXE_poetry-dash");
     for (signal, status) in [("TERM", 143), ("HUP", 129)] {
@@ -280,18 +274,13 @@ fn sigterm_and_sighup_restore_the_terminal_with_their_status() {
         assert!(killed.success());
         assert_eq!(tmux.exit_status(), status, "SIG{signal}");
         tmux.wait_for("the summary", |s| s.contains("Got 0 poems in"));
-        assert_eq!(tmux.display("#{alternate_on}"), "0", "SIG{signal}");
-        assert_eq!(tmux.display("#{cursor_flag}"), "1", "SIG{signal}");
+        tmux.assert_restored(&format!("after SIG{signal}"));
     }
 }
 
 #[test]
 fn hostile_servers_end_as_the_limits_say_while_keys_still_work() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let server = runtime.block_on(serve(vec![
         spec(SCIENCE, paced(10, 100), Behaviour::Stall),
         spec(SCIENCE, paced(10, 100), Behaviour::Full),
@@ -345,11 +334,7 @@ fn hostile_servers_end_as_the_limits_say_while_keys_still_work() {
 
 #[test]
 fn a_panic_restores_the_terminal_and_prints_a_readable_report() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(10, 100), Behaviour::Stall)]));
     let binary = env!("CARGO_BIN_EXE_poetry-dash");
     // The debug build panics on its third frame when asked to.
@@ -372,19 +357,5 @@ fn a_panic_restores_the_terminal_and_prints_a_readable_report() {
         report.contains("test panic requested by POETRY_DASH_TEST_PANIC"),
         "{report}"
     );
-    assert_eq!(
-        tmux.display("#{alternate_on}"),
-        "0",
-        "left the alternate screen"
-    );
-    assert_eq!(
-        tmux.display("#{cursor_flag}"),
-        "1",
-        "the cursor is visible again"
-    );
-    assert_eq!(
-        tmux.display("#{mouse_any_flag}"),
-        "0",
-        "mouse reporting is off"
-    );
+    tmux.assert_restored("after the panic");
 }

@@ -115,11 +115,7 @@ fn in_a_pty(
 
 #[test]
 fn plain_output_to_a_terminal_shows_escapes_without_obeying_them() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let server = runtime.block_on(serve(vec![spec(HOSTILE, Pacing::fast(), Behaviour::Poem)]));
     let binary = env!("CARGO_BIN_EXE_poetry-dash");
     let raw = in_a_pty(
@@ -144,11 +140,7 @@ fn plain_output_to_a_terminal_shows_escapes_without_obeying_them() {
 
 #[test]
 fn the_dashboard_shows_escapes_without_obeying_them() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let server = runtime.block_on(serve(vec![spec(HOSTILE, paced(64, 20), Behaviour::Poem)]));
     let binary = env!("CARGO_BIN_EXE_poetry-dash");
     let raw = in_a_pty(

@@ -17,6 +17,16 @@ pub const ECSTASY: &str = include_str!("../../assets/poems/ecstasy.txt");
 /// hits it has failed, it never passes by waiting.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// A runtime for the servers of a test that runs the binary, which must keep
+/// serving while the test blocks on the child process.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("test runtime")
+}
+
 pub fn spec(poem: impl Into<Bytes>, pacing: Pacing, behaviour: Behaviour) -> PortSpec {
     PortSpec {
         poem: PoemSource::new("test poem", poem),
