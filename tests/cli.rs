@@ -191,6 +191,23 @@ fn save_writes_poems_and_partials() {
 }
 
 #[test]
+fn a_poem_that_cannot_be_saved_fails_the_run() {
+    let rt = runtime();
+    let (_server, ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]);
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the poem's file should go: the rename onto it fails.
+    std::fs::create_dir(dir.path().join(format!("127.0.0.1_{}.txt", ports[0]))).unwrap();
+    poetry_dash()
+        .args(["-q", "--save"])
+        .arg(dir.path())
+        .arg(&ports[0])
+        .assert()
+        .code(1)
+        .stdout(SCIENCE)
+        .stderr(predicate::str::contains("Task 1: cannot save:"));
+}
+
+#[test]
 fn bad_addresses_are_usage_errors_that_start_nothing() {
     poetry_dash()
         .args(["10000", "host:99999"])

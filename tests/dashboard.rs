@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
-use poetry_dash::serve::Behaviour;
+use poetry_dash::serve::{Behaviour, Pacing};
 
 const SCIENCE: &str = include_str!("../assets/poems/science.txt");
 
@@ -358,4 +358,23 @@ fn a_panic_restores_the_terminal_and_prints_a_readable_report() {
         "{report}"
     );
     tmux.assert_restored("after the panic");
+}
+
+#[test]
+fn a_poem_that_cannot_be_saved_fails_the_run_as_headless() {
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]));
+    let address = address_of(&server, 0);
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the poem's file should go: the rename onto it fails.
+    std::fs::create_dir(dir.path().join(format!("127.0.0.1_{}.txt", address.port))).unwrap();
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let command = format!(
+        "{binary} --tui --exit-when-done --save {} {address}",
+        dir.path().display()
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    assert_eq!(tmux.exit_status(), 1, "the poem arrived but was not saved");
+    let screen = tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));
+    assert!(screen.contains("Task 1: cannot save:"), "{screen}");
 }

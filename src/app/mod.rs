@@ -58,6 +58,7 @@ pub async fn run(
         saver,
         options,
         perf: Perf::default(),
+        save_failures: Vec::new(),
     };
     let status = app
         .event_loop(&mut tui, &engine, &mut events, signals)
@@ -78,10 +79,15 @@ pub async fn run(
     })
     .await;
     eprint!("{}", report::final_summary(app.model, status.is_some()));
+    // The log pane that showed them is gone with the screen.
+    for failure in &app.save_failures {
+        eprintln!("{failure}");
+    }
     if app.options.stats {
         eprint!("{}", app.perf.report());
     }
-    Ok(status.unwrap_or_else(|| report::exit_status(app.model, None, false)))
+    let problems = !app.save_failures.is_empty();
+    Ok(status.unwrap_or_else(|| report::exit_status(app.model, None, problems)))
 }
 
 struct App<'a> {
@@ -91,6 +97,9 @@ struct App<'a> {
     saver: Option<&'a Saver>,
     options: DashboardOptions,
     perf: Perf,
+    /// Poems that could not be saved: they make the exit status 1, as
+    /// headless.
+    save_failures: Vec<String>,
 }
 
 impl App<'_> {
@@ -103,12 +112,11 @@ impl App<'_> {
         if let Some(saver) = self.saver
             && let Err(err) = report::save_on_end(saver, &event, self.model)
         {
-            self.model.note(
-                event.at,
-                event.task,
-                LogLevel::Bad,
-                format!("cannot save: {err}"),
-            );
+            let message = format!("cannot save: {err}");
+            self.save_failures
+                .push(format!("Task {}: {message}", event.task + 1));
+            self.model
+                .note(event.at, event.task, LogLevel::Bad, message);
         }
     }
 
@@ -167,7 +175,7 @@ impl App<'_> {
             // rather than waking the loop one by one; once everything has
             // ended the loop sleeps until a key, a signal or an event (a
             // retry) arrives, and draws nothing.
-            let active = self.model.any_active();
+            let active = !self.model.all_ended();
             let next_tick = (active || dirty).then_some(tick_at);
             let mut draw_now = false;
             tokio::select! {

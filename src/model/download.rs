@@ -61,6 +61,7 @@ pub struct Download {
     pub error: Option<FetchError>,
     /// When the next attempt starts, while `Retrying`.
     pub retry_at: Option<Instant>,
+    /// Kept only in a dashboard model.
     pub throughput: Throughput,
     /// Lines and control characters, kept only when the model indexes text
     /// (for the dashboard).
@@ -213,7 +214,7 @@ impl Download {
     }
 
     /// Folds `event` in, taking the bytes of a progress event out of it.
-    pub(super) fn apply(&mut self, event: &mut Event, index_text: bool) -> bool {
+    pub(super) fn apply(&mut self, event: &mut Event, dashboard: bool) -> bool {
         if event.run < self.run {
             return false;
         }
@@ -245,11 +246,13 @@ impl Download {
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
                 self.last_chunk = data.iter().map(BytesMut::len).sum();
-                self.throughput.record(event.at, self.last_chunk as u64);
+                if dashboard {
+                    self.throughput.record(event.at, self.last_chunk as u64);
+                }
                 for piece in std::mem::take(data) {
                     self.poem.push(piece);
                 }
-                if index_text {
+                if dashboard {
                     self.index.update(&self.poem);
                 }
                 self.received = *received;
@@ -295,7 +298,7 @@ impl Download {
                 self.retry_at = Some(event.at + *after);
             }
         }
-        if index_text && self.state.is_final() {
+        if dashboard && self.state.is_final() {
             self.index.update(&self.poem);
             self.index.controls.finish();
         }

@@ -33,12 +33,13 @@ pub struct Model {
     pub latest: Option<Instant>,
     /// The limits the engine runs with, for countdowns and warnings.
     pub limits: Limits,
-    /// Index each poem's lines and count its control characters (the
-    /// dashboard shows them).
-    pub index_text: bool,
+    /// Keep what only the dashboard shows: each poem's line index and
+    /// control-character count, and throughput for rates and sparklines.
+    /// Headless output needs none of it, so it skips the work.
+    pub dashboard: bool,
     /// Notable events, newest last.
     pub log: VecDeque<LogEntry>,
-    /// All downloads' bytes together.
+    /// All downloads' bytes together (kept only in a dashboard model).
     pub throughput: Throughput,
 }
 
@@ -60,7 +61,7 @@ impl Model {
             started: None,
             latest: None,
             limits: Limits::default(),
-            index_text: false,
+            dashboard: false,
             log: VecDeque::new(),
             throughput: Throughput::default(),
         }
@@ -71,7 +72,7 @@ impl Model {
     pub fn for_dashboard(addresses: impl IntoIterator<Item = Address>, limits: Limits) -> Self {
         Model {
             limits,
-            index_text: true,
+            dashboard: true,
             ..Model::new(addresses)
         }
     }
@@ -90,12 +91,12 @@ impl Model {
             }
             _ => 0,
         };
-        if !download.apply(event, self.index_text) {
+        if !download.apply(event, self.dashboard) {
             return false;
         }
         self.started.get_or_insert(event.at);
         self.latest = Some(event.at);
-        if chunk > 0 {
+        if self.dashboard && chunk > 0 {
             self.throughput.record(event.at, chunk);
         }
         if let Some(entry) = LogEntry::describe(event, &self.downloads[event.task]) {
@@ -115,11 +116,6 @@ impl Model {
             level,
             message,
         });
-    }
-
-    /// True while anything can still change without a command.
-    pub fn any_active(&self) -> bool {
-        !self.all_ended()
     }
 
     pub fn get(&self, task: TaskId) -> Option<&Download> {

@@ -13,7 +13,7 @@ use crate::model::Model;
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &Theme) {
     let totals = model.totals();
     let elapsed = match model.started {
-        Some(start) if model.any_active() => now.saturating_duration_since(start),
+        Some(start) if !model.all_ended() => now.saturating_duration_since(start),
         _ => model.elapsed(),
     };
     // Narrow terminals get the same counts without their words, so the
@@ -47,7 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
     let detail = format!(
         "{gap} {}{gap}{}{gap}{}",
         format::bytes(totals.bytes),
-        format::rate(if model.any_active() {
+        format::rate(if !model.all_ended() {
             model.throughput.rate(now)
         } else {
             0.0
