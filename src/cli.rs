@@ -168,8 +168,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub fast: bool,
 
-    /// Misbehave: refuse (nothing listens), stall (accept, send nothing), reset:N (reset
-    /// after N bytes), endless (repeat the poem forever), trickle (one byte per --delay),
+    /// Misbehave: refuse (nothing listens), stall (accept, send nothing), stall:N (send N
+    /// bytes, then nothing), reset:N (reset after N bytes), endless (repeat the poem forever), trickle (one byte per --delay),
     /// full (accept queue full: connecting hangs).
     #[arg(long, value_name = "MODE", value_parser = parse_fault)]
     pub fault: Option<Behaviour>,
@@ -237,12 +237,18 @@ fn parse_fault(text: &str) -> Result<Behaviour, String> {
         "endless" => Ok(Behaviour::Endless),
         "trickle" => Ok(Behaviour::Trickle),
         "full" => Ok(Behaviour::Full),
-        _ => match text.strip_prefix("reset:").map(str::parse::<usize>) {
-            Some(Ok(n)) => Ok(Behaviour::ResetAfter(n)),
-            _ => Err(format!(
-                "{text:?} is not a fault mode: use refuse, stall, reset:N, endless, trickle or full"
-            )),
-        },
+        _ => {
+            let count = |prefix: &str| text.strip_prefix(prefix).and_then(|n| n.parse().ok());
+            if let Some(n) = count("reset:") {
+                Ok(Behaviour::ResetAfter(n))
+            } else if let Some(n) = count("stall:") {
+                Ok(Behaviour::StallAfter(n))
+            } else {
+                Err(format!(
+                    "{text:?} is not a fault mode: use refuse, stall, stall:N, reset:N, endless, trickle or full"
+                ))
+            }
+        }
     }
 }
 

@@ -204,7 +204,65 @@ fn a_poem_that_cannot_be_saved_fails_the_run() {
         .assert()
         .code(1)
         .stdout(SCIENCE)
-        .stderr(predicate::str::contains("Task 1: cannot save:"));
+        .stderr(predicate::str::contains("Task 1: cannot save:"))
+        // The error names the poem's own file, not a temporary one.
+        .stderr(predicate::str::contains(format!(
+            "127.0.0.1_{}.txt:",
+            ports[0]
+        )))
+        .stderr(predicate::str::contains(".poetry-dash-").not());
+
+    // In NDJSON the problem is an event like any other: it says which
+    // download, where and when.
+    let output = poetry_dash()
+        .args(["--json", "-q", "--save"])
+        .arg(dir.path())
+        .arg(&ports[0])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let lines = json_lines(&output.stdout);
+    let problem = lines
+        .iter()
+        .find(|l| l["type"] == "problem")
+        .expect("a problem object");
+    let keys: Vec<&str> = problem
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["type", "task", "address", "t", "run", "message"]);
+    assert_eq!(problem["task"], 1);
+    assert_eq!(problem["address"], format!("127.0.0.1:{}", ports[0]));
+    assert_eq!(problem["run"], 1);
+    assert!(problem["t"].as_f64().is_some());
+}
+
+#[test]
+fn saved_poems_get_the_mode_the_umask_gives_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = runtime();
+    let (_server, ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]);
+    for (umask, mode) in [("022", 0o644), ("077", 0o600), ("002", 0o664)] {
+        let dir = tempfile::tempdir().unwrap();
+        let binary = assert_cmd::cargo::cargo_bin("poetry-dash");
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" -q --save \"$1\" \"$2\""
+            ))
+            .arg(&binary)
+            .arg(dir.path())
+            .arg(&ports[0])
+            .stdout(Stdio::null())
+            .status()
+            .expect("runs");
+        assert!(status.success());
+        let path = dir.path().join(format!("127.0.0.1_{}.txt", ports[0]));
+        let got = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(got, mode, "umask {umask}: mode {got:o}, wanted {mode:o}");
+    }
 }
 
 #[test]

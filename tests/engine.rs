@@ -407,3 +407,137 @@ async fn a_thousand_concurrent_downloads() {
         .count();
     assert_eq!(complete, 1000);
 }
+
+#[tokio::test]
+async fn bytes_held_back_by_coalescing_are_sent_when_the_interval_passes() {
+    // Two lines 10 ms apart, then silence: the second line must not wait
+    // for a read that never comes (it used to wait for the idle timeout).
+    let poem = "first line\nsecond line\nnever sent\n";
+    let (_server, address) = serve_one(poem, paced(11, 10), Behaviour::StallAfter(22)).await;
+    let started = std::time::Instant::now();
+    let mut run = Run::start(
+        vec![address],
+        RunConfig {
+            limits: limits(),
+            ..Default::default()
+        },
+    );
+    run.until(|model, _| model.downloads[0].received == 22)
+        .await;
+    let waited = started.elapsed();
+    assert_eq!(run.model.downloads[0].state, State::Receiving);
+    assert_eq!(
+        run.model.downloads[0].poem.to_vec(),
+        b"first line\nsecond line"
+    );
+    assert!(
+        waited < Duration::from_secs(2),
+        "the held-back line came {waited:?} after the start, not within the coalescing interval"
+    );
+}
+
+#[tokio::test]
+async fn retry_failed_right_after_cancel_all_restarts_every_download() {
+    let (_server, address) = serve_one(ECSTASY, paced(10, 100), Behaviour::Poem).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 1,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address; 3], config);
+    run.until(|model, _| model.downloads[0].state == State::Receiving)
+        .await;
+    // Both keys at once, before the engine has seen any download end.
+    run.handle.send(Command::CancelAll);
+    run.handle.send(Command::RetryFailed);
+    run.until(|model, _| model.downloads.iter().all(|d| d.run == 2))
+        .await;
+    run.handle.send(Command::CancelAll);
+    run.until_all_ended().await;
+}
+
+#[tokio::test]
+async fn a_download_waiting_out_its_backoff_leaves_its_slot() {
+    let (_refusing, refused) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let (_server, good) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Poem).await;
+    let config = RunConfig {
+        concurrency: 1,
+        backoff: Backoff {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(1),
+        },
+        ..quick_retries(3)
+    };
+    let mut run = Run::start(vec![refused, good], config);
+    run.until(|model, _| model.downloads[1].state == State::Complete)
+        .await;
+    let first = &run.model.downloads[0];
+    assert!(
+        !first.state.is_final() && first.attempt <= 2,
+        "the good server ran while the refused one waited to retry: {:?} attempt {}",
+        first.state,
+        first.attempt
+    );
+    run.until_all_ended().await;
+    assert_eq!(run.model.downloads[0].attempt, 4);
+    assert_eq!(run.model.downloads[0].state, State::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_downloads_start_first_in_first_out() {
+    let (_server, address) = serve_one(SHORT_POEM, Pacing::fast(), Behaviour::Poem).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 1,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address; 8], config);
+    run.until_all_ended().await;
+    let order: Vec<usize> = run
+        .log
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
+        .map(|e| e.task)
+        .collect();
+    assert_eq!(order, (0..8).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn the_deadline_is_for_the_whole_download_not_each_attempt() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
+    let mut config = quick_retries(2);
+    config.limits.deadline = Some(Duration::from_millis(800));
+    let started = std::time::Instant::now();
+    let mut run = Run::start(vec![address], config);
+    run.until_all_ended().await;
+    let took = started.elapsed();
+    let download = &run.model.downloads[0];
+    assert_eq!(download.state, State::Failed);
+    assert_eq!(
+        download.fail_reason(),
+        Some(&FailReason::Deadline(Duration::from_millis(800)))
+    );
+    assert_eq!(download.attempt, 1, "no attempt starts after the deadline");
+    assert!(took < Duration::from_millis(1600), "ended after {took:?}");
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_deadline() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let mut config = quick_retries(50);
+    config.backoff = Backoff {
+        first: Duration::from_millis(300),
+        max: Duration::from_millis(300),
+    };
+    config.limits.deadline = Some(Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let mut run = Run::start(vec![address], config);
+    run.until_all_ended().await;
+    let took = started.elapsed();
+    assert_eq!(run.model.downloads[0].state, State::Failed);
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(1800),
+        "the retries ran out with the deadline, after {took:?}"
+    );
+    assert!(run.model.downloads[0].attempt < 50);
+}

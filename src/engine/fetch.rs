@@ -65,8 +65,14 @@ pub struct Poem {
 /// all bytes received, drained or not.
 pub(crate) trait Observer {
     fn connected(&mut self, _connect_time: Duration) {}
-    /// Called after every read; `received` counts all bytes so far.
-    fn data(&mut self, _buffer: &mut BytesMut, _received: u64) {}
+    /// Called after every read; `received` counts all bytes so far. An
+    /// observer that holds bytes back returns when it wants them sent, and
+    /// [`Observer::due`] is called then if no read came first.
+    fn data(&mut self, _buffer: &mut BytesMut, _received: u64) -> Option<Instant> {
+        None
+    }
+    /// The time an earlier [`Observer::data`] asked for has come.
+    fn due(&mut self, _buffer: &mut BytesMut, _received: u64) {}
     /// Called once before the attempt ends, whatever the outcome.
     fn flush(&mut self, _buffer: &mut BytesMut, _received: u64) {}
 }
@@ -87,7 +93,8 @@ pub(crate) enum Stop {
 /// bytes that arrived (kept in [`FetchError::partial`]).
 pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchError> {
     let never = CancellationToken::new();
-    match fetch(address, limits, &never, &mut KeepAll).await {
+    let deadline_at = limits.deadline.map(|d| Instant::now() + d);
+    match fetch(address, limits, deadline_at, &never, &mut KeepAll).await {
         Ok((poem, _)) => Ok(poem),
         Err(Stop::Failed(err)) => Err(err),
         Err(Stop::Cancelled { .. }) => unreachable!("nothing can cancel this token"),
@@ -98,14 +105,16 @@ pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchE
 const FIRST_READ: usize = 4 * 1024;
 const LARGEST_READ: usize = 2 * 1024 * 1024;
 
+/// One attempt. `deadline` is when `limits.deadline` runs out for the whole
+/// download (it counts from the first attempt, across retries).
 pub(crate) async fn fetch(
     address: &Address,
     limits: &Limits,
+    deadline: Option<Instant>,
     cancel: &CancellationToken,
     observer: &mut impl Observer,
 ) -> Result<(Poem, u64), Stop> {
     let started = Instant::now();
-    let deadline = limits.deadline.map(|d| started + d);
     let mut times = AttemptTimes::default();
     let fail = |reason, received, partial| {
         Stop::Failed(FetchError {
@@ -116,6 +125,11 @@ pub(crate) async fn fetch(
         })
     };
 
+    if let (Some(limit), Some(at)) = (limits.deadline, deadline)
+        && at <= started
+    {
+        return Err(fail(FailReason::Deadline(limit), 0, Bytes::new()));
+    }
     let connect_by = earliest(started + limits.connect_timeout, deadline);
     let mut stream = tokio::select! {
         biased;
@@ -148,6 +162,11 @@ pub(crate) async fn fetch(
     tokio::pin!(timer);
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
+    // Wakes the observer when bytes it held back are due, so that a burst
+    // followed by silence is shown when it arrives, not at the next read.
+    let held_back = tokio::time::sleep_until(started);
+    tokio::pin!(held_back);
+    let mut holding = false;
     loop {
         // Fill each buffer nearly to the end before starting another: a poem
         // is kept in the buffers it was read into, so half-used ones would
@@ -163,6 +182,11 @@ pub(crate) async fn fetch(
                 return Err(Stop::Cancelled { received });
             }
             read = stream.read_buf(&mut buffer) => Step::Read(read),
+            _ = &mut held_back, if holding => {
+                holding = false;
+                observer.due(&mut buffer, received);
+                continue;
+            }
             _ = &mut timer => {
                 let now = Instant::now();
                 match (limits.deadline, deadline) {
@@ -203,7 +227,12 @@ pub(crate) async fn fetch(
                         Some(FailReason::TooLarge { limit })
                     }
                     _ => {
-                        observer.data(&mut buffer, received);
+                        if let Some(due) = observer.data(&mut buffer, received)
+                            && !holding
+                        {
+                            held_back.as_mut().reset(due);
+                            holding = true;
+                        }
                         None
                     }
                 }

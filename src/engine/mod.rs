@@ -8,9 +8,11 @@ mod event;
 mod fd_limit;
 mod fetch;
 mod runner;
+mod segments;
 
 pub use error::{FailReason, FetchError, seconds};
 pub use event::{Command, Event, EventKind, TaskId};
 pub use fd_limit::{FdBudget, raise_fd_limit};
 pub use fetch::{AttemptTimes, Limits, Poem, get_poem};
 pub use runner::{Backoff, PROGRESS_INTERVAL, RunConfig, RunHandle, start};
+pub use segments::push_segment;

@@ -1,22 +1,27 @@
-//! Many downloads at once: one tokio task per download, a supervisor that
-//! owns their cancellation tokens and obeys commands, and events for everything
-//! that happens.
+//! Many downloads at once. A supervisor owns every download's place in line
+//! and obeys commands; one tokio task runs each *attempt* that holds a
+//! connection slot. Downloads waiting for a slot, or waiting out a backoff,
+//! are plain data in the supervisor: no task, no timer of their own.
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::event::{Command, Event, EventKind, TaskId};
 use super::fetch::{Limits, Observer, Stop, fetch};
+use super::segments::push_segment;
 use crate::address::Address;
-use crate::model::push_segment;
 
 /// Progress events for one download are at most this frequent, so ten
-/// thousand fast servers cannot flood the channel.
+/// thousand fast servers cannot flood the channel. Bytes held back are sent
+/// when the interval has passed, whether or not more bytes come.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How retries wait: `first`, doubling each time, never more than `max`,
@@ -49,7 +54,7 @@ impl Backoff {
 #[derive(Debug, Clone, Default)]
 pub struct RunConfig {
     pub limits: Limits,
-    /// Downloads allowed at once; 0 means all of them.
+    /// Connections allowed at once; 0 means all of them.
     pub concurrency: usize,
     /// Extra attempts after a retryable failure.
     pub retries: u32,
@@ -70,33 +75,42 @@ impl RunHandle {
     }
 }
 
-/// Starts one task per address and returns the handle for commands and the
-/// channel of events. Must be called within a tokio runtime.
+/// Starts the downloads, first-in first-out within the concurrency limit,
+/// and returns the handle for commands and the channel of events. Must be
+/// called within a tokio runtime.
 pub fn start(
     addresses: Vec<Address>,
     config: RunConfig,
 ) -> (RunHandle, mpsc::UnboundedReceiver<Event>) {
     let (events, events_rx) = mpsc::unbounded_channel();
     let (commands, commands_rx) = mpsc::unbounded_channel();
-    let permits = (config.concurrency > 0).then(|| Arc::new(Semaphore::new(config.concurrency)));
+    let limit = match config.concurrency {
+        0 => usize::MAX,
+        n => n,
+    };
     let mut supervisor = Supervisor {
         slots: addresses
             .into_iter()
             .map(|address| Slot {
                 address,
-                run: 0,
-                cancel: CancellationToken::new(),
-                ended: None,
+                run: 1,
+                attempt: 0,
+                deadline_at: None,
+                phase: Phase::Ended(Ended::Cancelled),
             })
             .collect(),
+        queue: VecDeque::new(),
+        backoffs: BinaryHeap::new(),
+        running: 0,
+        limit,
         config: Arc::new(config),
-        permits,
         events,
-        tasks: JoinSet::new(),
+        attempts: JoinSet::new(),
     };
     for task in 0..supervisor.slots.len() {
-        supervisor.launch(task);
+        supervisor.enqueue(task);
     }
+    supervisor.start_waiting();
     tokio::spawn(supervisor.run(commands_rx));
     (RunHandle { commands }, events_rx)
 }
@@ -109,185 +123,314 @@ enum Ended {
     Cancelled,
 }
 
+/// Where a download's current run is, as the supervisor sees it.
+#[derive(Debug)]
+enum Phase {
+    /// In line for a connection slot.
+    Queued,
+    /// An attempt holds a slot; the token cancels it.
+    Connecting(CancellationToken),
+    /// Waiting out the backoff before the next attempt; holds no slot.
+    Backoff {
+        received: u64,
+    },
+    Ended(Ended),
+}
+
 struct Slot {
     address: Address,
     run: u32,
-    cancel: CancellationToken,
-    /// `None` while the current run is going.
-    ended: Option<Ended>,
+    /// The attempt of this run that started last (1-based; 0 before any).
+    attempt: u32,
+    /// `--timeout` counts from the first attempt of the run, across retries.
+    deadline_at: Option<Instant>,
+    phase: Phase,
+}
+
+/// What an attempt's task reports when it ends.
+enum Outcome {
+    Ended(Ended),
+    /// Failed, and may be tried again after this wait.
+    RetryAfter {
+        after: Duration,
+        received: u64,
+    },
 }
 
 struct Supervisor {
     slots: Vec<Slot>,
+    /// Downloads waiting for a slot, with the run they were queued for (a
+    /// cancelled or restarted run leaves a stale entry that is skipped).
+    queue: VecDeque<(TaskId, u32)>,
+    /// Downloads waiting out a backoff: when, which, and for which run.
+    backoffs: BinaryHeap<Reverse<(Instant, TaskId, u32)>>,
+    /// Attempts holding a slot (a cancelled attempt holds it until its task
+    /// has closed the connection and ended).
+    running: usize,
+    limit: usize,
     config: Arc<RunConfig>,
-    permits: Option<Arc<Semaphore>>,
     events: mpsc::UnboundedSender<Event>,
-    tasks: JoinSet<(TaskId, u32, Ended)>,
+    attempts: JoinSet<(TaskId, u32, Outcome)>,
 }
 
 impl Supervisor {
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         let mut commands_open = true;
         loop {
+            let next_backoff = self.backoffs.peek().map(|Reverse((at, _, _))| *at);
             tokio::select! {
                 command = commands.recv(), if commands_open => match command {
                     Some(command) => self.obey(command),
                     None => commands_open = false,
                 },
-                Some(joined) = self.tasks.join_next() => {
-                    if let Ok((task, run, ended)) = joined {
-                        let slot = &mut self.slots[task];
-                        if slot.run == run {
-                            slot.ended = Some(ended);
-                        }
-                    }
+                Some(joined) = self.attempts.join_next() => self.attempt_ended(joined),
+                _ = sleep_until_some(next_backoff), if next_backoff.is_some() => {
+                    self.backoffs_due();
                 }
                 else => break,
             }
+            self.start_waiting();
+            if !commands_open && self.attempts.is_empty() && self.backoffs.is_empty() {
+                break;
+            }
         }
+    }
+
+    fn emit(&self, task: TaskId, kind: EventKind) {
+        let _ = self.events.send(Event {
+            task,
+            run: self.slots[task].run,
+            at: std::time::Instant::now(),
+            kind,
+        });
+    }
+
+    fn attempt_ended(&mut self, joined: Result<(TaskId, u32, Outcome), tokio::task::JoinError>) {
+        self.running -= 1;
+        let Ok((task, run, outcome)) = joined else {
+            return;
+        };
+        let slot = &mut self.slots[task];
+        if slot.run != run {
+            return; // a restart overtook it
+        }
+        slot.phase = match outcome {
+            Outcome::Ended(ended) => Phase::Ended(ended),
+            Outcome::RetryAfter { after, received } => {
+                self.backoffs
+                    .push(Reverse((Instant::now() + after, task, run)));
+                Phase::Backoff { received }
+            }
+        };
+    }
+
+    /// Backoffs that are over go back in line for a slot.
+    fn backoffs_due(&mut self) {
+        let now = Instant::now();
+        while let Some(&Reverse((at, task, run))) = self.backoffs.peek() {
+            if at > now {
+                break;
+            }
+            self.backoffs.pop();
+            let slot = &self.slots[task];
+            if slot.run == run && matches!(slot.phase, Phase::Backoff { .. }) {
+                self.enqueue(task);
+            }
+        }
+    }
+
+    /// Puts the current run of `task` in line; says so when it must wait.
+    fn enqueue(&mut self, task: TaskId) {
+        let slot = &mut self.slots[task];
+        slot.phase = Phase::Queued;
+        let must_wait = self.running + self.queue.len() >= self.limit;
+        self.queue.push_back((task, slot.run));
+        if must_wait {
+            self.emit(task, EventKind::Queued);
+        }
+    }
+
+    /// Starts attempts, first in line first, while slots are free.
+    fn start_waiting(&mut self) {
+        while self.running < self.limit {
+            let Some((task, run)) = self.queue.pop_front() else {
+                break;
+            };
+            let slot = &self.slots[task];
+            if slot.run == run && matches!(slot.phase, Phase::Queued) {
+                self.start_attempt(task);
+            }
+        }
+    }
+
+    fn start_attempt(&mut self, task: TaskId) {
+        let slot = &mut self.slots[task];
+        slot.attempt += 1;
+        if slot.attempt == 1 {
+            slot.deadline_at = self.config.limits.deadline.map(|d| Instant::now() + d);
+        }
+        let cancel = CancellationToken::new();
+        slot.phase = Phase::Connecting(cancel.clone());
+        let attempt = Attempt {
+            task,
+            run: slot.run,
+            attempt: slot.attempt,
+            of: self.config.retries.saturating_add(1),
+            deadline_at: slot.deadline_at,
+            address: slot.address.clone(),
+            config: Arc::clone(&self.config),
+            cancel,
+            events: self.events.clone(),
+        };
+        self.running += 1;
+        self.attempts.spawn(async move {
+            let (task, run) = (attempt.task, attempt.run);
+            (task, run, attempt.run().await)
+        });
     }
 
     fn obey(&mut self, command: Command) {
         match command {
-            Command::Cancel(task) => {
-                if let Some(slot) = self.slots.get(task) {
-                    slot.cancel.cancel();
-                }
-            }
-            Command::CancelAll => self.slots.iter().for_each(|slot| slot.cancel.cancel()),
-            Command::Retry(task) if task < self.slots.len() => {
-                // A running download restarts: its old run is cancelled and
-                // its late events are told apart by their run number.
-                self.slots[task].cancel.cancel();
-                self.launch(task);
-            }
-            Command::Retry(_) => {}
+            Command::Cancel(task) if task < self.slots.len() => self.cancel(task),
+            Command::CancelAll => (0..self.slots.len()).for_each(|task| self.cancel(task)),
+            Command::Retry(task) if task < self.slots.len() => self.restart(task),
             Command::RetryFailed => {
+                // Attempts that already ended are collected first, so a
+                // failure the person has seen is retried even if its task
+                // was not reaped yet.
+                while let Some(joined) = self.attempts.try_join_next() {
+                    self.attempt_ended(joined);
+                }
                 for task in 0..self.slots.len() {
-                    if matches!(
-                        self.slots[task].ended,
-                        Some(Ended::Failed | Ended::Cancelled)
-                    ) {
-                        self.launch(task);
+                    let slot = &self.slots[task];
+                    let retry = match &slot.phase {
+                        Phase::Ended(ended) => *ended != Ended::Complete,
+                        // Cancelled by a command and not yet ended: what
+                        // the person sees is a cancelled download.
+                        Phase::Connecting(cancel) => cancel.is_cancelled(),
+                        Phase::Queued | Phase::Backoff { .. } => false,
+                    };
+                    if retry {
+                        self.restart(task);
                     }
                 }
             }
+            Command::Cancel(_) | Command::Retry(_) => {}
         }
     }
 
-    fn launch(&mut self, task: TaskId) {
+    /// Ends the current run now; a running attempt reports its own end.
+    fn cancel(&mut self, task: TaskId) {
         let slot = &mut self.slots[task];
-        slot.run += 1;
-        slot.cancel = CancellationToken::new();
-        slot.ended = None;
-        let download = Download {
-            task,
-            run: slot.run,
-            address: slot.address.clone(),
-            config: Arc::clone(&self.config),
-            cancel: slot.cancel.clone(),
-            events: self.events.clone(),
+        let received = match &slot.phase {
+            Phase::Connecting(cancel) => {
+                cancel.cancel();
+                return;
+            }
+            Phase::Ended(_) => return,
+            Phase::Queued => 0,
+            Phase::Backoff { received } => *received,
         };
-        let permits = self.permits.clone();
-        self.tasks.spawn(async move {
-            let run = download.run;
-            (task, run, download.run(permits).await)
-        });
+        slot.phase = Phase::Ended(Ended::Cancelled);
+        self.emit(task, EventKind::Cancelled { received });
+    }
+
+    /// A new run of `task`, whatever the state of the old one (a queued one
+    /// keeps its place in line).
+    fn restart(&mut self, task: TaskId) {
+        let slot = &mut self.slots[task];
+        match &slot.phase {
+            Phase::Queued => return,
+            Phase::Connecting(cancel) => cancel.cancel(),
+            Phase::Backoff { .. } | Phase::Ended(_) => {}
+        }
+        slot.run += 1;
+        slot.attempt = 0;
+        slot.deadline_at = None;
+        self.enqueue(task);
     }
 }
 
-/// One run of one download: queue, attempts with backoff between them.
-struct Download {
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One attempt of one download, in its own task while it holds a slot.
+struct Attempt {
     task: TaskId,
     run: u32,
+    attempt: u32,
+    of: u32,
+    deadline_at: Option<Instant>,
     address: Address,
     config: Arc<RunConfig>,
     cancel: CancellationToken,
     events: mpsc::UnboundedSender<Event>,
 }
 
-impl Download {
+impl Attempt {
     fn emit(&self, kind: EventKind) {
         let _ = self.events.send(Event {
             task: self.task,
             run: self.run,
-            at: Instant::now(),
+            at: std::time::Instant::now(),
             kind,
         });
     }
 
-    async fn run(self, permits: Option<Arc<Semaphore>>) -> Ended {
-        // Only a concurrency limit makes a download wait; without one it
-        // goes straight to connecting (the model starts every download
-        // queued, so nothing is lost).
-        if permits.is_some() {
-            self.emit(EventKind::Queued);
-        }
-        let _permit = match permits {
-            None => None,
-            Some(permits) => tokio::select! {
-                biased;
-                _ = self.cancel.cancelled() => {
-                    self.emit(EventKind::Cancelled { received: 0 });
-                    return Ended::Cancelled;
-                }
-                permit = permits.acquire_owned() => permit.ok(),
-            },
+    async fn run(self) -> Outcome {
+        self.emit(EventKind::Connecting {
+            attempt: self.attempt,
+            of: self.of,
+        });
+        let mut reporter = ProgressReporter {
+            attempt: &self,
+            last_sent: None,
+            pending: Vec::new(),
         };
-        let attempts = self.config.retries.saturating_add(1);
-        let mut attempt = 1;
-        loop {
-            self.emit(EventKind::Connecting {
-                attempt,
-                of: attempts,
-            });
-            let mut reporter = ProgressReporter {
-                download: &self,
-                last_sent: None,
-                pending: Vec::new(),
-            };
-            match fetch(
-                &self.address,
-                &self.config.limits,
-                &self.cancel,
-                &mut reporter,
-            )
-            .await
-            {
-                Ok((poem, received)) => {
-                    self.emit(EventKind::Finished {
-                        received,
-                        times: poem.times,
-                    });
-                    return Ended::Complete;
+        let result = fetch(
+            &self.address,
+            &self.config.limits,
+            self.deadline_at,
+            &self.cancel,
+            &mut reporter,
+        )
+        .await;
+        match result {
+            Ok((poem, received)) => {
+                self.emit(EventKind::Finished {
+                    received,
+                    times: poem.times,
+                });
+                Outcome::Ended(Ended::Complete)
+            }
+            Err(Stop::Cancelled { received }) => {
+                self.emit(EventKind::Cancelled { received });
+                Outcome::Ended(Ended::Cancelled)
+            }
+            Err(Stop::Failed(error)) => {
+                let out_of_time = self.deadline_at.is_some_and(|at| at <= Instant::now());
+                if self.attempt >= self.of || !error.reason.is_retryable() || out_of_time {
+                    self.emit(EventKind::Failed { error });
+                    return Outcome::Ended(Ended::Failed);
                 }
-                Err(Stop::Cancelled { received }) => {
-                    self.emit(EventKind::Cancelled { received });
-                    return Ended::Cancelled;
+                let mut after = self.config.backoff.delay(self.attempt);
+                if let Some(deadline_at) = self.deadline_at {
+                    // The deadline is the whole download's: no wait runs
+                    // past it (the next attempt then fails at once).
+                    after = after.min(deadline_at.saturating_duration_since(Instant::now()));
                 }
-                Err(Stop::Failed(error)) => {
-                    if attempt >= attempts || !error.reason.is_retryable() {
-                        self.emit(EventKind::Failed { error });
-                        return Ended::Failed;
-                    }
-                    let after = self.config.backoff.delay(attempt);
-                    let received = error.received;
-                    attempt += 1;
-                    self.emit(EventKind::Retrying {
-                        attempt,
-                        of: attempts,
-                        after,
-                        error,
-                    });
-                    tokio::select! {
-                        biased;
-                        _ = self.cancel.cancelled() => {
-                            self.emit(EventKind::Cancelled { received });
-                            return Ended::Cancelled;
-                        }
-                        _ = tokio::time::sleep(after) => {}
-                    }
-                }
+                let received = error.received;
+                self.emit(EventKind::Retrying {
+                    attempt: self.attempt + 1,
+                    of: self.of,
+                    after,
+                    error,
+                });
+                Outcome::RetryAfter { after, received }
             }
         }
     }
@@ -297,7 +440,7 @@ impl Download {
 /// read buffer at once, so the buffer is empty whenever it needs more room and
 /// growing it never copies; the pieces wait here until an event is due.
 struct ProgressReporter<'a> {
-    download: &'a Download,
+    attempt: &'a Attempt,
     last_sent: Option<Instant>,
     pending: Vec<BytesMut>,
 }
@@ -306,23 +449,28 @@ impl ProgressReporter<'_> {
     fn send(&mut self, received: u64) {
         let data = std::mem::take(&mut self.pending);
         self.last_sent = Some(Instant::now());
-        self.download.emit(EventKind::Progress { data, received });
+        self.attempt.emit(EventKind::Progress { data, received });
     }
 }
 
 impl Observer for ProgressReporter<'_> {
     fn connected(&mut self, connect_time: Duration) {
-        self.download.emit(EventKind::Connected { connect_time });
+        self.attempt.emit(EventKind::Connected { connect_time });
     }
 
-    fn data(&mut self, buffer: &mut BytesMut, received: u64) {
+    fn data(&mut self, buffer: &mut BytesMut, received: u64) -> Option<Instant> {
         push_segment(&mut self.pending, buffer.split());
-        let due = self
-            .last_sent
-            .is_none_or(|sent| sent.elapsed() >= PROGRESS_INTERVAL);
-        if due {
-            self.send(received);
+        match self.last_sent {
+            Some(sent) if sent.elapsed() < PROGRESS_INTERVAL => Some(sent + PROGRESS_INTERVAL),
+            _ => {
+                self.send(received);
+                None
+            }
         }
+    }
+
+    fn due(&mut self, buffer: &mut BytesMut, received: u64) {
+        self.flush(buffer, received);
     }
 
     fn flush(&mut self, buffer: &mut BytesMut, received: u64) {

@@ -52,6 +52,9 @@ pub struct Download {
     pub last_chunk: usize,
     /// When the current run started (its first event).
     pub run_started: Option<Instant>,
+    /// When the run's first attempt started: `--timeout` counts from here,
+    /// across retries.
+    pub first_attempt_started: Option<Instant>,
     pub attempt_started: Option<Instant>,
     pub last_byte: Option<Instant>,
     pub ended: Option<Instant>,
@@ -129,6 +132,7 @@ impl Download {
             received: 0,
             last_chunk: 0,
             run_started: None,
+            first_attempt_started: None,
             attempt_started: None,
             last_byte: None,
             ended: None,
@@ -231,6 +235,9 @@ impl Download {
                 self.attempt = *attempt;
                 self.attempts = *of;
                 self.attempt_started = Some(event.at);
+                if *attempt == 1 {
+                    self.first_attempt_started = Some(event.at);
+                }
                 self.poem = PoemBytes::default();
                 self.index = TextIndex::default();
                 self.received = 0;

@@ -12,7 +12,7 @@ pub mod view;
 
 pub use download::{Download, State};
 pub use log::{LogEntry, LogLevel};
-pub use poem_bytes::{PoemBytes, push_segment};
+pub use poem_bytes::PoemBytes;
 pub use throughput::Throughput;
 
 use std::collections::VecDeque;

@@ -11,6 +11,8 @@ use std::io::{self, Write};
 
 use bytes::BytesMut;
 
+use crate::engine::push_segment;
+
 #[derive(Debug, Clone, Default)]
 pub struct PoemBytes {
     segments: Vec<BytesMut>,
@@ -18,20 +20,6 @@ pub struct PoemBytes {
     /// without walking every segment before it.
     starts: Vec<usize>,
     len: usize,
-}
-
-/// Appends `piece` to `segments`, merging it into the last one when it
-/// continues that one's memory (`unsplit` is then free).
-pub fn push_segment(segments: &mut Vec<BytesMut>, piece: BytesMut) {
-    if piece.is_empty() {
-        return;
-    }
-    match segments.last_mut() {
-        Some(last) if last.as_ptr().wrapping_add(last.len()) == piece.as_ptr() => {
-            last.unsplit(piece)
-        }
-        _ => segments.push(piece),
-    }
 }
 
 impl PoemBytes {

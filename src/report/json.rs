@@ -41,11 +41,6 @@ impl super::Reporter for JsonReporter {
         let Some(download) = model.get(event.task) else {
             return;
         };
-        let t = secs(
-            model
-                .started
-                .map_or_else(Default::default, |s| event.at.saturating_duration_since(s)),
-        );
         let fields = match &event.kind {
             EventKind::Queued if !self.quiet => json!({"type": "queued"}),
             EventKind::Connecting { attempt, of } if !self.quiet => {
@@ -108,26 +103,12 @@ impl super::Reporter for JsonReporter {
             }),
             _ => return,
         };
-        let Value::Object(mut fields) = fields else {
-            return;
-        };
-        // Key order is kept: the type first, then what every event has.
-        let mut object = serde_json::Map::new();
-        object.extend(
-            fields
-                .shift_remove("type")
-                .map(|kind| ("type".to_string(), kind)),
-        );
-        object.insert("task".into(), json!(event.task + 1));
-        object.insert("address".into(), json!(download.address.to_string()));
-        object.insert("t".into(), json!(t));
-        object.insert("run".into(), json!(event.run));
-        object.extend(fields);
-        self.write(&Value::Object(object));
+        self.write(&with_common_fields(fields, Some(event), model));
     }
 
-    fn problem(&mut self, message: &str) {
-        self.write(&json!({"type": "problem", "message": message}));
+    fn problem(&mut self, about: Option<&Event>, model: &Model, message: &str) {
+        let fields = json!({"type": "problem", "message": message});
+        self.write(&with_common_fields(fields, about, model));
     }
 
     fn summary(&mut self, model: &Model, interrupted: bool) {
@@ -143,4 +124,33 @@ impl super::Reporter for JsonReporter {
             "interrupted": interrupted,
         }));
     }
+}
+
+/// `fields` with what every event object has, in the documented order: the
+/// type first, then `task`, `address`, `t` and `run`. A problem that is about
+/// no download has null `task`, `address` and `run`, and `t` of now.
+fn with_common_fields(fields: Value, about: Option<&Event>, model: &Model) -> Value {
+    let Value::Object(mut fields) = fields else {
+        return fields;
+    };
+    let download = about.and_then(|event| model.get(event.task).map(|d| (event, d)));
+    let at = about.map_or_else(std::time::Instant::now, |event| event.at);
+    let t = model
+        .started
+        .map_or(0.0, |start| secs(at.saturating_duration_since(start)));
+    let mut object = serde_json::Map::new();
+    object.extend(
+        fields
+            .shift_remove("type")
+            .map(|kind| ("type".to_string(), kind)),
+    );
+    object.insert("task".into(), json!(download.map(|(e, _)| e.task + 1)));
+    object.insert(
+        "address".into(),
+        json!(download.map(|(_, d)| d.address.to_string())),
+    );
+    object.insert("t".into(), json!(t));
+    object.insert("run".into(), json!(download.map(|(e, _)| e.run)));
+    object.extend(fields);
+    Value::Object(object)
 }

@@ -40,8 +40,8 @@ pub trait Reporter {
     /// Called after `event` was applied to `model`.
     fn event(&mut self, event: &Event, model: &Model);
     /// A problem of our own (not a server's), such as a file that could not
-    /// be saved.
-    fn problem(&mut self, message: &str);
+    /// be saved, with the event of the download it is about (if any).
+    fn problem(&mut self, about: Option<&Event>, model: &Model, message: &str);
     /// Called once when every download has ended.
     fn summary(&mut self, model: &Model, interrupted: bool);
 }
@@ -119,7 +119,11 @@ pub async fn run_headless(
                     && let Err(err) = save_on_end(saver, &event, &model)
                 {
                     problems = true;
-                    reporter.problem(&format!("Task {}: cannot save: {err}", event.task + 1));
+                    reporter.problem(
+                        Some(&event),
+                        &model,
+                        &format!("Task {}: cannot save: {err}", event.task + 1),
+                    );
                 }
             },
             _ = recv_signal(&mut interrupt) => {

@@ -182,7 +182,7 @@ impl super::Reporter for PlainReporter {
         }
     }
 
-    fn problem(&mut self, message: &str) {
+    fn problem(&mut self, _about: Option<&Event>, _model: &Model, message: &str) {
         self.note(message);
     }
 

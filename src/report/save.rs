@@ -87,16 +87,23 @@ fn file_safe(host: &str) -> String {
 
 /// A temporary file in the same directory, then a rename: readers see the
 /// old file or the whole new one, never half of it.
+/// Errors name the poem's own file, not the temporary one.
 fn write_atomically(path: &Path, bytes: &PoemBytes) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::Builder::new()
-        .prefix(".poetry-dash-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    bytes.write_to(&mut file)?;
-    file.as_file().sync_data()?;
-    file.persist(path).map_err(|err| err.error)?;
-    Ok(())
+    let write = || -> io::Result<()> {
+        let mut file = tempfile::Builder::new()
+            .prefix(".poetry-dash-")
+            .suffix(".tmp")
+            // The mode any new file gets (0644 under umask 022), not the
+            // private 0600 of a temporary file.
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+            .tempfile_in(dir)?;
+        bytes.write_to(&mut file)?;
+        file.as_file().sync_data()?;
+        file.persist(path).map_err(|err| err.error)?;
+        Ok(())
+    };
+    write().map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))
 }
 
 #[cfg(test)]

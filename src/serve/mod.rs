@@ -66,6 +66,9 @@ pub enum Behaviour {
     Stall,
     /// Sends this many bytes of the poem (paced), then resets the connection.
     ResetAfter(usize),
+    /// Sends this many bytes of the poem (paced), then goes silent and holds
+    /// the connection open.
+    StallAfter(usize),
     /// Sends the poem again and again, never closing.
     Endless,
     /// Sends the poem one byte per `delay`.
@@ -82,6 +85,7 @@ impl fmt::Display for Behaviour {
             Behaviour::Refuse => write!(f, "refuse"),
             Behaviour::Stall => write!(f, "stall"),
             Behaviour::ResetAfter(n) => write!(f, "reset after {n} bytes"),
+            Behaviour::StallAfter(n) => write!(f, "stall after {n} bytes"),
             Behaviour::Endless => write!(f, "endless"),
             Behaviour::Trickle => write!(f, "trickle"),
             Behaviour::Full => write!(f, "accept queue full"),
@@ -364,16 +368,13 @@ async fn serve_client(
     let poem = &spec.poem.bytes;
     let mut sent: u64 = 0;
     let (chunk, limit, repeat) = match spec.behaviour {
-        Behaviour::Stall => {
-            // Hold the connection until the client gives up.
-            let mut scratch = [0u8; 64];
-            while matches!(socket.read(&mut scratch).await, Ok(n) if n > 0) {}
-            return ClientOutcome::Left(0);
-        }
+        Behaviour::Stall => return hold_until_the_client_leaves(socket, 0).await,
         Behaviour::Poem | Behaviour::Refuse | Behaviour::Full => {
             (spec.pacing.num_bytes, poem.len(), false)
         }
-        Behaviour::ResetAfter(n) => (spec.pacing.num_bytes, n.min(poem.len()), false),
+        Behaviour::ResetAfter(n) | Behaviour::StallAfter(n) => {
+            (spec.pacing.num_bytes, n.min(poem.len()), false)
+        }
         Behaviour::Endless => (spec.pacing.num_bytes, usize::MAX, true),
         Behaviour::Trickle => (1, poem.len(), false),
     };
@@ -417,6 +418,16 @@ async fn serve_client(
         drop(socket);
         return ClientOutcome::Reset(sent);
     }
+    if let Behaviour::StallAfter(_) = spec.behaviour {
+        return hold_until_the_client_leaves(socket, sent).await;
+    }
     let _ = socket.shutdown().await;
     ClientOutcome::Sent(sent)
+}
+
+/// Sends nothing more and keeps the connection open until the client gives up.
+async fn hold_until_the_client_leaves(mut socket: TcpStream, sent: u64) -> ClientOutcome {
+    let mut scratch = [0u8; 64];
+    while matches!(socket.read(&mut scratch).await, Ok(n) if n > 0) {}
+    ClientOutcome::Left(sent)
 }

@@ -31,7 +31,7 @@ pub fn draw(
     let mut widths = vec![
         Constraint::Length(5),
         Constraint::Min(15),
-        Constraint::Length(13),
+        Constraint::Length(15),
         Constraint::Length(10),
         Constraint::Length(11),
     ];
@@ -143,10 +143,13 @@ fn row<'a>(
     let (symbol, label, style) = theme.state(download);
     let label = match (download.state, download.retry_at) {
         (State::Retrying, Some(at)) => {
-            format!(
-                "retry in {:.0}s",
-                at.saturating_duration_since(now).as_secs_f64().ceil()
-            )
+            let wait = at.saturating_duration_since(now).as_secs_f64();
+            if wait < 10.0 {
+                // Tenths, rounded up: "0.4s" for a wait the log calls 0.323 s.
+                format!("retry in {:.1}s", (wait * 10.0).ceil() / 10.0)
+            } else {
+                format!("retry in {:.0}s", wait.ceil())
+            }
         }
         _ => label.to_string(),
     };
@@ -237,9 +240,14 @@ fn deadline_cell<'a>(
     theme: &Theme,
     active: bool,
 ) -> Cell<'a> {
-    let (Some(limit), Some(start), true) =
-        (model.limits.deadline, download.attempt_started, active)
-    else {
+    // The deadline is the whole download's: it keeps counting through the
+    // backoff between attempts.
+    let counting = active || download.state == State::Retrying;
+    let (Some(limit), Some(start), true) = (
+        model.limits.deadline,
+        download.first_attempt_started,
+        counting,
+    ) else {
         return Cell::from("");
     };
     let left = (start + limit).saturating_duration_since(now);

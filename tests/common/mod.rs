@@ -12,6 +12,7 @@ use poetry_dash::serve::{Behaviour, Pacing, PoemSource, PortSpec, Server};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub const ECSTASY: &str = include_str!("../../assets/poems/ecstasy.txt");
+pub const SHORT_POEM: &str = "A short poem,\nin two lines.\n";
 
 /// Generous bound for anything that should take milliseconds: a test that
 /// hits it has failed, it never passes by waiting.
@@ -104,7 +105,7 @@ impl Run {
             "condition not reached; events: {:#?}",
             self.log
                 .iter()
-                .map(|e| (&e.task, &e.kind))
+                .map(|e| (&e.task, &e.run, &e.kind))
                 .collect::<Vec<_>>()
         );
     }
