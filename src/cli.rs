@@ -394,7 +394,10 @@ async fn demo_main(args: DemoArgs) -> i32 {
 async fn serve_main(args: ServeArgs) -> i32 {
     if args.list {
         for poem in serve::poems::BUNDLED {
-            println!("{:<12} {} — {}", poem.name, poem.title, poem.author);
+            serve::say(format_args!(
+                "{:<12} {} — {}",
+                poem.name, poem.title, poem.author
+            ));
         }
         return exit::ALL_COMPLETE;
     }
@@ -441,16 +444,16 @@ async fn serve_main(args: ServeArgs) -> i32 {
     };
     for port in &server.ports {
         match port.behaviour {
-            Behaviour::Poem => println!(
+            Behaviour::Poem => serve::say(format_args!(
                 "Serving {} on port {}.",
                 port.poem_name,
                 port.address.port()
-            ),
-            other => println!(
+            )),
+            other => serve::say(format_args!(
                 "Serving {} on port {} ({other}).",
                 port.poem_name,
                 port.address.port()
-            ),
+            )),
         }
     }
     tokio::select! {

@@ -457,6 +457,54 @@ fn serve_speaks_like_the_tutorial_and_lists_its_poems() {
     );
 }
 
+/// Starts `poetry-dash serve ARGS` and returns it with the port of its
+/// first `Serving ... on port N.` line and the rest of its stdout.
+fn spawn_server(args: &[&str]) -> (std::process::Child, String, impl std::io::BufRead) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    let port = line
+        .rsplit_once(" on port ")
+        .and_then(|(_, rest)| rest.strip_suffix(".\n"))
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"))
+        .to_string();
+    (child, port, stdout)
+}
+
+#[test]
+fn a_server_whose_stdout_is_closed_still_serves_every_client_whole() {
+    let (mut child, port, stdout) = spawn_server(&["science", "--fast"]);
+    drop(stdout); // like `| head -n 1`: the reader is gone
+    for _ in 0..3 {
+        poetry_dash()
+            .args(["-q", &port])
+            .assert()
+            .success()
+            .stdout(SCIENCE);
+    }
+    assert_eq!(child.try_wait().unwrap(), None, "the server keeps serving");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn serving_localhost_answers_on_127_0_0_1() {
+    // The default --iface is localhost; a bare PORT means 127.0.0.1.
+    let (mut child, port, _stdout) = spawn_server(&["science", "--fast", "-q"]);
+    poetry_dash()
+        .args(["-q", &port, &format!("127.0.0.1:{port}")])
+        .assert()
+        .success();
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 #[test]
 fn the_demo_shows_every_state_headless() {
     let output = poetry_dash()

@@ -541,3 +541,25 @@ async fn retries_stop_at_the_deadline() {
     );
     assert!(run.model.downloads[0].attempt < 50);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_is_a_reset_even_before_the_first_read() {
+    // Sent at once and reset at once: some clients see the reset while
+    // connecting, before any byte is read. Every one must say "reset".
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::ResetAfter(300)).await;
+    let mut run = Run::start(
+        vec![address; 200],
+        RunConfig {
+            limits: limits(),
+            ..Default::default()
+        },
+    );
+    run.until_all_ended().await;
+    for download in &run.model.downloads {
+        assert!(
+            matches!(download.fail_reason(), Some(FailReason::Reset) | None),
+            "{:?}",
+            download.error
+        );
+    }
+}

@@ -57,6 +57,9 @@ impl FailReason {
     pub(crate) fn from_connect_error(err: &io::Error) -> Self {
         match err.kind() {
             io::ErrorKind::ConnectionRefused => FailReason::Refused,
+            // A server that accepts and resets at once can do so before the
+            // handshake is seen complete: a reset is a reset whenever it comes.
+            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => FailReason::Reset,
             _ => FailReason::Io {
                 detail: err.to_string(),
             },
@@ -131,6 +134,23 @@ impl std::error::Error for FetchError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reset_is_a_reset_whenever_it_comes() {
+        for kind in [
+            io::ErrorKind::ConnectionReset,
+            io::ErrorKind::ConnectionAborted,
+        ] {
+            let err = io::Error::from(kind);
+            assert_eq!(FailReason::from_connect_error(&err), FailReason::Reset);
+            assert_eq!(FailReason::from_read_error(&err), FailReason::Reset);
+        }
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            FailReason::from_connect_error(&refused),
+            FailReason::Refused
+        );
+    }
 
     #[test]
     fn messages_read_like_the_issue_examples() {

@@ -6,7 +6,7 @@ pub mod poems;
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -171,7 +171,11 @@ impl Server {
         specs: Vec<PortSpec>,
         log: bool,
     ) -> io::Result<Server> {
-        let ip = resolve_iface(iface).await?;
+        let ips = resolve_iface(iface).await?;
+        let ip = ips[0];
+        // Further addresses of the interface (::1 beside 127.0.0.1 for
+        // localhost) are served on the same ports when they can be.
+        let also = &ips[1..];
         if first_port != 0 && usize::from(first_port) + specs.len() - 1 > usize::from(u16::MAX) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -220,9 +224,21 @@ impl Server {
                 drop(listener);
                 continue;
             }
+            let spec = Arc::new(spec);
+            for &other in also {
+                if let Ok(listener) = listen(SocketAddr::new(other, address.port())) {
+                    tasks.spawn(accept_loop(
+                        listener,
+                        Arc::clone(&spec),
+                        stop.clone(),
+                        Arc::clone(&counters),
+                        log,
+                    ));
+                }
+            }
             tasks.spawn(accept_loop(
                 listener,
-                Arc::new(spec),
+                spec,
                 stop.clone(),
                 Arc::clone(&counters),
                 log,
@@ -282,22 +298,45 @@ async fn clogged_listener(
     Ok((address, (socket, filler)))
 }
 
-async fn resolve_iface(iface: &str) -> io::Result<std::net::IpAddr> {
+/// The addresses to listen on for `--iface`, the one to report first.
+async fn resolve_iface(iface: &str) -> io::Result<Vec<IpAddr>> {
     if let Ok(ip) = iface.parse() {
-        return Ok(ip);
+        return Ok(vec![ip]);
     }
-    let mut found = tokio::net::lookup_host((iface, 0)).await.map_err(|err| {
-        io::Error::new(
-            err.kind(),
-            format!("cannot resolve --iface {iface:?}: {err}"),
-        )
-    })?;
-    found.next().map(|address| address.ip()).ok_or_else(|| {
-        io::Error::new(
+    let found: Vec<IpAddr> = tokio::net::lookup_host((iface, 0))
+        .await
+        .map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("cannot resolve --iface {iface:?}: {err}"),
+            )
+        })?
+        .map(|address| address.ip())
+        .collect();
+    let chosen = choose_iface_addresses(iface, &found);
+    if chosen.is_empty() {
+        return Err(io::Error::new(
             io::ErrorKind::NotFound,
             format!("--iface {iface:?} has no address"),
-        )
-    })
+        ));
+    }
+    Ok(chosen)
+}
+
+/// Like the tutorial's server, `localhost` means 127.0.0.1 (so that a
+/// client's bare `PORT` reaches it) whatever order the resolver gives, and
+/// ::1 too where the name has it. Any other name: its first IPv4 address,
+/// else its first address.
+fn choose_iface_addresses(iface: &str, resolved: &[IpAddr]) -> Vec<IpAddr> {
+    if iface.eq_ignore_ascii_case("localhost") {
+        let mut chosen = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
+        if resolved.contains(&IpAddr::V6(Ipv6Addr::LOCALHOST)) {
+            chosen.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+        }
+        return chosen;
+    }
+    let first = resolved.iter().find(|ip| ip.is_ipv4()).or(resolved.first());
+    first.copied().into_iter().collect()
 }
 
 async fn accept_loop(
@@ -330,17 +369,25 @@ async fn accept_loop(
         let stop = stop.clone();
         clients.spawn(async move {
             if log {
-                println!("Sending {} to {peer}.", spec.poem.name);
+                say(format_args!("Sending {} to {peer}.", spec.poem.name));
             }
             let outcome = tokio::select! {
                 _ = stop.cancelled() => return,
                 outcome = serve_client(socket, &spec, &counters) => outcome,
             };
             if log {
-                println!("{peer}: {outcome}.");
+                say(format_args!("{peer}: {outcome}."));
             }
         });
     }
+}
+
+/// A line on stdout for whoever watches the server. A closed or full stdout
+/// must never change what a client receives, so a failed write is ignored.
+pub fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }
 
 /// How serving one client ended.
@@ -430,4 +477,21 @@ async fn hold_until_the_client_leaves(mut socket: TcpStream, sent: u64) -> Clien
     let mut scratch = [0u8; 64];
     while matches!(socket.read(&mut scratch).await, Ok(n) if n > 0) {}
     ClientOutcome::Left(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localhost_serves_127_0_0_1_first_whatever_the_resolver_says() {
+        let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        assert_eq!(choose_iface_addresses("localhost", &[v6, v4]), [v4, v6]);
+        assert_eq!(choose_iface_addresses("localhost", &[v4]), [v4]);
+        assert_eq!(choose_iface_addresses("LOCALHOST", &[]), [v4]);
+        let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        assert_eq!(choose_iface_addresses("box", &[v6, other]), [other]);
+        assert_eq!(choose_iface_addresses("box", &[v6]), [v6]);
+    }
 }
