@@ -7,12 +7,14 @@
 mod download;
 mod log;
 mod poem_bytes;
+mod poem_rows;
 mod throughput;
 pub mod view;
 
 pub use download::{Download, State};
 pub use log::{LogEntry, LogLevel};
 pub use poem_bytes::PoemBytes;
+pub use poem_rows::{PaneRow, PaneSize, PoemPos};
 pub use throughput::Throughput;
 
 use std::collections::VecDeque;

@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 use std::time::Instant;
 
-use super::{Download, Model, State};
+use super::{Download, Model, PaneSize, PoemPos, State};
 use crate::engine::{Command, TaskId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,13 +133,19 @@ pub struct View {
     pub table_offset: usize,
     /// Table rows that fit on screen (set when drawing; used for paging).
     pub table_height: usize,
-    /// The poem's first line shown; `None` follows the poem (its end while it
+    /// The poem pane's first row; `None` follows the poem (its end while it
     /// grows, its start once it is done).
-    pub poem_scroll: Option<usize>,
-    pub poem_height: usize,
+    pub poem_scroll: Option<PoemPos>,
+    /// The poem pane's text area (set when drawing).
+    pub poem_pane: PaneSize,
+    /// The run and attempt the poem pane's scroll belongs to: a new one
+    /// (a retry) starts the pane afresh.
+    pub poem_shows: Option<(TaskId, u32, u32)>,
     /// Log lines scrolled back from the newest.
     pub log_back: usize,
     pub log_height: usize,
+    /// Whether the layout draws the log pane (focus skips it when not).
+    pub log_shown: bool,
     pub gallery: bool,
     pub gallery_page: usize,
     pub help: bool,
@@ -226,20 +232,36 @@ impl View {
         self.select_index(rows, index.saturating_add_signed(delta));
     }
 
-    fn scroll_poem(&mut self, model: &Model, delta: isize) {
-        let lines = self
+    /// The poem pane's first row for `download` as things stand.
+    pub fn poem_top(&self, download: &Download) -> PoemPos {
+        match self.poem_scroll {
+            Some(top) => top.min(download.last_top(self.poem_pane)),
+            // Follow the poem: its end while it grows, its start when done.
+            None if !download.state.is_final() => download.last_top(self.poem_pane),
+            None => PoemPos::default(),
+        }
+    }
+
+    /// Forgets the poem pane's scroll when the selected download has started
+    /// over (a retry), so the pane shows the new run from its top.
+    pub fn follow_new_runs(&mut self, model: &Model) {
+        let shows = self
             .selected
-            .and_then(|task| model.get(task))
-            .map_or(0, |d| d.line_count());
-        let last_top = lines.saturating_sub(self.poem_height.max(1));
-        let top = self.poem_scroll.unwrap_or_else(|| {
-            let following_end = self
-                .selected
-                .and_then(|t| model.get(t))
-                .is_some_and(|d| !d.state.is_final());
-            if following_end { last_top } else { 0 }
-        });
-        self.poem_scroll = Some(top.saturating_add_signed(delta).min(last_top));
+            .and_then(|task| model.get(task).map(|d| (task, d.run, d.attempt)));
+        if shows != self.poem_shows {
+            if shows.map(|(task, ..)| task) == self.poem_shows.map(|(task, ..)| task) {
+                self.poem_scroll = None;
+            }
+            self.poem_shows = shows;
+        }
+    }
+
+    fn scroll_poem(&mut self, model: &Model, delta: isize) {
+        let Some(download) = self.selected.and_then(|task| model.get(task)) else {
+            return;
+        };
+        let top = self.poem_top(download);
+        self.poem_scroll = Some(download.scrolled(top, delta, self.poem_pane));
     }
 
     fn scroll_log(&mut self, model: &Model, delta: isize) {
@@ -276,7 +298,7 @@ impl View {
             Action::PageUp | Action::PageDown => {
                 let height = match self.focus {
                     Focus::Table => self.table_height,
-                    Focus::Poem => self.poem_height,
+                    Focus::Poem => self.poem_pane.height,
                     Focus::Log => self.log_height,
                 };
                 let sign = if action == Action::PageUp { -1 } else { 1 };
@@ -284,7 +306,7 @@ impl View {
             }
             Action::First => match self.focus {
                 Focus::Table => self.select_index(&rows, 0),
-                Focus::Poem => self.poem_scroll = Some(0),
+                Focus::Poem => self.poem_scroll = Some(PoemPos::default()),
                 Focus::Log => self.log_back = model.log.len(),
             },
             Action::Last => match self.focus {
@@ -302,11 +324,15 @@ impl View {
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Table => Focus::Poem,
-                    Focus::Poem => Focus::Log,
-                    Focus::Log => Focus::Table,
+                    Focus::Poem if self.log_shown => Focus::Log,
+                    Focus::Poem | Focus::Log => Focus::Table,
                 }
             }
-            Action::Retry => return self.selected.map(Command::Retry),
+            Action::Retry => {
+                // The new run's poem starts at its top.
+                self.poem_scroll = None;
+                return self.selected.map(Command::Retry);
+            }
             Action::RetryFailed => return Some(Command::RetryFailed),
             Action::Cancel => return self.selected.map(Command::Cancel),
             Action::CancelAll => return Some(Command::CancelAll),
@@ -553,23 +579,125 @@ mod tests {
         );
         let mut view = View {
             table_height: 5,
-            poem_height: 10,
+            poem_pane: PaneSize {
+                width: 40,
+                height: 10,
+            },
             log_height: 1,
+            log_shown: true,
             ..View::default()
         };
         view.handle(Action::FocusNext, &m, t0);
         assert_eq!(view.focus, Focus::Poem);
+        let line = |line| Some(PoemPos { line, row: 0 });
         view.handle(Action::PageDown, &m, t0);
-        assert_eq!(view.poem_scroll, Some(9));
+        assert_eq!(view.poem_scroll, line(9));
         view.handle(Action::Last, &m, t0);
-        assert_eq!(view.poem_scroll, Some(20));
+        assert_eq!(view.poem_scroll, line(20));
         view.handle(Action::Scroll(Focus::Poem, -3), &m, t0);
-        assert_eq!(view.poem_scroll, Some(17));
+        assert_eq!(view.poem_scroll, line(17));
         view.handle(Action::FocusNext, &m, t0);
         view.handle(Action::Up, &m, t0);
         assert_eq!(
             view.log_back, 0,
             "one log entry fits, nothing to scroll back to"
         );
+    }
+}
+
+#[cfg(test)]
+mod poem_pane_tests {
+    use std::time::Instant;
+
+    use bytes::BytesMut;
+
+    use super::*;
+    use crate::address::Address;
+    use crate::engine::{Event, EventKind};
+
+    fn feed(model: &mut Model, run: u32, kind: EventKind) {
+        model.apply(&mut Event {
+            task: 0,
+            run,
+            at: Instant::now(),
+            kind,
+        });
+    }
+
+    fn poem(model: &mut Model, run: u32, lines: usize) {
+        let text: String = (0..lines).map(|i| format!("line {i}\n")).collect();
+        feed(model, run, EventKind::Connecting { attempt: 1, of: 1 });
+        feed(
+            model,
+            run,
+            EventKind::Progress {
+                data: vec![BytesMut::from(text.as_bytes())],
+                received: text.len() as u64,
+            },
+        );
+        feed(
+            model,
+            run,
+            EventKind::Finished {
+                received: text.len() as u64,
+                times: Default::default(),
+            },
+        );
+    }
+
+    fn view() -> View {
+        View {
+            table_height: 5,
+            poem_pane: PaneSize {
+                width: 40,
+                height: 10,
+            },
+            ..View::default()
+        }
+    }
+
+    #[test]
+    fn a_retry_starts_the_poem_pane_at_the_top_of_the_new_run() {
+        let t0 = Instant::now();
+        let mut m = Model::for_dashboard([Address::loopback(1)], Default::default());
+        poem(&mut m, 1, 100);
+        let mut view = view();
+        view.follow_new_runs(&m);
+        view.handle(Action::FocusNext, &m, t0);
+        view.handle(Action::Last, &m, t0);
+        assert_eq!(view.poem_scroll, Some(PoemPos { line: 90, row: 0 }));
+
+        // `r` from the table.
+        view.handle(Action::FocusNext, &m, t0);
+        view.handle(Action::FocusNext, &m, t0);
+        assert_eq!(view.handle(Action::Retry, &m, t0), Some(Command::Retry(0)));
+        poem(&mut m, 2, 5);
+        view.follow_new_runs(&m);
+        let download = m.get(0).unwrap();
+        assert_eq!(view.poem_top(download), PoemPos::default());
+
+        // `R` (or a retry by the engine) starts a new run without a key on
+        // this row: the pane still starts at the top of the new run.
+        view.handle(Action::FocusNext, &m, t0);
+        view.handle(Action::Last, &m, t0);
+        poem(&mut m, 3, 30);
+        view.follow_new_runs(&m);
+        assert_eq!(view.poem_top(m.get(0).unwrap()), PoemPos::default());
+    }
+
+    #[test]
+    fn focus_cycles_through_the_panes_that_are_drawn() {
+        let t0 = Instant::now();
+        let m = Model::for_dashboard([Address::loopback(1)], Default::default());
+        let mut view = view();
+        view.log_shown = false; // the compact layout
+        view.handle(Action::FocusNext, &m, t0);
+        assert_eq!(view.focus, Focus::Poem);
+        view.handle(Action::FocusNext, &m, t0);
+        assert_eq!(view.focus, Focus::Table, "the hidden log is skipped");
+        view.log_shown = true;
+        view.handle(Action::FocusNext, &m, t0);
+        view.handle(Action::FocusNext, &m, t0);
+        assert_eq!(view.focus, Focus::Log);
     }
 }

@@ -8,6 +8,8 @@
 
 mod controls;
 mod sanitize;
+mod wrap;
 
 pub use controls::{ControlCounter, display_line};
 pub use sanitize::{Sanitized, sanitize, sanitize_into};
+pub use wrap::{screenful_bytes, visible_rows, wrap};

@@ -5,10 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{Theme, poem};
+use super::Theme;
 use crate::model::view::{Focus, View};
 use crate::model::{Model, State};
-use crate::text::display_line;
+use crate::text::{self, display_line};
 
 /// Narrowest pane worth showing a poem in.
 const PANE_WIDTH: u16 = 36;
@@ -52,9 +52,9 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             ))
             .border_style(theme.dim());
         let text_area = block.inner(pane);
-        let rows = poem::visible_rows(
+        let rows = text::visible_rows(
             download
-                .lines_from(0, poem::screenful_bytes(text_area.width, text_area.height))
+                .lines_from(0, text::screenful_bytes(text_area.width, text_area.height))
                 .map(|line| display_line(&line, false)),
             text_area.width as usize,
             text_area.height as usize,

@@ -21,7 +21,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::model::Model;
-use crate::model::view::View;
+use crate::model::view::{Focus, View};
 
 /// Below this size nothing useful fits.
 pub const MIN_WIDTH: u16 = 40;
@@ -66,6 +66,10 @@ pub fn draw(
     footer::draw(frame, footer_area, view, theme);
 
     let mut areas = Areas::default();
+    view.log_shown = !compact && !view.gallery;
+    if !view.log_shown && view.focus == Focus::Log {
+        view.focus = Focus::Table;
+    }
     if view.gallery {
         areas.poem = body;
         gallery::draw(frame, body, model, view, theme);
