@@ -70,7 +70,8 @@ pub struct OutputArgs {
     #[arg(long, conflicts_with = "tui")]
     pub json: bool,
 
-    /// The dashboard, even when stdout is not a terminal (it needs a terminal to read keys from).
+    /// The dashboard, even when stdout is not a terminal: it is drawn on the terminal
+    /// (/dev/tty) and stdout gets the poems, as without it.
     #[arg(long)]
     pub tui: bool,
 
@@ -83,7 +84,7 @@ pub struct OutputArgs {
     pub save: Option<PathBuf>,
 
     /// Dashboard frames per second at most; nothing is drawn while nothing changes.
-    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
     pub fps: u32,
 
     /// No colours in the dashboard (so does a non-empty NO_COLOR).
@@ -111,27 +112,27 @@ pub struct FetchArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Give up connecting (name lookup included) after SECS.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
     pub connect_timeout: Duration,
 
     /// Fail a download when no byte arrives for SECS.
-    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
     pub idle_timeout: Duration,
 
     /// Deadline for each whole download, connect included [default: none].
-    #[arg(short = 't', long = "timeout", value_name = "SECS", value_parser = parse_timeout)]
+    #[arg(allow_negative_numbers = true, short = 't', long = "timeout", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
 
     /// Largest poem accepted, with an optional K, M or G suffix (powers of 1024); 0 means no limit.
-    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    #[arg(allow_negative_numbers = true, long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
     pub max_bytes: u64,
 
     /// Downloads running at once; 0 means all of them.
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", default_value_t = 0, value_parser = parse_count::<usize>)]
     pub concurrency: usize,
 
     /// Extra attempts after a failure, with exponential backoff (0.5 s doubling, at most 30 s, jittered).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 0, value_parser = parse_count::<u32>)]
     pub retries: u32,
 
     #[command(flatten)]
@@ -145,7 +146,7 @@ pub struct ServeArgs {
     pub poems: Vec<String>,
 
     /// The first port to listen on; more poems or copies take the ports after it. 0 picks free ports.
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 0, value_parser = parse_count::<u16>)]
     pub port: u16,
 
     /// The interface to listen on.
@@ -153,15 +154,15 @@ pub struct ServeArgs {
     pub iface: String,
 
     /// Seconds to wait after each write.
-    #[arg(long, value_name = "SECS", default_value = "0.7", value_parser = parse_delay)]
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "0.7", value_parser = parse_delay)]
     pub delay: Duration,
 
     /// Bytes to send in each write.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 10, value_parser = parse_num_bytes)]
     pub num_bytes: u64,
 
     /// Serve each poem on N consecutive ports.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=65535))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 1, value_parser = parse_copies)]
     pub count: u64,
 
     /// Send each poem at once instead of slowly.
@@ -194,6 +195,29 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
         ));
     }
     Ok(value)
+}
+
+/// A whole number of 0 or more that fits `T`.
+fn parse_count<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of 0 or more (or is too large)"))
+}
+
+/// Bytes per write: at least 1.
+fn parse_num_bytes(text: &str) -> Result<u64, String> {
+    match parse_count::<u64>(text) {
+        Ok(0) | Err(_) => Err(format!("{text:?} is not a whole number of 1 or more")),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// Copies of each poem: 1 to 65535 (each takes a port).
+fn parse_copies(text: &str) -> Result<u64, String> {
+    match parse_count::<u64>(text) {
+        Ok(n @ 1..=65535) => Ok(n),
+        _ => Err(format!("{text:?} is not a whole number from 1 to 65535")),
+    }
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
@@ -352,6 +376,9 @@ async fn show(addresses: Vec<Address>, config: RunConfig, output: &OutputArgs) -
     let dashboard =
         output.tui || (!output.plain && !output.json && std::io::stdout().is_terminal());
     if dashboard {
+        if let Err(err) = app::terminal::Screen::open() {
+            return usage_error(err);
+        }
         // Installed before the terminal is taken over, so that a panic
         // prints its report after the terminal is restored.
         let _ = color_eyre::install();

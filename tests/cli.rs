@@ -540,3 +540,49 @@ fn the_demo_shows_every_state_headless() {
         "under a minute: {summary}"
     );
 }
+
+#[test]
+fn tui_without_any_terminal_is_a_clear_usage_error() {
+    // setsid: a new session with no controlling terminal, so /dev/tty
+    // cannot be opened, and stdout is a pipe.
+    let output = std::process::Command::new("setsid")
+        .arg("-w")
+        .arg(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .args(["--tui", "10000"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("setsid runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the dashboard needs a terminal"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn negative_values_are_named_with_what_the_option_accepts() {
+    let cases: [(&[&str], &str); 9] = [
+        (&["-j", "-1", "10000"], "--concurrency"),
+        (&["--retries", "-1", "10000"], "--retries"),
+        (&["--idle-timeout", "-1", "10000"], "--idle-timeout"),
+        (&["--connect-timeout", "-1", "10000"], "--connect-timeout"),
+        (&["-t", "-1", "10000"], "--timeout"),
+        (&["--fps", "-1", "10000"], "--fps"),
+        (&["serve", "science", "--delay", "-1"], "--delay"),
+        (&["serve", "science", "--num-bytes", "-1"], "--num-bytes"),
+        (&["serve", "science", "--port", "-1"], "--port"),
+    ];
+    for (args, option) in cases {
+        let output = poetry_dash().args(args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(option) && stderr.contains("'-1'"),
+            "{args:?} names the option and the value: {stderr}"
+        );
+        assert!(!stderr.contains("unexpected argument"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+}

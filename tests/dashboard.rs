@@ -378,3 +378,28 @@ fn a_poem_that_cannot_be_saved_fails_the_run_as_headless() {
     let screen = tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));
     assert!(screen.contains("Task 1: cannot save:"), "{screen}");
 }
+
+#[test]
+fn with_stdout_redirected_the_dashboard_is_on_the_terminal_and_stdout_gets_the_poems() {
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(100, 50), Behaviour::Poem)]));
+    let address = address_of(&server, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let poems = dir.path().join("poems.txt");
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let command = format!(
+        "{binary} --tui --exit-when-done {address} > {}",
+        poems.display()
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    tmux.wait_for("the dashboard on the terminal", |s| {
+        s.contains("Downloads") && s.contains("Poem")
+    });
+    assert_eq!(tmux.exit_status(), 0);
+    assert_eq!(
+        std::fs::read_to_string(&poems).unwrap(),
+        SCIENCE,
+        "stdout has the poem byte for byte and nothing of the dashboard"
+    );
+    tmux.assert_restored("after the run");
+}

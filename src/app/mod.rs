@@ -7,6 +7,7 @@ mod keys;
 pub mod terminal;
 
 use std::collections::VecDeque;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use crossterm::event::EventStream;
@@ -59,6 +60,7 @@ pub async fn run(
         options,
         perf: Perf::default(),
         save_failures: Vec::new(),
+        poems_to_stdout: !std::io::stdout().is_terminal(),
     };
     let status = app
         .event_loop(&mut tui, &engine, &mut events, signals)
@@ -100,6 +102,9 @@ struct App<'a> {
     /// Poems that could not be saved: they make the exit status 1, as
     /// headless.
     save_failures: Vec<String>,
+    /// The dashboard is on `/dev/tty` and stdout is a file or pipe: it gets
+    /// each poem as it completes, byte for byte, as headless would write it.
+    poems_to_stdout: bool,
 }
 
 impl App<'_> {
@@ -109,6 +114,16 @@ impl App<'_> {
             return;
         }
         self.perf.event(lag);
+        if self.poems_to_stdout
+            && matches!(event.kind, engine::EventKind::Finished { .. })
+            && let Some(download) = self.model.get(event.task)
+        {
+            let mut stdout = std::io::stdout().lock();
+            let _ = download
+                .poem
+                .write_to(&mut stdout)
+                .and_then(|()| stdout.flush());
+        }
         if let Some(saver) = self.saver
             && let Err(err) = report::save_on_end(saver, &event, self.model)
         {

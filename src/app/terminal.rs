@@ -1,7 +1,8 @@
 //! Taking over the terminal, and always giving it back: on quit, error,
 //! signal and panic.
 
-use std::io::{self, Stdout};
+use std::fs::File;
+use std::io::{self, IsTerminal, Stdout, Write};
 use std::sync::Once;
 
 use crossterm::cursor::{Hide, Show};
@@ -13,7 +14,54 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub type Tui = Terminal<CrosstermBackend<Screen>>;
+
+/// Where the dashboard is drawn: stdout when it is a terminal, else the
+/// controlling terminal (`/dev/tty`), so that `poetry-dash --tui ... >
+/// poems.txt` draws on the terminal and leaves stdout to the poems. Keys
+/// come from the same terminal (crossterm reads `/dev/tty` when stdin is not
+/// one).
+pub enum Screen {
+    Stdout(Stdout),
+    Tty(File),
+}
+
+impl Screen {
+    pub fn open() -> io::Result<Screen> {
+        if io::stdout().is_terminal() {
+            return Ok(Screen::Stdout(io::stdout()));
+        }
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map(Screen::Tty)
+            .map_err(|err| {
+                io::Error::new(
+                    err.kind(),
+                    format!(
+                        "the dashboard needs a terminal: stdout is not one and /dev/tty cannot be opened ({err})"
+                    ),
+                )
+            })
+    }
+}
+
+impl Write for Screen {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Screen::Stdout(out) => out.write(buf),
+            Screen::Tty(tty) => tty.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Screen::Stdout(out) => out.flush(),
+            Screen::Tty(tty) => tty.flush(),
+        }
+    }
+}
 
 /// Raw mode, the alternate screen, mouse reporting and a hidden cursor.
 /// Install color-eyre before calling this: the panic hook added here
@@ -28,24 +76,21 @@ pub fn enter() -> io::Result<Tui> {
             previous(info);
         }));
     });
+    let mut screen = Screen::open()?;
     enable_raw_mode()?;
-    let mut stdout = io::stdout();
-    if let Err(err) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture, Hide) {
+    if let Err(err) = execute!(screen, EnterAlternateScreen, EnableMouseCapture, Hide) {
         leave();
         return Err(err);
     }
-    Terminal::new(CrosstermBackend::new(stdout)).inspect_err(|_| leave())
+    Terminal::new(CrosstermBackend::new(screen)).inspect_err(|_| leave())
 }
 
 /// Undoes [`enter`]. Safe to call more than once, and when `enter` failed
 /// half-way.
 pub fn leave() {
-    let _ = execute!(
-        io::stdout(),
-        DisableMouseCapture,
-        LeaveAlternateScreen,
-        Show
-    );
+    if let Ok(mut screen) = Screen::open() {
+        let _ = execute!(screen, DisableMouseCapture, LeaveAlternateScreen, Show);
+    }
     let _ = disable_raw_mode();
 }
 
