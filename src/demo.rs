@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::address::Address;
-use crate::engine::{Backoff, Limits, RunConfig};
+use crate::engine::{Backoff, Command, Limits, RunConfig};
 use crate::serve::{Behaviour, Pacing, PoemSource, PortSpec, Server, poems};
 
 /// The demo's servers (they stop when this is dropped) and what to fetch.
@@ -61,8 +61,19 @@ pub fn specs() -> Vec<PortSpec> {
         ),
         // Escapes, controls and bidi overrides: shown, counted, never obeyed.
         spec(bundled("hostile"), paced(40, 150), Behaviour::Poem),
+        // Encores: with at most CONCURRENCY at once, these wait queued.
+        spec(bundled("science"), paced(20, 100), Behaviour::Poem),
+        spec(bundled("ozymandias"), paced(20, 100), Behaviour::Poem),
     ]
 }
+
+/// Downloads at once in the demo: fewer than its servers, so some wait.
+pub const CONCURRENCY: usize = 10;
+
+/// The demo cancels this row (0-based: "The Tyger", slow) by itself after
+/// [`CANCEL_AFTER`], as a person pressing `c` would.
+pub const CANCELLED_ROW: usize = 4;
+pub const CANCEL_AFTER: Duration = Duration::from_secs(8);
 
 /// Limits that let every failure happen within the minute.
 pub fn config() -> RunConfig {
@@ -73,9 +84,10 @@ pub fn config() -> RunConfig {
             deadline: Some(Duration::from_secs(50)),
             max_bytes: Some(48 * 1024),
         },
-        concurrency: 0,
+        concurrency: CONCURRENCY,
         retries: 2,
         backoff: Backoff::default(),
+        script: vec![(CANCEL_AFTER, Command::Cancel(CANCELLED_ROW))],
     }
 }
 

@@ -59,6 +59,9 @@ pub struct RunConfig {
     /// Extra attempts after a retryable failure.
     pub retries: u32,
     pub backoff: Backoff,
+    /// Commands the run gives itself, each this long after the start (the
+    /// demo cancels a download this way, as a person pressing `c` would).
+    pub script: Vec<(Duration, Command)>,
 }
 
 /// Sends commands to a running set of downloads. Dropping it lets the
@@ -84,6 +87,20 @@ pub fn start(
 ) -> (RunHandle, mpsc::UnboundedReceiver<Event>) {
     let (events, events_rx) = mpsc::unbounded_channel();
     let (commands, commands_rx) = mpsc::unbounded_channel();
+    let mut config = config;
+    let script = std::mem::take(&mut config.script);
+    if !script.is_empty() {
+        let commands = commands.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            for (after, command) in script {
+                tokio::time::sleep_until(started + after).await;
+                if commands.send(command).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     let limit = match config.concurrency {
         0 => usize::MAX,
         n => n,
