@@ -24,8 +24,8 @@ use crate::ui::Theme;
     long_about = "Download poems from many poetry servers at once and watch every download live.\n\n\
         A poetry server sends a poem and closes the connection. poetry-dash fetches from all the \
         servers given, concurrently. With a terminal on stdout it opens a live dashboard (press ? \
-        there for its keys); otherwise, or with --plain or --json, it prints progress on stderr \
-        and the poems on stdout. Try `poetry-dash demo`.",
+        there for its keys). Otherwise, or with --plain, it prints progress on stderr and the \
+        poems on stdout; with --json, one NDJSON object per event on stdout. Try `poetry-dash demo`.",
     args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  poetry-dash demo\n  \
         poetry-dash serve ecstasy fascination science --port 10000\n  \
@@ -79,7 +79,8 @@ pub struct OutputArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Save each poem in DIR, named after its server; failed downloads leave a .partial file.
+    /// Save each poem in DIR, named after its server; a failed or cancelled download that
+    /// received bytes leaves them in a .partial file.
     #[arg(short = 'o', long = "save", value_name = "DIR")]
     pub save: Option<PathBuf>,
 
@@ -119,7 +120,7 @@ pub struct FetchArgs {
     #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
     pub idle_timeout: Duration,
 
-    /// Deadline for each whole download, connect included [default: none].
+    /// Deadline for each whole download, from its first attempt across retries [default: none].
     #[arg(allow_negative_numbers = true, short = 't', long = "timeout", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
 

@@ -145,6 +145,12 @@ mod tests {
             assert_eq!(FailReason::from_connect_error(&err), FailReason::Reset);
             assert_eq!(FailReason::from_read_error(&err), FailReason::Reset);
         }
+        let other = io::Error::from_raw_os_error(24); // EMFILE
+        assert!(matches!(
+            FailReason::from_connect_error(&other),
+            FailReason::Io { detail } if detail.contains("Too many open files")
+        ));
+        assert_eq!(FailReason::from_read_error(&other).code(), "io");
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
         assert_eq!(
             FailReason::from_connect_error(&refused),
