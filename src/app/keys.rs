@@ -129,6 +129,77 @@ mod tests {
         );
     }
 
+    /// The help popup's list and the key map agree both ways: every key
+    /// the help names does something, and every key that does something is
+    /// in the help.
+    #[test]
+    fn the_help_lists_exactly_the_keys_of_the_key_map() {
+        let areas = Areas::default();
+        let named = |name: &str| -> Option<Event> {
+            let plain = |code| Some(key(code, KeyModifiers::NONE));
+            match name {
+                "↑" => plain(KeyCode::Up),
+                "↓" => plain(KeyCode::Down),
+                "Home" => plain(KeyCode::Home),
+                "End" => plain(KeyCode::End),
+                "PgUp" => plain(KeyCode::PageUp),
+                "PgDn" => plain(KeyCode::PageDown),
+                "Tab" => plain(KeyCode::Tab),
+                "Esc" => plain(KeyCode::Esc),
+                "mouse" | "wheel" | "click" => None,
+                ctrl if ctrl.starts_with("Ctrl-") => {
+                    let c = ctrl.chars().last()?.to_ascii_lowercase();
+                    Some(key(KeyCode::Char(c), KeyModifiers::CONTROL))
+                }
+                one if one.chars().count() == 1 => plain(KeyCode::Char(one.chars().next()?)),
+                other => panic!("the help names a key the test does not know: {other}"),
+            }
+        };
+        let mut in_help = Vec::new();
+        for (keys, _) in crate::ui::help::KEYS {
+            for name in keys.split_whitespace() {
+                if let Some(event) = named(name) {
+                    assert!(
+                        input(&event, &areas).is_some(),
+                        "{name} is in the help but does nothing"
+                    );
+                    in_help.push(format!("{event:?}"));
+                }
+            }
+        }
+        let mut every_key: Vec<Event> = (' '..='~')
+            .map(|c| key(KeyCode::Char(c), KeyModifiers::NONE))
+            .chain(('a'..='z').map(|c| key(KeyCode::Char(c), KeyModifiers::CONTROL)))
+            .collect();
+        for code in [
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Enter,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::Insert,
+            KeyCode::Esc,
+        ] {
+            every_key.push(key(code, KeyModifiers::NONE));
+        }
+        for event in every_key {
+            if input(&event, &areas).is_some() {
+                assert!(
+                    in_help.contains(&format!("{event:?}")),
+                    "{event:?} does something but the help does not list it"
+                );
+            }
+        }
+    }
+
     #[test]
     fn clicks_and_the_wheel_land_on_the_pane_under_the_pointer() {
         let areas = Areas {

@@ -157,7 +157,7 @@ impl App<'_> {
                 &self.options.theme,
             );
             if let Some(stats) = &stats {
-                ui::overlay::draw(frame, stats, &self.options.theme);
+                ui::overlay::draw(frame, self.areas.poem, stats, &self.options.theme);
             }
         })?;
         self.perf.frame(started, started.elapsed());

@@ -93,7 +93,9 @@ impl fmt::Display for FailReason {
             }
             FailReason::Deadline(after) => write!(f, "deadline of {} passed", seconds(*after)),
             FailReason::Reset => write!(f, "connection reset, poem truncated"),
-            FailReason::TooLarge { limit } => write!(f, "too large (over {limit} bytes)"),
+            FailReason::TooLarge { limit } => {
+                write!(f, "too large: stopped at the {} limit", size(*limit))
+            }
             FailReason::Io { detail } => write!(f, "{detail}"),
         }
     }
@@ -104,6 +106,27 @@ pub fn seconds(duration: Duration) -> String {
     let text = format!("{:.3}", duration.as_secs_f64());
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text} s")
+}
+
+/// `48 KiB`, `8 MiB`, `1000 bytes`: exact, in the largest unit that divides.
+fn size(bytes: u64) -> String {
+    for (unit, scale) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes >= scale && bytes % scale == 0 {
+            return format!("{} {unit}", bytes / scale);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+impl FetchError {
+    /// The reason, and the bytes received when the reason does not already
+    /// say (a poem that is too large stopped exactly at the limit).
+    pub fn reason_and_bytes(&self) -> String {
+        match self.reason {
+            FailReason::TooLarge { .. } => self.reason.to_string(),
+            _ => format!("{} (got {} bytes)", self.reason, self.received),
+        }
+    }
 }
 
 /// A failed download: which server, why, and what had arrived.
@@ -123,8 +146,9 @@ impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "poem from {} failed: {} (got {} bytes)",
-            self.address, self.reason, self.received
+            "poem from {} failed: {}",
+            self.address,
+            self.reason_and_bytes()
         )
     }
 }
@@ -171,6 +195,15 @@ mod tests {
             "poem from 127.0.0.1:10001 failed: idle timeout after 30 s (got 120 bytes)"
         );
         assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
+        let too_large = FetchError {
+            reason: FailReason::TooLarge { limit: 48 * 1024 },
+            received: 48 * 1024,
+            ..err
+        };
+        assert_eq!(
+            too_large.to_string(),
+            "poem from 127.0.0.1:10001 failed: too large: stopped at the 48 KiB limit"
+        );
         assert_eq!(seconds(Duration::from_millis(1250)), "1.25 s");
     }
 }

@@ -201,6 +201,14 @@ impl Download {
         self.throughput.rate(now)
     }
 
+    /// Bytes per second over the whole run so far (to its end, once it has
+    /// ended); `None` before its first attempt.
+    pub fn average_rate(&self, now: Instant) -> Option<f64> {
+        let start = self.first_attempt_started?;
+        let took = self.ended.unwrap_or(now).saturating_duration_since(start);
+        Some(self.received as f64 / took.as_secs_f64().max(0.001))
+    }
+
     /// True when the bytes kept are not a whole poem.
     pub fn is_partial(&self) -> bool {
         !matches!(self.state, State::Complete | State::Empty) && !self.poem.is_empty()

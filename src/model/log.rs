@@ -46,7 +46,7 @@ impl LogEntry {
             },
             EventKind::Failed { error } => (
                 LogLevel::Bad,
-                format!("{address}: {} (got {} bytes)", error.reason, error.received),
+                format!("{address}: {}", error.reason_and_bytes()),
             ),
             EventKind::Cancelled { received } => (
                 LogLevel::Warning,

@@ -43,6 +43,9 @@ pub struct Model {
     pub log: VecDeque<LogEntry>,
     /// All downloads' bytes together (kept only in a dashboard model).
     pub throughput: Throughput,
+    /// Every byte received since the start, by every attempt and run (a
+    /// retry does not take back what arrived before it): never decreases.
+    pub received_total: u64,
 }
 
 /// How many downloads are in each kind of state.
@@ -66,6 +69,7 @@ impl Model {
             dashboard: false,
             log: VecDeque::new(),
             throughput: Throughput::default(),
+            received_total: 0,
         }
     }
 
@@ -98,6 +102,7 @@ impl Model {
         }
         self.started.get_or_insert(event.at);
         self.latest = Some(event.at);
+        self.received_total += chunk;
         if self.dashboard && chunk > 0 {
             self.throughput.record(event.at, chunk);
         }

@@ -212,3 +212,22 @@ fn the_line_index_finds_any_line_of_a_huge_poem() {
         "a line is cut at the budget"
     );
 }
+
+#[test]
+fn the_total_of_bytes_received_never_goes_down_on_a_retry() {
+    let t0 = Instant::now();
+    let mut model = Model::for_dashboard([Address::loopback(1)], Limits::default());
+    let attempt = |attempt| EventKind::Connecting { attempt, of: 2 };
+    model.apply(&mut event(t0, 0, 1, attempt(1)));
+    model.apply(&mut event(t0, 0, 1, progress("0123456789", 10)));
+    assert_eq!(model.received_total, 10);
+    // The engine retries (a new attempt), then a retry command (a new run).
+    model.apply(&mut event(t0, 0, 1, attempt(2)));
+    model.apply(&mut event(t0, 0, 1, progress("abc", 3)));
+    assert_eq!(model.received_total, 13);
+    model.apply(&mut event(t0, 0, 2, attempt(1)));
+    assert_eq!(model.received_total, 13, "a restart takes nothing back");
+    model.apply(&mut event(t0, 0, 2, progress("xy", 2)));
+    assert_eq!(model.received_total, 15);
+    assert_eq!(model.totals().bytes, 2, "the current runs hold 2");
+}

@@ -21,7 +21,9 @@ pub enum SortOrder {
     State,
     /// Fastest first.
     Rate,
-    /// Running downloads with the lowest rate (then the longest silence) first.
+    /// The lowest average rate over the download first (received bytes over
+    /// the time from its first attempt to its end, or to now while it runs);
+    /// downloads that have not started last.
     Slowest,
 }
 
@@ -126,6 +128,12 @@ pub enum Action {
 #[derive(Debug, Clone, Default)]
 pub struct View {
     pub selected: Option<TaskId>,
+    /// Where the selection was in the rows shown, so that when its row
+    /// leaves the filter the selection moves to the nearest one.
+    pub selected_at: usize,
+    /// The help popup's first line shown, and its lines on screen.
+    pub help_scroll: usize,
+    pub help_height: usize,
     pub sort: SortOrder,
     pub filter: Filter,
     pub focus: Focus,
@@ -171,12 +179,10 @@ fn compare(order: SortOrder, a: &Download, b: &Download, now: Instant) -> Orderi
         SortOrder::Given => Ordering::Equal,
         SortOrder::State => state_rank(a.state).cmp(&state_rank(b.state)),
         SortOrder::Rate => b.rate(now).total_cmp(&a.rate(now)),
-        SortOrder::Slowest => a
-            .state
-            .is_final()
-            .cmp(&b.state.is_final())
-            .then(a.rate(now).total_cmp(&b.rate(now)))
-            .then(b.idle(now).cmp(&a.idle(now))),
+        SortOrder::Slowest => match (a.average_rate(now), b.average_rate(now)) {
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            (a, b) => b.is_some().cmp(&a.is_some()),
+        },
     }
 }
 
@@ -198,11 +204,17 @@ impl View {
     /// The selected download if it is shown, else the first row shown.
     /// Selection follows the download, not the row number.
     pub fn settle(&mut self, rows: &[TaskId]) {
-        if !self.selected.is_some_and(|task| rows.contains(&task)) {
-            self.selected = rows.first().copied();
-            self.poem_scroll = None;
-        }
-        let index = self.selected_index(rows).unwrap_or(0);
+        let index = match self.selected_index(rows) {
+            Some(index) => index,
+            None => {
+                // Its row left the filter: the nearest row where it was.
+                let index = self.selected_at.min(rows.len().saturating_sub(1));
+                self.selected = rows.get(index).copied();
+                self.poem_scroll = None;
+                index
+            }
+        };
+        self.selected_at = index;
         let height = self.table_height.max(1);
         if index < self.table_offset {
             self.table_offset = index;
@@ -288,8 +300,24 @@ impl View {
     pub fn handle(&mut self, action: Action, model: &Model, now: Instant) -> Option<Command> {
         let rows = self.rows(model, now);
         self.settle(&rows);
-        if self.help && !matches!(action, Action::ToggleHelp | Action::Back | Action::Quit) {
-            return None; // the help popup is modal
+        if self.help {
+            // The help popup is modal: keys scroll it or close it.
+            match action {
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::Down => self.help_scroll += 1,
+                Action::PageUp => {
+                    self.help_scroll = self.help_scroll.saturating_sub(self.help_height.max(2) - 1)
+                }
+                Action::PageDown => self.help_scroll += self.help_height.max(2) - 1,
+                Action::First => self.help_scroll = 0,
+                Action::Last => self.help_scroll = usize::MAX,
+                Action::Scroll(_, lines) => {
+                    self.help_scroll = self.help_scroll.saturating_add_signed(lines as isize)
+                }
+                Action::ToggleHelp | Action::Back | Action::Quit => self.help = false,
+                _ => {}
+            }
+            return None;
         }
         let page = |height: usize| height.max(2) as isize - 1;
         match action {
@@ -304,6 +332,8 @@ impl View {
                 let sign = if action == Action::PageUp { -1 } else { 1 };
                 self.scroll_focused(self.focus, model, &rows, sign * page(height));
             }
+            Action::First if self.gallery => self.gallery_page = 0,
+            Action::Last if self.gallery => self.gallery_page = usize::MAX,
             Action::First => match self.focus {
                 Focus::Table => self.select_index(&rows, 0),
                 Focus::Poem => self.poem_scroll = Some(PoemPos::default()),
@@ -345,10 +375,14 @@ impl View {
                 self.gallery = !self.gallery;
                 self.gallery_page = 0;
             }
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
             Action::ToggleOverlay => self.overlay = !self.overlay,
-            Action::Back if self.help => self.help = false,
-            Action::Back if self.gallery => self.gallery = false,
+            // Esc and q close a popup first, as in htop and less.
+            Action::Back | Action::Quit if self.help => self.help = false,
+            Action::Back | Action::Quit if self.gallery => self.gallery = false,
             Action::Back | Action::Quit => self.quit = true,
         }
         let rows = self.rows(model, now);
@@ -400,6 +434,7 @@ mod tests {
         receive(&mut m, t0, 0, 10);
         receive(&mut m, t0, 1, 1000);
         receive(&mut m, t0, 2, 100);
+        let t0 = t0 + Duration::from_secs(1);
         let mut view = View {
             table_height: 10,
             ..View::default()
@@ -415,6 +450,105 @@ mod tests {
         assert_eq!(view.selected_index(&rows), Some(0), "now in the first row");
         view.handle(Action::CycleSort, &m, t0);
         assert_eq!(view.rows(&m, t0), vec![0, 2, 1], "slowest first");
+    }
+
+    #[test]
+    fn q_closes_a_popup_before_it_quits() {
+        let t0 = Instant::now();
+        let m = model(3);
+        let mut view = View::default();
+        view.handle(Action::ToggleHelp, &m, t0);
+        view.handle(Action::Quit, &m, t0);
+        assert!(!view.help && !view.quit, "q closed help");
+        view.handle(Action::ToggleGallery, &m, t0);
+        view.handle(Action::Quit, &m, t0);
+        assert!(!view.gallery && !view.quit, "q closed the gallery");
+        view.handle(Action::Quit, &m, t0);
+        assert!(view.quit);
+    }
+
+    #[test]
+    fn a_selection_that_leaves_the_filter_moves_to_the_nearest_row() {
+        let t0 = Instant::now();
+        let mut m = model(6);
+        let mut view = View {
+            table_height: 10,
+            filter: Filter::Active,
+            ..View::default()
+        };
+        view.handle(Action::Down, &m, t0);
+        view.handle(Action::Down, &m, t0);
+        view.handle(Action::Down, &m, t0);
+        assert_eq!(view.selected, Some(3));
+        feed(
+            &mut m,
+            t0,
+            3,
+            EventKind::Finished {
+                received: 3,
+                times: Default::default(),
+            },
+        );
+        let rows = view.rows(&m, t0);
+        view.settle(&rows);
+        assert_eq!(rows, vec![0, 1, 2, 4, 5]);
+        assert_eq!(
+            view.selected,
+            Some(4),
+            "the row that took its place, not task 1"
+        );
+    }
+
+    #[test]
+    fn the_help_popup_scrolls_and_is_modal() {
+        let t0 = Instant::now();
+        let m = model(3);
+        let mut view = View {
+            help_height: 5,
+            ..View::default()
+        };
+        view.handle(Action::ToggleHelp, &m, t0);
+        view.handle(Action::Down, &m, t0);
+        view.handle(Action::PageDown, &m, t0);
+        assert_eq!(view.help_scroll, 5);
+        assert_eq!(
+            view.selected,
+            Some(0),
+            "keys scroll the help, not the table"
+        );
+        assert_eq!(view.handle(Action::Cancel, &m, t0), None);
+        view.handle(Action::First, &m, t0);
+        assert_eq!(view.help_scroll, 0);
+    }
+
+    #[test]
+    fn slowest_stays_true_after_downloads_end() {
+        let t0 = Instant::now();
+        let mut m = model(3);
+        // Task 0: 1000 bytes in 10 s (100 B/s); task 1: 1000 bytes in 1 s;
+        // task 2: 100 bytes in 10 s, ended first.
+        for (task, bytes, secs) in [(0, 1000, 10), (1, 1000, 1), (2, 100, 10)] {
+            receive(&mut m, t0, task, bytes);
+            feed(
+                &mut m,
+                t0 + Duration::from_secs(secs),
+                task,
+                EventKind::Finished {
+                    received: bytes as u64,
+                    times: Default::default(),
+                },
+            );
+        }
+        let view = View {
+            sort: SortOrder::Slowest,
+            ..View::default()
+        };
+        let later = t0 + Duration::from_secs(60);
+        assert_eq!(
+            view.rows(&m, later),
+            vec![2, 0, 1],
+            "lowest average rate first"
+        );
     }
 
     #[test]

@@ -73,47 +73,85 @@ impl PlainReporter {
     }
 }
 
-/// How many downloads each group of the final summary lists by name.
+/// Up to this many downloads, each group of the final summary lists every
+/// one; beyond it, failures are counted by reason (with the first of each)
+/// and the other groups list the first ones and count the rest.
 const SUMMARY_LIST: usize = 20;
 
 /// What completed and what failed and why: printed after the dashboard
 /// closes, since the screen it was on is gone.
 pub fn final_summary(model: &Model, interrupted: bool) -> String {
     let mut out = String::new();
-    let mut group = |title: &str, wanted: &dyn Fn(State) -> bool| {
-        let members: Vec<usize> = (0..model.downloads.len())
+    let members = |wanted: &dyn Fn(State) -> bool| -> Vec<usize> {
+        (0..model.downloads.len())
             .filter(|&t| wanted(model.downloads[t].state))
-            .collect();
-        if members.is_empty() {
-            return;
-        }
-        out.push_str(&format!("{title} ({}):\n", members.len()));
-        for &task in members.iter().take(SUMMARY_LIST) {
-            let download = &model.downloads[task];
-            let detail = match (&download.error, download.state) {
-                (Some(error), State::Failed) => {
-                    format!("{} (got {} bytes)", error.reason, error.received)
-                }
-                (_, State::Empty) => "empty poem".to_string(),
-                (_, State::Cancelled) => format!("cancelled (got {} bytes)", download.received),
-                _ => format!("{} bytes", download.received),
-            };
-            out.push_str(&format!(
-                "  Task {}: {} — {detail}\n",
-                task + 1,
-                download.address
-            ));
-        }
-        if members.len() > SUMMARY_LIST {
-            out.push_str(&format!(
-                "  ... and {} more\n",
-                members.len() - SUMMARY_LIST
-            ));
-        }
+            .collect()
     };
-    group("Complete", &|s| matches!(s, State::Complete | State::Empty));
-    group("Failed", &|s| s == State::Failed);
-    group("Cancelled", &|s| s == State::Cancelled);
+    let line = |task: usize, detail: String| {
+        format!(
+            "  Task {}: {} — {detail}\n",
+            task + 1,
+            model.downloads[task].address
+        )
+    };
+    let complete = members(&|s| matches!(s, State::Complete | State::Empty));
+    let failed = members(&|s| s == State::Failed);
+    let cancelled = members(&|s| s == State::Cancelled);
+    let listed =
+        |out: &mut String, title: &str, tasks: &[usize], detail: &dyn Fn(usize) -> String| {
+            if tasks.is_empty() {
+                return;
+            }
+            out.push_str(&format!("{title} ({}):\n", tasks.len()));
+            for &task in tasks.iter().take(SUMMARY_LIST) {
+                out.push_str(&line(task, detail(task)));
+            }
+            if tasks.len() > SUMMARY_LIST {
+                out.push_str(&format!("  ... and {} more\n", tasks.len() - SUMMARY_LIST));
+            }
+        };
+    listed(&mut out, "Complete", &complete, &|task| {
+        let download = &model.downloads[task];
+        match download.state {
+            State::Empty => "empty poem".to_string(),
+            _ => format!("{} bytes", download.received),
+        }
+    });
+    let reason = |task: usize| {
+        model.downloads[task]
+            .error
+            .as_ref()
+            .map_or("failed".to_string(), |e| e.reason_and_bytes())
+    };
+    if failed.len() <= SUMMARY_LIST {
+        listed(&mut out, "Failed", &failed, &reason);
+    } else {
+        // Every reason is named, with how many failed for it.
+        out.push_str(&format!("Failed ({}), by reason:\n", failed.len()));
+        let mut by_reason: Vec<(String, Vec<usize>)> = Vec::new();
+        for &task in &failed {
+            let why = model.downloads[task]
+                .error
+                .as_ref()
+                .map_or("failed".to_string(), |e| e.reason.to_string());
+            match by_reason.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, tasks)) => tasks.push(task),
+                None => by_reason.push((why, vec![task])),
+            }
+        }
+        for (why, tasks) in by_reason {
+            let first = tasks[0];
+            out.push_str(&format!(
+                "  {why}: {} (the first: Task {}, {})\n",
+                tasks.len(),
+                first + 1,
+                model.downloads[first].address
+            ));
+        }
+    }
+    listed(&mut out, "Cancelled", &cancelled, &|task| {
+        format!("got {} bytes", model.downloads[task].received)
+    });
     out.push_str(&got_line(model, interrupted));
     out.push('\n');
     out
@@ -199,5 +237,43 @@ mod tests {
     fn clock_reads_like_the_tutorial() {
         assert_eq!(clock(Duration::from_millis(10_240)), "0:00:10.2");
         assert_eq!(clock(Duration::from_secs(3723)), "1:02:03.0");
+    }
+
+    #[test]
+    fn many_failures_are_counted_by_reason() {
+        use crate::address::Address;
+        use crate::engine::{Event, EventKind, FailReason, FetchError};
+        let mut model = Model::new((1..=30).map(Address::loopback));
+        for task in 0..30 {
+            let reason = if task % 3 == 0 {
+                FailReason::Reset
+            } else {
+                FailReason::Refused
+            };
+            model.apply(&mut Event {
+                task,
+                run: 1,
+                at: std::time::Instant::now(),
+                kind: EventKind::Failed {
+                    error: FetchError {
+                        address: Address::loopback(task as u16 + 1),
+                        reason,
+                        received: 0,
+                        partial: Default::default(),
+                    },
+                },
+            });
+        }
+        let summary = final_summary(&model, false);
+        assert!(summary.contains("Failed (30), by reason:"), "{summary}");
+        assert!(
+            summary.contains("  connection refused: 20 (the first: Task 2, 127.0.0.1:2)"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("  connection reset, poem truncated: 10 (the first: Task 1,"),
+            "{summary}"
+        );
+        assert!(!summary.contains("more"), "no reason hidden: {summary}");
     }
 }

@@ -17,6 +17,30 @@ pub fn bytes(n: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// `812B`, `12.3K`, `4.0M`: at most six columns, for narrow tables.
+pub fn bytes_short(n: u64) -> String {
+    const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
+    if n < 1024 {
+        return format!("{n}B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value >= 99.95 {
+        format!("{value:.0}{}", UNITS[unit])
+    } else {
+        format!("{value:.1}{}", UNITS[unit])
+    }
+}
+
+/// `150B/s`, `10.5K/s`.
+pub fn rate_short(bytes_per_second: f64) -> String {
+    format!("{}/s", bytes_short(bytes_per_second.round() as u64))
+}
+
 /// `0 B/s`, `1.2 KiB/s`.
 pub fn rate(bytes_per_second: f64) -> String {
     format!("{}/s", bytes(bytes_per_second.round() as u64))
@@ -59,5 +83,17 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(12_340)), "12.3s");
         assert_eq!(duration(Duration::from_secs(125)), "2:05");
         assert_eq!(sparkline(&[0, 1, 4, 8]), " ▁▄█");
+        assert_eq!(bytes_short(450), "450B");
+        assert_eq!(bytes_short(10_752), "10.5K");
+        assert_eq!(bytes_short(500_000), "488K");
+        assert_eq!(bytes_short(1_048_000), "1.0M");
+        assert_eq!(rate_short(150.0), "150B/s");
+        for n in [0, 1023, 1024, 99_999, 1 << 20, u64::MAX] {
+            assert!(
+                bytes_short(n).chars().count() <= 6,
+                "{n}: {}",
+                bytes_short(n)
+            );
+        }
     }
 }

@@ -1,12 +1,13 @@
-//! The top line: totals, bytes, aggregate rate and elapsed time.
+//! The top line: totals, bytes received, aggregate rate and elapsed time.
+//! Fields drop by priority as the terminal narrows; the clock always stays.
 
 use std::time::Instant;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::fit::{Field, fit, width};
 use super::{Theme, format};
 use crate::model::Model;
 
@@ -16,44 +17,55 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
         Some(start) if !model.all_ended() => now.saturating_duration_since(start),
         _ => model.elapsed(),
     };
-    // Narrow terminals get the same counts without their words, so the
-    // clock still fits.
-    let wide = area.width >= super::COMPACT_WIDTH;
-    let count = |symbol: &str, n: usize, word: &str| {
-        if wide {
-            format!("{symbol} {n} {word}")
-        } else {
-            format!("{symbol}{n}")
-        }
+    let rate = if model.all_ended() {
+        0.0
+    } else {
+        model.throughput.rate(now)
     };
-    let gap = if wide { "  " } else { " " };
-    let mut spans = vec![
-        Span::styled(" poetry-dash ", theme.title()),
-        Span::styled(count("✓", totals.complete, "complete"), theme.good()),
-        Span::raw(gap),
-        Span::styled(count("✗", totals.failed, "failed"), theme.bad()),
-        Span::raw(gap),
-        Span::styled(count("▸", totals.active, "active"), theme.warning()),
-        Span::raw(gap),
-        Span::styled(count("·", totals.queued, "queued"), theme.dim()),
-    ];
-    if totals.cancelled > 0 {
-        spans.push(Span::raw(gap));
-        spans.push(Span::styled(
-            count("⊘", totals.cancelled, "cancelled"),
-            theme.dim(),
-        ));
-    }
-    let detail = format!(
-        "{gap} {}{gap}{}{gap}{}",
-        format::bytes(totals.bytes),
-        format::rate(if !model.all_ended() {
-            model.throughput.rate(now)
+    let fields = |wide: bool| {
+        let count = |symbol: &str, n: usize, word: &str| {
+            if wide {
+                format!("{symbol} {n} {word}")
+            } else {
+                format!("{symbol}{n}")
+            }
+        };
+        let mut fields = vec![
+            Field::new("poetry-dash", theme.title(), 1),
+            Field::new(count("✓", totals.complete, "complete"), theme.good(), 8),
+            Field::new(count("✗", totals.failed, "failed"), theme.bad(), 8),
+            Field::new(count("▸", totals.active, "active"), theme.warning(), 7),
+            Field::new(count("·", totals.queued, "queued"), theme.dim(), 6),
+        ];
+        if totals.cancelled > 0 {
+            fields.push(Field::new(
+                count("⊘", totals.cancelled, "cancelled"),
+                theme.dim(),
+                5,
+            ));
+        }
+        // Every byte received, retries included: it never goes down.
+        let (bytes, rate) = if wide {
+            (format::bytes(model.received_total), format::rate(rate))
         } else {
-            0.0
-        }),
-        crate::report::clock(elapsed),
-    );
-    spans.push(Span::raw(detail));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+            (
+                format::bytes_short(model.received_total),
+                format::rate_short(rate),
+            )
+        };
+        fields.push(Field::new(bytes, theme.plain(), 4));
+        fields.push(Field::new(rate, theme.plain(), 3));
+        fields.push(Field::new(crate::report::clock(elapsed), theme.plain(), 10));
+        fields
+    };
+    let room = (area.width as usize).saturating_sub(2);
+    let wide = fit(fields(true), "  ", usize::MAX);
+    let line = if width(&wide) <= room {
+        wide
+    } else {
+        fit(fields(false), " ", room)
+    };
+    let mut spans = vec![ratatui::text::Span::raw(" ")];
+    spans.extend(line.spans);
+    frame.render_widget(Paragraph::new(ratatui::text::Line::from(spans)), area);
 }

@@ -6,11 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::Theme;
+use crate::model::view::View;
 
 /// Every key the dashboard understands, as the README lists them.
 pub const KEYS: &[(&str, &str)] = &[
     ("↑ ↓  j k", "select a download (or scroll the focused pane)"),
-    ("g  G", "first / last"),
+    ("g  G", "first / last (also Home End)"),
+    ("Home End", "first / last"),
     ("PgUp PgDn", "scroll a page"),
     ("mouse wheel", "scroll the pane under the pointer"),
     ("click", "select a row"),
@@ -24,34 +26,67 @@ pub const KEYS: &[(&str, &str)] = &[
     ("v", "gallery of finished poems (PgUp/PgDn pages)"),
     ("p", "performance overlay: frame time, frames/s, event lag"),
     ("?", "this help"),
-    ("q  Esc", "quit (Esc closes a popup first)"),
+    ("q  Esc", "quit (a popup closes first)"),
     ("Ctrl-C", "quit at once, exit status 130"),
+    ("Ctrl-L", "redraw the screen"),
 ];
 
-pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme) {
+/// The popup over `area`, scrolled to `view.help_scroll` (clamped here to
+/// the last line) when the terminal is too small to show every key.
+pub fn draw(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme) {
     let width = 70.min(area.width);
-    let height = (KEYS.len() as u16 + 2).min(area.height);
+    let text_width = usize::from(width.saturating_sub(2));
+    // Every key, its words wrapped under it where the popup is narrow
+    // (never cut), scrolled a row at a time.
+    let mut rows: Vec<Line> = Vec::new();
+    for (key, what) in KEYS {
+        let key = format!(" {key:<12}");
+        let indent = key.chars().count();
+        let mut wrapped = Vec::new();
+        crate::text::wrap(
+            what,
+            text_width.saturating_sub(indent).max(8),
+            usize::MAX,
+            &mut wrapped,
+        );
+        for (i, part) in wrapped.into_iter().enumerate() {
+            let lead = if i == 0 {
+                key.clone()
+            } else {
+                " ".repeat(indent)
+            };
+            rows.push(Line::from(vec![
+                Span::styled(lead, theme.key()),
+                Span::raw(part),
+            ]));
+        }
+    }
+    let height = (rows.len() as u16 + 2).min(area.height);
     let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(area);
     let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(popup);
-    let lines: Vec<Line> = KEYS
-        .iter()
-        .map(|(key, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {key:<12}"), theme.key()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+    let shown = usize::from(height.saturating_sub(2));
+    view.help_height = shown;
+    view.help_scroll = view.help_scroll.min(rows.len().saturating_sub(shown));
+    let above = view.help_scroll;
+    let below = rows.len().saturating_sub(view.help_scroll + shown);
+    let lines: Vec<Line> = rows.into_iter().skip(above).take(shown).collect();
+    let mut title = vec![Span::styled(" Keys ", theme.title())];
+    if above > 0 {
+        title.push(Span::styled(format!("↑{above} more "), theme.warning()));
+    }
+    if below > 0 {
+        title.push(Span::styled(format!("↓{below} more "), theme.warning()));
+    }
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
-                .title(Span::styled(" Keys ", theme.title()))
-                .title_bottom(" ? or Esc to close ")
+                .title(Line::from(title))
+                .title_bottom(" ↑↓ scroll · ? q Esc close ")
                 .border_style(theme.border(true)),
         ),
         popup,

@@ -8,37 +8,74 @@ use ratatui::widgets::{Block, Paragraph};
 use super::{Theme, format};
 use crate::model::Model;
 use crate::model::view::{Focus, View};
+use crate::text;
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme: &Theme) {
+    let block = Block::bordered();
+    let inner = block.inner(area);
+    view.log_height = inner.height as usize;
+    let height = inner.height as usize;
+    let width = inner.width as usize;
+    // Each entry wrapped to the pane's width (a failure's reason is never
+    // cut off), newest at the bottom.
+    let rows_of = |index: usize| -> Vec<Line<'static>> {
+        let entry = &model.log[index];
+        let at = model
+            .started
+            .map(|s| entry.at.saturating_duration_since(s))
+            .unwrap_or_default();
+        let prefix = format!("{:>6} #{} ", format::duration(at), entry.task + 1);
+        let mut rows = Vec::new();
+        text::wrap(
+            &format!("{prefix}{}", entry.message),
+            width,
+            usize::MAX,
+            &mut rows,
+        );
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, row)| match row.strip_prefix(prefix.trim_end()) {
+                Some(rest) if i == 0 => Line::from(vec![
+                    Span::styled(prefix.trim_end().to_string(), theme.dim()),
+                    Span::styled(rest.to_string(), theme.log(entry.level)),
+                ]),
+                _ => Line::from(Span::styled(row, theme.log(entry.level))),
+            })
+            .collect()
+    };
+    let lines = loop {
+        let end = model.log.len().saturating_sub(view.log_back);
+        let mut lines: Vec<Line> = Vec::new();
+        let mut index = end;
+        while index > 0 && lines.len() < height {
+            index -= 1;
+            let mut rows = rows_of(index);
+            rows.append(&mut lines);
+            lines = rows;
+        }
+        // Scrolled back past the oldest: show the oldest screenful instead
+        // of blank space.
+        if lines.len() < height && index == 0 && view.log_back > 0 {
+            view.log_back -= 1;
+            continue;
+        }
+        if index == 0 && view.log_back > 0 {
+            // Scrolled back to the oldest: it shows from its first row.
+            lines.truncate(height);
+            break lines;
+        }
+        let extra = lines.len().saturating_sub(height);
+        break lines.split_off(extra);
+    };
     let mut title = vec![Span::styled(" Log ", theme.title())];
     if view.log_back > 0 {
         title.push(Span::styled(
-            format!("(↓{} newer) ", view.log_back),
+            format!("↓{} more ", view.log_back),
             theme.warning(),
         ));
     }
     let block = Block::bordered()
         .title(Line::from(title))
         .border_style(theme.border(view.focus == Focus::Log));
-    let inner = block.inner(area);
-    view.log_height = inner.height as usize;
-    let height = inner.height as usize;
-    let end = model.log.len().saturating_sub(view.log_back);
-    let start = end.saturating_sub(height);
-    let lines: Vec<Line> = model
-        .log
-        .range(start..end)
-        .map(|entry| {
-            let at = model
-                .started
-                .map(|s| entry.at.saturating_duration_since(s))
-                .unwrap_or_default();
-            Line::from(vec![
-                Span::styled(format!("{:>6} ", format::duration(at)), theme.dim()),
-                Span::styled(format!("#{} ", entry.task + 1), theme.dim()),
-                Span::styled(entry.message.clone(), theme.log(entry.level)),
-            ])
-        })
-        .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

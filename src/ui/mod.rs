@@ -1,6 +1,7 @@
 //! Drawing the dashboard: a pure function of the model, the view and the
 //! time, one module per pane.
 
+mod fit;
 mod footer;
 pub mod format;
 mod gallery;
@@ -26,9 +27,10 @@ use crate::model::view::{Focus, View};
 /// Below this size nothing useful fits.
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
-/// Below this size the compact layout is used: fewer columns, no log pane.
+/// Below this size the compact layout is used: no log pane (the poem pane
+/// takes the whole width). Columns are chosen by width on their own.
 pub const COMPACT_WIDTH: u16 = 100;
-pub const COMPACT_HEIGHT: u16 = 28;
+pub const COMPACT_HEIGHT: u16 = 20;
 
 /// Where the panes were drawn, for mapping mouse positions back to them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,7 +80,7 @@ pub fn draw(
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
         areas.table = table_area;
         areas.poem = poem_area;
-        areas.table_rows = table::draw(frame, table_area, model, view, now, theme, true);
+        areas.table_rows = table::draw(frame, table_area, model, view, now, theme);
         poem::draw(frame, poem_area, model, view, theme);
     } else {
         let [table_area, bottom] =
@@ -92,12 +94,12 @@ pub fn draw(
             log: log_area,
             ..areas
         };
-        areas.table_rows = table::draw(frame, table_area, model, view, now, theme, false);
+        areas.table_rows = table::draw(frame, table_area, model, view, now, theme);
         poem::draw(frame, poem_area, model, view, theme);
         log::draw(frame, log_area, model, view, theme);
     }
     if view.help {
-        help::draw(frame, area, theme);
+        help::draw(frame, area, view, theme);
     }
     areas
 }

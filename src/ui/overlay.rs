@@ -20,17 +20,38 @@ pub struct Stats {
     pub events_per_second: usize,
 }
 
-pub fn draw(frame: &mut Frame, stats: &Stats, theme: &Theme) {
-    let area = frame.area();
-    let width = 26.min(area.width);
-    let height = 6.min(area.height);
+/// Draws the figures in the bottom-right corner of `pane` (the poem pane),
+/// where they hide no title, no column and no key hint; a pane too small
+/// for the box gets the two main figures on its bottom row instead.
+pub fn draw(frame: &mut Frame, pane: Rect, stats: &Stats, theme: &Theme) {
+    let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
+    let (width, height) = (26, 6);
+    if pane.width < width + 2 || pane.height < height + 2 {
+        let text = format!(
+            " {} · {} f/s ",
+            ms(stats.frame_time),
+            stats.frames_per_second
+        );
+        let text_width = text.chars().count() as u16;
+        if pane.height < 2 || pane.width < text_width + 2 {
+            return;
+        }
+        let row = Rect::new(
+            pane.x + pane.width - text_width - 1,
+            pane.y + pane.height - 2,
+            text_width,
+            1,
+        );
+        frame.render_widget(Clear, row);
+        frame.render_widget(Paragraph::new(text).style(theme.title()), row);
+        return;
+    }
     let popup = Rect::new(
-        area.width.saturating_sub(width + 1),
-        1.min(area.height),
+        pane.x + pane.width - width - 1,
+        pane.y + pane.height - height - 1,
         width,
         height,
     );
-    let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
     let lines = vec![
         Line::from(format!(" frame time  {:>10}", ms(stats.frame_time))),
         Line::from(format!(" frames/s    {:>10}", stats.frames_per_second)),

@@ -1,6 +1,7 @@
 //! The poem pane: the selected download's text, growing as bytes arrive,
 //! wrapped to the pane and scrolled; and the wrapping the gallery shares.
 
+use super::fit::{Field, fit};
 use super::{Theme, format};
 use crate::model::view::{Focus, View};
 use crate::model::{Download, Model, PaneSize};
@@ -22,7 +23,12 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         return;
     };
     let (task, download) = download;
-    let block = block.title(title(task, download, theme));
+    let block = block.title(title(
+        task,
+        download,
+        theme,
+        area.width.saturating_sub(2) as usize,
+    ));
     let inner = block.inner(area);
     view.poem_pane = PaneSize {
         width: inner.width as usize,
@@ -44,26 +50,50 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn title<'a>(task: usize, download: &Download, theme: &Theme) -> Line<'a> {
+/// The pane's title, its fields dropped by priority to fit `width`: the
+/// state, PARTIAL and the count of control characters shown stay longest,
+/// then the bytes, the task number and the address.
+fn title<'a>(task: usize, download: &Download, theme: &Theme, width: usize) -> Line<'a> {
     let (symbol, label, style) = theme.state(download);
-    let mut spans = vec![
-        Span::styled(" Poem ", theme.title()),
-        Span::styled(format!("{symbol} {label} "), style),
+    let mut fields = vec![
+        Field::new("Poem", theme.title(), 10),
+        Field::new(format!("{symbol} {label}"), style, 9),
     ];
-    if download.is_partial() {
-        spans.push(Span::styled("PARTIAL ", theme.warning()));
+    if download.is_partial() && download.state.is_final() {
+        fields.push(Field::new("PARTIAL", theme.warning(), 9));
     }
-    spans.push(Span::raw(format!(
-        "· task {} · {} · {} ",
-        task + 1,
-        download.address,
-        format::bytes(download.received)
-    )));
-    if download.control_chars() > 0 {
-        spans.push(Span::styled(
-            format!("· {} control chars shown as ^X ", download.control_chars()),
+    fields.push(Field::new(format!("#{}", task + 1), theme.plain(), 5));
+    fields.push(Field::new(download.address.to_string(), theme.plain(), 4));
+    fields.push(Field::new(
+        format::bytes(download.received),
+        theme.plain(),
+        6,
+    ));
+    let controls = download.control_chars();
+    if controls > 0 {
+        // The long form of the count when everything fits with it, else the
+        // short one, which outlasts the address.
+        let mut long = fields_clone(&fields);
+        long.push(Field::new(
+            format!("{controls} control chars shown as ^X"),
             theme.warning(),
+            8,
         ));
+        if super::fit::width(&fit(fields_clone(&long), " · ", usize::MAX)) + 2 <= width {
+            fields = long;
+        } else {
+            fields.push(Field::new(format!("{controls} ^X"), theme.warning(), 8));
+        }
     }
-    Line::from(spans)
+    let mut line = fit(fields, " · ", width.saturating_sub(2));
+    line.spans.insert(0, Span::raw(" "));
+    line.spans.push(Span::raw(" "));
+    line
+}
+
+fn fields_clone(fields: &[Field]) -> Vec<Field> {
+    fields
+        .iter()
+        .map(|f| Field::new(f.text.clone(), f.style, f.priority))
+        .collect()
 }

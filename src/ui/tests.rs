@@ -233,8 +233,8 @@ fn the_table_counts_rows_that_do_not_fit() {
     let mut view = View::default();
     let terminal = render(&scene, &mut view, 100, 24, true);
     let screen = format!("{}", terminal.backend());
-    assert!(screen.contains("1–9 of 13"), "{screen}");
-    assert!(screen.contains("↓4 more"), "{screen}");
+    assert!(screen.contains("1–8 of 13"), "{screen}");
+    assert!(screen.contains("↓5 more"), "{screen}");
 }
 
 #[test]
@@ -261,4 +261,104 @@ fn no_cell_holds_a_control_character_whatever_the_server_sent() {
         screen.contains("^[[2J^[]0;pwned^G"),
         "shown, not dropped:\n{screen}"
     );
+}
+
+/// Every size named in the issue: every number whole with its unit (or its
+/// column gone), and `? help` and `q quit` always in the footer.
+#[test]
+fn snapshots_at_every_size() {
+    let scene = every_state();
+    for (width, height) in [
+        (40, 10),
+        (41, 12),
+        (60, 20),
+        (80, 24),
+        (100, 28),
+        (120, 27),
+        (120, 40),
+        (250, 70),
+    ] {
+        let mut view = View::default();
+        let terminal = render(&scene, &mut view, width, height, true);
+        let screen = format!("{}", terminal.backend());
+        let footer = screen.lines().last().unwrap_or_default();
+        assert!(
+            footer.contains("? help") && footer.contains("q quit"),
+            "{width}x{height}: {footer}"
+        );
+        insta::assert_snapshot!(format!("size_{width}x{height}"), terminal.backend());
+    }
+}
+
+#[test]
+fn the_log_wraps_long_lines_and_home_shows_the_oldest() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let mut view = View::default();
+    let screen = format!("{}", render(&scene, &mut view, 100, 28, true).backend());
+    assert!(
+        screen.contains("reset, poem truncated (got 300 bytes)"),
+        "the reason wraps onto the next row, whole:\n{screen}"
+    );
+    view.handle(Action::FocusNext, &scene.model, now);
+    view.handle(Action::FocusNext, &scene.model, now);
+    view.handle(Action::First, &scene.model, now);
+    let screen = format!("{}", render(&scene, &mut view, 100, 28, true).backend());
+    let log_rows: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.split("││").nth(1))
+        .collect();
+    assert!(
+        log_rows[0].contains("#2 127.0.0.1:10001: complete"),
+        "{screen}"
+    );
+    assert!(
+        log_rows
+            .iter()
+            .filter(|r| r.trim_matches(['│', ' ', '"']).is_empty())
+            .count()
+            == 0,
+        "no blank rows:\n{screen}"
+    );
+}
+
+#[test]
+fn the_overlay_hides_no_title_column_or_hint() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let stats = overlay::Stats {
+        frame_time: Duration::from_micros(350),
+        frames_per_second: 30,
+        event_lag: Duration::from_micros(100),
+        events_per_second: 12,
+    };
+    for (width, height) in [(40, 10), (80, 24), (120, 40)] {
+        let mut view = View::default();
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| {
+                draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+            })
+            .unwrap();
+        let without = format!("{}", terminal.backend());
+        terminal
+            .draw(|frame| {
+                let areas = draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+                overlay::draw(frame, areas.poem, &stats, &Theme::new(true));
+            })
+            .unwrap();
+        let with = format!("{}", terminal.backend());
+        let rows = |s: &str| s.lines().map(str::to_string).collect::<Vec<_>>();
+        let (before, after) = (rows(&without), rows(&with));
+        // The header, the table's title and column titles, the poem pane's
+        // title and the footer are untouched.
+        let poem_top = before
+            .iter()
+            .position(|r| r.contains("┌ Poem"))
+            .expect("poem pane");
+        for index in [0, 1, 2, poem_top, before.len() - 1] {
+            assert_eq!(before[index], after[index], "{width}x{height} row {index}");
+        }
+        assert!(with.contains("f/s") || with.contains("frames/s"), "{with}");
+    }
 }

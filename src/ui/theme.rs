@@ -39,6 +39,10 @@ impl Theme {
         }
     }
 
+    pub fn plain(&self) -> Style {
+        Style::new()
+    }
+
     pub fn title(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
