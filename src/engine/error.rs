@@ -111,7 +111,7 @@ pub fn seconds(duration: Duration) -> String {
 /// `48 KiB`, `8 MiB`, `1000 bytes`: exact, in the largest unit that divides.
 fn size(bytes: u64) -> String {
     for (unit, scale) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= scale && bytes % scale == 0 {
+        if bytes >= scale && bytes.is_multiple_of(scale) {
             return format!("{} {unit}", bytes / scale);
         }
     }
