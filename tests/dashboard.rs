@@ -174,8 +174,11 @@ fn children_of(pid: &str) -> Vec<String> {
 
 /// The row of task `n` on screen, if shown.
 fn row(screen: &str, n: usize) -> Option<&str> {
-    let prefix = format!("│{n:>4}  ");
-    screen.lines().find(|line| line.starts_with(&prefix))
+    let number = n.to_string();
+    screen.lines().find(|line| {
+        let mut words = line.strip_prefix('│').unwrap_or_default().split_whitespace();
+        words.next() == Some(number.as_str()) && words.next().is_some_and(|w| w.contains(':'))
+    })
 }
 
 /// The byte count in task `n`'s row (plain bytes only: the poem is small).
