@@ -176,7 +176,10 @@ fn children_of(pid: &str) -> Vec<String> {
 fn row(screen: &str, n: usize) -> Option<&str> {
     let number = n.to_string();
     screen.lines().find(|line| {
-        let mut words = line.strip_prefix('│').unwrap_or_default().split_whitespace();
+        let mut words = line
+            .strip_prefix('│')
+            .unwrap_or_default()
+            .split_whitespace();
         words.next() == Some(number.as_str()) && words.next().is_some_and(|w| w.contains(':'))
     })
 }

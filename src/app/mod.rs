@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use crate::address::Address;
 use crate::engine::{self, Command, Event, RunConfig, RunHandle};
-use crate::model::view::View;
+use crate::model::view::{STATUS_FOR, View};
 use crate::model::{LogLevel, Model};
 use crate::report::{self, Saver, exit};
 use crate::ui::{self, Areas, Theme};
@@ -191,7 +191,13 @@ impl App<'_> {
             // ended the loop sleeps until a key, a signal or an event (a
             // retry) arrives, and draws nothing.
             let active = !self.model.all_ended();
-            let next_tick = (active || dirty).then_some(tick_at);
+            // A status message is on screen: draw again once it has faded.
+            let fading = self
+                .view
+                .status
+                .as_ref()
+                .is_some_and(|(_, at)| at.elapsed() < STATUS_FOR + frame * 2);
+            let next_tick = (active || dirty || fading).then_some(tick_at);
             let mut draw_now = false;
             tokio::select! {
                 biased;
@@ -224,7 +230,8 @@ impl App<'_> {
                     dirty |= self.drain(events);
                     // Clocks and rates on screen move even without events.
                     let clocks_moved = active && last_draw.elapsed() >= CLOCK_TICK;
-                    draw_now = dirty || clocks_moved || (active && self.view.overlay);
+                    let faded = fading && last_draw.elapsed() >= CLOCK_TICK;
+                    draw_now = dirty || clocks_moved || faded || (active && self.view.overlay);
                 }
                 event = events.recv(), if events_open && !active => match event {
                     Some(event) => {

@@ -27,6 +27,11 @@ pub enum State {
 }
 
 impl State {
+    /// Ended with the whole poem (an empty poem is whole).
+    pub fn is_complete(self) -> bool {
+        matches!(self, State::Complete | State::Empty)
+    }
+
     /// No further events will come unless a command restarts it.
     pub fn is_final(self) -> bool {
         matches!(

@@ -131,6 +131,9 @@ pub struct View {
     /// Where the selection was in the rows shown, so that when its row
     /// leaves the filter the selection moves to the nearest one.
     pub selected_at: usize,
+    /// A one-line message about the last key, and when it was said: it
+    /// fades after [`STATUS_FOR`].
+    pub status: Option<(String, Instant)>,
     /// The help popup's first line shown, and its lines on screen.
     pub help_scroll: usize,
     pub help_height: usize,
@@ -186,7 +189,22 @@ fn compare(order: SortOrder, a: &Download, b: &Download, now: Instant) -> Orderi
     }
 }
 
+/// How long a status message stays.
+pub const STATUS_FOR: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl View {
+    fn say(&mut self, now: Instant, message: String) {
+        self.status = Some((message, now));
+    }
+
+    /// The status message, while it has not faded.
+    pub fn status(&self, now: Instant) -> Option<&str> {
+        self.status
+            .as_ref()
+            .filter(|(_, at)| now.saturating_duration_since(*at) < STATUS_FOR)
+            .map(|(message, _)| message.as_str())
+    }
+
     /// The downloads shown in the table, filtered and sorted; ties keep the
     /// given order, so rows do not jump around needlessly.
     pub fn rows(&self, model: &Model, now: Instant) -> Vec<TaskId> {
@@ -359,13 +377,46 @@ impl View {
                 }
             }
             Action::Retry => {
+                let task = self.selected?;
+                if model.get(task).is_some_and(|d| d.state.is_complete()) {
+                    self.say(
+                        now,
+                        format!("task {}: fetching again; its poem is replaced", task + 1),
+                    );
+                }
                 // The new run's poem starts at its top.
                 self.poem_scroll = None;
-                return self.selected.map(Command::Retry);
+                return Some(Command::Retry(task));
             }
-            Action::RetryFailed => return Some(Command::RetryFailed),
-            Action::Cancel => return self.selected.map(Command::Cancel),
-            Action::CancelAll => return Some(Command::CancelAll),
+            Action::RetryFailed => {
+                let any = model
+                    .downloads
+                    .iter()
+                    .any(|d| matches!(d.state, State::Failed | State::Cancelled));
+                if !any {
+                    self.say(now, "nothing failed or cancelled to retry".into());
+                }
+                return Some(Command::RetryFailed);
+            }
+            Action::Cancel => {
+                let task = self.selected?;
+                if let Some(download) = model.get(task)
+                    && download.state.is_final()
+                {
+                    self.say(
+                        now,
+                        format!("task {} has ended: nothing to cancel", task + 1),
+                    );
+                    return None;
+                }
+                return Some(Command::Cancel(task));
+            }
+            Action::CancelAll => {
+                if model.all_ended() {
+                    self.say(now, "every download has ended: nothing to cancel".into());
+                }
+                return Some(Command::CancelAll);
+            }
             Action::CycleSort => self.sort = self.sort.next(),
             Action::CycleFilter => {
                 self.filter = self.filter.next();
@@ -450,6 +501,39 @@ mod tests {
         assert_eq!(view.selected_index(&rows), Some(0), "now in the first row");
         view.handle(Action::CycleSort, &m, t0);
         assert_eq!(view.rows(&m, t0), vec![0, 2, 1], "slowest first");
+    }
+
+    #[test]
+    fn keys_that_do_nothing_or_something_surprising_say_so_for_a_moment() {
+        let t0 = Instant::now();
+        let mut m = model(2);
+        feed(
+            &mut m,
+            t0,
+            0,
+            EventKind::Finished {
+                received: 3,
+                times: Default::default(),
+            },
+        );
+        let mut view = View {
+            table_height: 10,
+            ..View::default()
+        };
+        view.handle(Action::First, &m, t0);
+        assert_eq!(view.handle(Action::Cancel, &m, t0), None);
+        assert_eq!(view.status(t0), Some("task 1 has ended: nothing to cancel"));
+        assert_eq!(view.handle(Action::Retry, &m, t0), Some(Command::Retry(0)));
+        assert_eq!(
+            view.status(t0),
+            Some("task 1: fetching again; its poem is replaced")
+        );
+        view.handle(Action::RetryFailed, &m, t0);
+        assert_eq!(
+            view.status(t0),
+            Some("nothing failed or cancelled to retry")
+        );
+        assert_eq!(view.status(t0 + STATUS_FOR), None, "it fades");
     }
 
     #[test]

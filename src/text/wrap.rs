@@ -49,9 +49,9 @@ pub fn wrap(line: &str, width: usize, limit: usize, rows: &mut Vec<String>) {
                 return;
             }
         }
-        for c in word.chars() {
-            let w = c.width().unwrap_or(0);
-            if row_width + w > width && c != ' ' {
+        for token in tokens(word) {
+            let w: usize = token.chars().map(|c| c.width().unwrap_or(0)).sum();
+            if row_width + w > width && token != " " && row_width > 0 {
                 rows.push(std::mem::take(&mut row));
                 row_width = 0;
                 added += 1;
@@ -59,11 +59,39 @@ pub fn wrap(line: &str, width: usize, limit: usize, rows: &mut Vec<String>) {
                     return;
                 }
             }
-            row.push(c);
+            row.push_str(token);
             row_width += w;
         }
     }
     rows.push(row.trim_end().to_string());
+}
+
+/// The pieces a long word may be broken between: characters, except that
+/// the visible forms of controls (`^[`, `M-^[`, `<U+202E>`) stay whole.
+fn tokens(word: &str) -> impl Iterator<Item = &str> {
+    let mut rest = word;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let caret_len = |s: &str| {
+            let mut chars = s.chars();
+            chars.next()?;
+            chars.next().map(|c| 1 + c.len_utf8())
+        };
+        let len = if let Some(after) = rest.strip_prefix("M-^") {
+            after.chars().next().map_or(3, |c| 3 + c.len_utf8())
+        } else if first == '^' {
+            caret_len(rest).unwrap_or(1)
+        } else if rest.starts_with("<U+") {
+            rest.find('>')
+                .filter(|&end| end <= 10)
+                .map_or(1, |end| end + 1)
+        } else {
+            first.len_utf8()
+        };
+        let (token, tail) = rest.split_at(len);
+        rest = tail;
+        Some(token)
+    })
 }
 
 #[cfg(test)]
@@ -81,6 +109,19 @@ mod tests {
         rows.clear();
         wrap("床前明月光", 4, 10, &mut rows);
         assert_eq!(rows, ["床前", "明月", "光"]);
+    }
+
+    #[test]
+    fn the_visible_form_of_a_control_is_never_split() {
+        let mut rows = Vec::new();
+        wrap("abc^[[2Jxyz", 4, 10, &mut rows);
+        assert_eq!(rows, ["abc", "^[[2", "Jxyz"]);
+        rows.clear();
+        wrap("ab<U+202E>cd", 6, 10, &mut rows);
+        assert_eq!(rows, ["ab", "<U+202E>", "cd"]);
+        rows.clear();
+        wrap("abcM-^[d", 5, 10, &mut rows);
+        assert_eq!(rows, ["abc", "M-^[d"]);
     }
 
     #[test]

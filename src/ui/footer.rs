@@ -1,6 +1,8 @@
 //! The bottom line: the keys that matter most here. `? help` and `q quit`
 //! always stay; the other hints drop by priority as the terminal narrows.
 
+use std::time::Instant;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -36,7 +38,7 @@ fn hints(view: &View) -> Vec<(&'static str, String, u8)> {
     ]
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, view: &View, now: Instant, theme: &Theme) {
     let fixed = Line::from(vec![
         Span::styled("?", theme.key()),
         Span::raw(" help  "),
@@ -51,6 +53,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         .collect();
     let kept = keep(&sizes, 2, room);
     let mut line = Line::default();
+    if let Some(status) = view.status(now) {
+        // What the last key did (or why it did nothing), for a moment.
+        let status: String = status.chars().take(room).collect();
+        line.spans.push(Span::styled(status, theme.warning()));
+    }
+    let hints = if line.spans.is_empty() {
+        hints
+    } else {
+        Vec::new()
+    };
     for ((key, what, _), _) in hints.iter().zip(&kept).filter(|(_, k)| **k) {
         if !line.spans.is_empty() {
             line.spans.push(Span::raw("  "));

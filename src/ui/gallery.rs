@@ -7,8 +7,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::Theme;
 use crate::model::view::{Focus, View};
-use crate::model::{Model, State};
-use crate::text::{self, display_line};
+use crate::model::{Model, PaneSize, PoemPos, State};
 
 /// Narrowest pane worth showing a poem in.
 const PANE_WIDTH: u16 = 36;
@@ -52,18 +51,31 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             ))
             .border_style(theme.dim());
         let text_area = block.inner(pane);
-        let rows = text::visible_rows(
-            download
-                .lines_from(0, text::screenful_bytes(text_area.width, text_area.height))
-                .map(|line| display_line(&line, false)),
-            text_area.width as usize,
-            text_area.height as usize,
-        );
-        let lines: Vec<Line> = if download.state == State::Empty {
-            vec![Line::from(Span::styled("(empty poem)", theme.dim()))]
-        } else {
-            rows.into_iter().map(Line::from).collect()
+        let size = PaneSize {
+            width: text_area.width as usize,
+            height: text_area.height as usize,
         };
+        let mut rows: Vec<Line> = download
+            .pane_rows(PoemPos::default(), size)
+            .into_iter()
+            .map(|row| {
+                if row.note {
+                    Line::from(Span::styled(row.text, theme.dim()))
+                } else {
+                    Line::from(row.text)
+                }
+            })
+            .collect();
+        // A card cut at the bottom says so.
+        if download.last_top(size) > PoemPos::default()
+            && let Some(last) = rows.last_mut()
+        {
+            *last = Line::from(Span::styled(
+                "↓ more: select it, Tab, scroll",
+                theme.warning(),
+            ));
+        }
+        let lines = rows;
         frame.render_widget(Paragraph::new(lines).block(block), pane);
     }
 }

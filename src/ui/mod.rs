@@ -65,7 +65,7 @@ pub fn draw(
     ])
     .areas(area);
     header::draw(frame, header_area, model, now, theme);
-    footer::draw(frame, footer_area, view, theme);
+    footer::draw(frame, footer_area, view, now, theme);
 
     let mut areas = Areas::default();
     view.log_shown = !compact && !view.gallery;

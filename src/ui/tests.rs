@@ -362,3 +362,19 @@ fn the_overlay_hides_no_title_column_or_hint() {
         assert!(with.contains("f/s") || with.contains("frames/s"), "{with}");
     }
 }
+
+#[test]
+fn a_gallery_card_cut_at_the_bottom_says_so() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let mut view = View::default();
+    view.handle(Action::ToggleGallery, &scene.model, now);
+    let screen = format!("{}", render(&scene, &mut view, 100, 12, true).backend());
+    assert!(screen.contains("↓ more"), "{screen}");
+    let screen = format!("{}", render(&scene, &mut view, 100, 40, true).backend());
+    assert!(!screen.contains("↓ more"), "{screen}");
+    assert!(
+        screen.contains("PgUp PgDn page"),
+        "the footer has the gallery's keys"
+    );
+}
