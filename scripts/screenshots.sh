@@ -3,8 +3,8 @@
 # `poetry-dash demo` in tmux: the pane is captured with its colours
 # (tmux capture-pane -e), turned into HTML (ansi2html, from PyPI) and
 # photographed by headless Chromium (Debian's chromium). The recording is made
-# with asciinema (PyPI). Everything it needs it installs; it takes about two
-# minutes, most of it the demo playing out.
+# with asciinema (PyPI). Everything it needs it installs; it takes about a
+# minute, most of it the demo playing out.
 #
 #   scripts/screenshots.sh
 set -euo pipefail
@@ -61,17 +61,17 @@ start() {
 }
 keys() { "${TMUX_CMD[@]}" send-keys -t shots "$@"; }
 
-log "the demo at 120x40 (about a minute)"
+log "the demo at 120x40 (about half a minute)"
 start "'$DASH' demo" 120 40
-sleep 4;  shot poem 120 40          # the poem pane growing mid-download
-sleep 13; shot overview 120 40      # every state at once
+sleep 3;  shot poem 120 40          # the poem pane growing, rows still queued
+sleep 6;  shot overview 120 40      # after the demo's own cancel at 8 s
 keys '?'; sleep 0.5; shot help 120 40; keys Escape
-sleep 26; keys v; sleep 0.5; shot gallery 120 40
+sleep 12; keys v; sleep 0.5; shot gallery 120 40
 keys q
 
 log "the demo in a narrow terminal"
 start "'$DASH' demo" 72 22
-sleep 9; shot narrow 72 22
+sleep 4; shot narrow 72 22
 keys q
 
 log "recording the demo (asciicast)"

@@ -65,7 +65,7 @@ impl fmt::Display for Address {
 /// Why a piece of text is not an address. `Display` gives the one-line
 /// message the user sees, naming the text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad address {text:?} ({origin}): {problem}")]
+#[error("bad address {:?} ({origin}): {problem}", short(text))]
 pub struct AddressError {
     pub text: String,
     pub origin: Source,
@@ -124,19 +124,55 @@ fn parse_port(text: &str) -> Result<u16, &'static str> {
     }
 }
 
+/// The longest line an address list may hold (an address with a comment
+/// fits many times over): an endless or binary input ends in an error after
+/// this much, not in memory without end.
+pub const MAX_LINE: usize = 4096;
+
+/// At most the first 40 characters of `text`, for error messages: a bad
+/// megabyte is named, not echoed.
+fn short(text: &str) -> String {
+    const SHOWN: usize = 40;
+    if text.chars().count() <= SHOWN {
+        text.to_string()
+    } else {
+        text.chars().take(SHOWN).collect::<String>() + "…"
+    }
+}
+
 /// One address per line; blank lines and `#` comments (whole-line or after
-/// the address) are ignored.
+/// the address) are ignored. Lines are read one at a time, never longer than
+/// [`MAX_LINE`].
 pub fn parse_lines(
-    reader: impl BufRead,
+    mut reader: impl BufRead,
     source_of_line: impl Fn(usize) -> Source,
 ) -> Result<Vec<Address>, ListError> {
     let mut addresses = Vec::new();
-    for (index, line) in reader.lines().enumerate() {
-        let source = source_of_line(index + 1);
-        let line = line.map_err(|err| ListError::Read {
-            what: source.to_string(),
-            err: err.to_string(),
-        })?;
+    let mut bytes = Vec::new();
+    for number in 1.. {
+        let source = source_of_line(number);
+        bytes.clear();
+        let read = std::io::Read::take(&mut reader, MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut bytes)
+            .map_err(|err| ListError::Read {
+                what: source.to_string(),
+                err: err.to_string(),
+            })?;
+        if read == 0 {
+            break;
+        }
+        if bytes.len() > MAX_LINE && !bytes.ends_with(b"\n") {
+            return Err(ListError::Read {
+                what: source.to_string(),
+                err: format!("a line longer than {MAX_LINE} bytes (is it an address list?)"),
+            });
+        }
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            return Err(ListError::Read {
+                what: source.to_string(),
+                err: "not text (the line is not UTF-8)".into(),
+            });
+        };
         let text = line.split('#').next().unwrap_or("").trim();
         if text.is_empty() {
             continue;
@@ -246,6 +282,22 @@ mod tests {
         })
         .unwrap();
         assert_eq!(ok.len(), 2, "a repeated address is a second download");
+    }
+
+    #[test]
+    fn an_endless_or_binary_list_is_one_short_error() {
+        let endless = std::io::BufReader::new(std::io::repeat(0));
+        let err = parse_lines(endless, |line| Source::Stdin { line }).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot read address list stdin line 1: a line longer than 4096 bytes (is it an address list?)"
+        );
+        let binary = &b"10000\n\xff\xfe\n"[..];
+        let err = parse_lines(binary, |line| Source::Stdin { line }).unwrap_err();
+        assert!(err.to_string().contains("stdin line 2: not text"), "{err}");
+        let long = format!("{}\n", "x".repeat(4000));
+        let err = parse_lines(long.as_bytes(), |line| Source::Stdin { line }).unwrap_err();
+        assert!(err.to_string().len() < 120, "a short prefix only: {err}");
     }
 
     #[test]

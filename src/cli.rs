@@ -304,13 +304,14 @@ pub fn main() -> i32 {
         Some(Commands::Serve(args)) => runtime.block_on(serve_main(args)),
         Some(Commands::Demo(args)) => runtime.block_on(demo_main(args)),
         Some(Commands::Completions { shell }) => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "poetry-dash", &mut std::io::stdout());
-            exit::ALL_COMPLETE
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "poetry-dash", &mut script);
+            print_all(&script, "the completion script")
         }
         Some(Commands::Man) => {
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                Ok(()) => exit::ALL_COMPLETE,
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => print_all(&page, "the man page"),
                 Err(err) => {
                     eprintln!("error: cannot write the man page: {err}");
                     exit::SOME_FAILED
@@ -318,6 +319,21 @@ pub fn main() -> i32 {
             }
         }
         None => runtime.block_on(fetch_main(cli.fetch)),
+    }
+}
+
+/// Writes `bytes` to stdout. A reader that has gone (`| head`) is no error
+/// for a command that only prints: it exits quietly.
+fn print_all(bytes: &[u8], what: &str) -> i32 {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => exit::ALL_COMPLETE,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => exit::ALL_COMPLETE,
+        Err(err) => {
+            eprintln!("error: cannot write {what}: {err}");
+            exit::SOME_FAILED
+        }
     }
 }
 

@@ -210,7 +210,11 @@ fn a_poem_that_cannot_be_saved_fails_the_run() {
             "127.0.0.1_{}.txt:",
             ports[0]
         )))
-        .stderr(predicate::str::contains(".poetry-dash-").not());
+        .stderr(predicate::str::contains(".poetry-dash-").not())
+        .stderr(
+            predicate::str::contains("Got 1 poems in")
+                .and(predicate::str::contains("(1 could not be saved)")),
+        );
 
     // In NDJSON the problem is an event like any other: it says which
     // download, where and when.
@@ -591,5 +595,98 @@ fn negative_values_are_named_with_what_the_option_accepts() {
         );
         assert!(!stderr.contains("unexpected argument"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+}
+
+#[test]
+fn an_endless_or_binary_address_list_ends_in_one_line_and_status_2() {
+    let started = Instant::now();
+    let output = poetry_dash()
+        .args(["-i", "/dev/zero"])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("/dev/zero") && stderr.contains("longer than"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // A bad megabyte on one line of a file, and 100 KB in an argument (the
+    // most one argument may hold): named by a short prefix, not echoed.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("servers.txt");
+    std::fs::write(&list, format!("10000\n{}:99999\n", "h".repeat(1 << 20))).unwrap();
+    let output = poetry_dash().arg("-i").arg(&list).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stderr.len() < 300,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let huge = format!("{}:99999", "h".repeat(100_000));
+    let output = poetry_dash().arg(&huge).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stderr.len() < 200,
+        "the bad text is not echoed whole"
+    );
+}
+
+/// Runs `poetry-dash ARGS | head -c 10` and returns the status and stderr of
+/// poetry-dash.
+fn into_a_closed_pipe(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 10];
+    stdout.read_exact(&mut first).expect("ten bytes");
+    drop(stdout); // the reader is gone
+    let output = child.wait_with_output().expect("ends");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_stdout_stops_the_run_without_claiming_success() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, paced(10, 50), Behaviour::Poem),
+        ],
+    );
+    for format in ["--plain", "--json"] {
+        let started = Instant::now();
+        let (status, stderr) = into_a_closed_pipe(&[format, "-q", &ports[0], &ports[1], &ports[1]]);
+        assert_ne!(status, Some(0), "{format}: {stderr}");
+        assert!(
+            !stderr.contains("Got "),
+            "{format}: nothing claims success: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stderr.contains("cannot write to stdout"),
+            "{format}: {stderr}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{format}: stopped promptly, not after the slow poems"
+        );
+    }
+    for args in [&["man"][..], &["completions", "bash"][..]] {
+        let (status, stderr) = into_a_closed_pipe(args);
+        assert_eq!(status, Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?} exits quietly: {stderr}");
     }
 }

@@ -130,6 +130,7 @@ impl App<'_> {
             let message = format!("cannot save: {err}");
             self.save_failures
                 .push(format!("Task {}: {message}", event.task + 1));
+            self.model.unsaved += 1;
             self.model
                 .note(event.at, event.task, LogLevel::Bad, message);
         }

@@ -46,6 +46,9 @@ pub struct Model {
     /// Every byte received since the start, by every attempt and run (a
     /// retry does not take back what arrived before it): never decreases.
     pub received_total: u64,
+    /// Poems (whole or partial) that could not be saved with `--save`,
+    /// counted by whoever saves them.
+    pub unsaved: usize,
 }
 
 /// How many downloads are in each kind of state.
@@ -70,6 +73,7 @@ impl Model {
             log: VecDeque::new(),
             throughput: Throughput::default(),
             received_total: 0,
+            unsaved: 0,
         }
     }
 

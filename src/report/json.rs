@@ -12,18 +12,30 @@ use crate::model::{Model, State};
 pub struct JsonReporter {
     /// `-q`: leave out queued, connecting, connected and progress events.
     quiet: bool,
+    /// The first error writing to stdout (a closed pipe): the run stops.
+    stdout_broken: Option<std::io::Error>,
 }
 
 impl JsonReporter {
     pub fn new(quiet: bool) -> Self {
-        JsonReporter { quiet }
+        JsonReporter {
+            quiet,
+            stdout_broken: None,
+        }
     }
 
-    fn write(&self, value: &Value) {
+    fn write(&mut self, value: &Value) {
+        if self.stdout_broken.is_some() {
+            return;
+        }
         let mut stdout = std::io::stdout().lock();
-        let _ = serde_json::to_writer(&mut stdout, value);
-        let _ = stdout.write_all(b"\n");
-        let _ = stdout.flush();
+        let written = serde_json::to_writer(&mut stdout, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| stdout.write_all(b"\n"))
+            .and_then(|()| stdout.flush());
+        if let Err(err) = written {
+            self.stdout_broken = Some(err);
+        }
     }
 }
 
@@ -106,6 +118,10 @@ impl super::Reporter for JsonReporter {
         self.write(&with_common_fields(fields, Some(event), model));
     }
 
+    fn stdout_broken(&self) -> Option<&std::io::Error> {
+        self.stdout_broken.as_ref()
+    }
+
     fn problem(&mut self, about: Option<&Event>, model: &Model, message: &str) {
         let fields = json!({"type": "problem", "message": message});
         self.write(&with_common_fields(fields, about, model));
@@ -119,6 +135,7 @@ impl super::Reporter for JsonReporter {
             "complete": totals.complete,
             "failed": totals.failed,
             "cancelled": totals.cancelled,
+            "unsaved": model.unsaved,
             "bytes": totals.bytes,
             "elapsed_s": secs(model.elapsed()),
             "interrupted": interrupted,

@@ -44,6 +44,8 @@ pub trait Reporter {
     fn problem(&mut self, about: Option<&Event>, model: &Model, message: &str);
     /// Called once when every download has ended.
     fn summary(&mut self, model: &Model, interrupted: bool);
+    /// Set once writing to stdout failed (a closed pipe): the run stops.
+    fn stdout_broken(&self) -> Option<&io::Error>;
 }
 
 /// The exit status for a finished set of downloads.
@@ -115,10 +117,18 @@ pub async fn run_headless(
                     continue;
                 }
                 reporter.event(&event, &model);
+                if let Some(err) = reporter.stdout_broken() {
+                    // The poems have nowhere to go: stop at once, cancel
+                    // what runs, and claim nothing.
+                    eprintln!("error: cannot write to stdout ({err}); stopping");
+                    engine.send(Command::CancelAll);
+                    return exit::SOME_FAILED;
+                }
                 if let Some(saver) = saver
                     && let Err(err) = save_on_end(saver, &event, &model)
                 {
                     problems = true;
+                    model.unsaved += 1;
                     reporter.problem(
                         Some(&event),
                         &model,

@@ -22,6 +22,9 @@ pub fn clock(duration: Duration) -> String {
 
 pub struct PlainReporter {
     quiet: bool,
+    /// The first error writing a poem to stdout (a closed pipe): the run
+    /// stops, since the poems have nowhere to go.
+    stdout_broken: Option<std::io::Error>,
     /// Poems written to a terminal are sanitised and get a heading; to a
     /// file or pipe their bytes pass unchanged.
     stdout_is_terminal: bool,
@@ -31,6 +34,7 @@ impl PlainReporter {
     pub fn new(quiet: bool) -> Self {
         PlainReporter {
             quiet,
+            stdout_broken: None,
             stdout_is_terminal: std::io::stdout().is_terminal(),
         }
     }
@@ -40,36 +44,44 @@ impl PlainReporter {
         let _ = writeln!(stderr, "{line}");
     }
 
-    fn print_poem(&self, task: usize, model: &Model) {
+    fn print_poem(&mut self, task: usize, model: &Model) {
         let Some(download) = model.get(task) else {
             return;
         };
-        let mut stdout = std::io::stdout().lock();
-        if self.stdout_is_terminal {
-            let clean = sanitize(&String::from_utf8_lossy(&download.poem.contiguous()));
-            let _ = writeln!(
-                stdout,
-                "── Task {}: {} ({} bytes) ──",
-                task + 1,
-                download.address,
-                download.poem.len()
-            );
-            let _ = write!(stdout, "{}", clean.text);
-            if !clean.text.ends_with('\n') {
-                let _ = writeln!(stdout);
-            }
-            if clean.replaced > 0 {
-                let _ = writeln!(
-                    stdout,
-                    "({} control characters from the server shown as ^X, M-^X or <U+XXXX>)",
-                    clean.replaced
-                );
-            }
-            let _ = writeln!(stdout);
-        } else {
-            let _ = download.poem.write_to(&mut stdout);
+        if self.stdout_broken.is_some() {
+            return;
         }
-        let _ = stdout.flush();
+        let mut stdout = std::io::stdout().lock();
+        let written = (|| -> std::io::Result<()> {
+            if self.stdout_is_terminal {
+                let clean = sanitize(&String::from_utf8_lossy(&download.poem.contiguous()));
+                writeln!(
+                    stdout,
+                    "── Task {}: {} ({} bytes) ──",
+                    task + 1,
+                    download.address,
+                    download.poem.len()
+                )?;
+                write!(stdout, "{}", clean.text)?;
+                if !clean.text.ends_with('\n') {
+                    writeln!(stdout)?;
+                }
+                if clean.replaced > 0 {
+                    writeln!(
+                        stdout,
+                        "({} control characters from the server shown as ^X, M-^X or <U+XXXX>)",
+                        clean.replaced
+                    )?;
+                }
+                writeln!(stdout)?;
+            } else {
+                download.poem.write_to(&mut stdout)?;
+            }
+            stdout.flush()
+        })();
+        if let Err(err) = written {
+            self.stdout_broken = Some(err);
+        }
     }
 }
 
@@ -172,6 +184,9 @@ fn got_line(model: &Model, interrupted: bool) -> String {
     if totals.cancelled > 0 {
         extras.push(format!("{} cancelled", totals.cancelled));
     }
+    if model.unsaved > 0 {
+        extras.push(format!("{} could not be saved", model.unsaved));
+    }
     if interrupted {
         extras.push("interrupted".to_string());
     }
@@ -218,6 +233,10 @@ impl super::Reporter for PlainReporter {
             )),
             _ => {}
         }
+    }
+
+    fn stdout_broken(&self) -> Option<&std::io::Error> {
+        self.stdout_broken.as_ref()
     }
 
     fn problem(&mut self, _about: Option<&Event>, _model: &Model, message: &str) {
