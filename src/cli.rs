@@ -408,7 +408,7 @@ async fn show(addresses: Vec<Address>, config: RunConfig, output: &OutputArgs) -
         return match app::run(addresses, config, options, saver.as_ref()).await {
             Ok(status) => status,
             Err(err) => {
-                eprintln!("error: {err}");
+                eprintln!("error: {err:#}");
                 exit::SOME_FAILED
             }
         };

@@ -409,3 +409,28 @@ fn with_stdout_redirected_the_dashboard_is_on_the_terminal_and_stdout_gets_the_p
     );
     tmux.assert_restored("after the run");
 }
+
+#[test]
+fn a_terminal_that_fails_mid_run_still_cancels_saves_and_summarises() {
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(10, 50), Behaviour::Poem)]));
+    let address = address_of(&server, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    // Debug builds fail the tenth frame when asked to.
+    let command = format!(
+        "POETRY_DASH_TEST_DRAW_ERROR=1 {binary} --tui --save {} {address}",
+        dir.path().display()
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    assert_eq!(tmux.exit_status(), 1);
+    let screen = tmux.wait_for("the summary", |s| s.contains("Got 0 poems in"));
+    assert!(screen.contains("Cancelled (1):"), "{screen}");
+    assert!(screen.contains("error: test drawing error"), "{screen}");
+    tmux.assert_restored("after the error");
+    let partial = dir
+        .path()
+        .join(format!("127.0.0.1_{}.txt.partial", address.port));
+    let saved = std::fs::read(&partial).expect("the partial poem is saved");
+    assert!(!saved.is_empty() && SCIENCE.as_bytes().starts_with(&saved));
+}

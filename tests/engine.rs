@@ -563,3 +563,16 @@ async fn a_reset_is_a_reset_even_before_the_first_read() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_server_sent_at_full_speed_writes_bounded_chunks() {
+    // --fault endless --fast: each write used to be built for usize::MAX
+    // bytes, so the server grew by gigabytes and never sent a byte.
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Endless).await;
+    let mut limits = limits();
+    limits.max_bytes = Some(4 << 20);
+    let started = std::time::Instant::now();
+    let err = get_poem(&address, &limits).await.expect_err("too large");
+    assert_eq!(err.reason, FailReason::TooLarge { limit: 4 << 20 });
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

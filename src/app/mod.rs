@@ -66,7 +66,13 @@ pub async fn run(
         .event_loop(&mut tui, &engine, &mut events, signals)
         .await;
     drop(restore);
-    let status = status?;
+    // Even when drawing or the terminal failed, downloads still running are
+    // cancelled, what arrived is saved and the summary is printed; the error
+    // is reported after that.
+    let (status, failure) = match status {
+        Ok(status) => (status, None),
+        Err(err) => (None, Some(err)),
+    };
 
     // Downloads still running are cancelled; give them a moment to report
     // so what arrived is counted and saved.
@@ -87,6 +93,9 @@ pub async fn run(
     }
     if app.options.stats {
         eprint!("{}", app.perf.report());
+    }
+    if let Some(err) = failure {
+        return Err(err);
     }
     let problems = !app.save_failures.is_empty();
     Ok(status.unwrap_or_else(|| report::exit_status(app.model, None, problems)))
@@ -167,6 +176,14 @@ impl App<'_> {
         #[cfg(debug_assertions)]
         if self.perf.frame_count == 3 && std::env::var_os("POETRY_DASH_TEST_PANIC").is_some() {
             panic!("test panic requested by POETRY_DASH_TEST_PANIC");
+        }
+        // Likewise for a terminal that fails mid-run (debug builds only).
+        #[cfg(debug_assertions)]
+        if self.perf.frame_count == 10 && std::env::var_os("POETRY_DASH_TEST_DRAW_ERROR").is_some()
+        {
+            return Err(color_eyre::eyre::eyre!(
+                "test drawing error requested by POETRY_DASH_TEST_DRAW_ERROR"
+            ));
         }
         Ok(())
     }

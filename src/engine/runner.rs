@@ -4,7 +4,7 @@
 //! are plain data in the supervisor: no task, no timer of their own.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::error::{FailReason, FetchError};
 use super::event::{Command, Event, EventKind, TaskId};
 use super::fetch::{Limits, Observer, Stop, fetch};
 use super::segments::push_segment;
@@ -105,31 +106,43 @@ pub fn start(
         0 => usize::MAX,
         n => n,
     };
-    let mut supervisor = Supervisor {
-        slots: addresses
-            .into_iter()
-            .map(|address| Slot {
-                address,
-                run: 1,
-                attempt: 0,
-                deadline_at: None,
-                phase: Phase::Ended(Ended::Cancelled),
-            })
-            .collect(),
-        queue: VecDeque::new(),
-        backoffs: BinaryHeap::new(),
-        running: 0,
-        limit,
-        config: Arc::new(config),
-        events,
-        attempts: JoinSet::new(),
-    };
+    let mut supervisor = Supervisor::new(addresses, config, limit, events);
     for task in 0..supervisor.slots.len() {
         supervisor.enqueue(task);
     }
     supervisor.start_waiting();
     tokio::spawn(supervisor.run(commands_rx));
     (RunHandle { commands }, events_rx)
+}
+
+impl Supervisor {
+    fn new(
+        addresses: Vec<Address>,
+        config: RunConfig,
+        limit: usize,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Supervisor {
+        Supervisor {
+            slots: addresses
+                .into_iter()
+                .map(|address| Slot {
+                    address,
+                    run: 1,
+                    attempt: 0,
+                    deadline_at: None,
+                    phase: Phase::Ended(Ended::Cancelled),
+                })
+                .collect(),
+            queue: VecDeque::new(),
+            backoffs: BinaryHeap::new(),
+            running: 0,
+            limit,
+            config: Arc::new(config),
+            events,
+            attempts: JoinSet::new(),
+            running_ids: HashMap::new(),
+        }
+    }
 }
 
 /// How a run of a download ended.
@@ -187,7 +200,10 @@ struct Supervisor {
     limit: usize,
     config: Arc<RunConfig>,
     events: mpsc::UnboundedSender<Event>,
-    attempts: JoinSet<(TaskId, u32, Outcome)>,
+    attempts: JoinSet<Outcome>,
+    /// Which download and run each running attempt's task is, so that one
+    /// that panics still ends its row.
+    running_ids: HashMap<tokio::task::Id, (TaskId, u32)>,
 }
 
 impl Supervisor {
@@ -200,7 +216,7 @@ impl Supervisor {
                     Some(command) => self.obey(command),
                     None => commands_open = false,
                 },
-                Some(joined) = self.attempts.join_next() => self.attempt_ended(joined),
+                Some(joined) = self.attempts.join_next_with_id() => self.attempt_ended(joined),
                 _ = sleep_until_some(next_backoff), if next_backoff.is_some() => {
                     self.backoffs_due();
                 }
@@ -222,10 +238,43 @@ impl Supervisor {
         });
     }
 
-    fn attempt_ended(&mut self, joined: Result<(TaskId, u32, Outcome), tokio::task::JoinError>) {
+    fn attempt_ended(
+        &mut self,
+        joined: Result<(tokio::task::Id, Outcome), tokio::task::JoinError>,
+    ) {
         self.running -= 1;
-        let Ok((task, run, outcome)) = joined else {
+        let id = match &joined {
+            Ok((id, _)) => *id,
+            Err(err) => err.id(),
+        };
+        let Some((task, run)) = self.running_ids.remove(&id) else {
             return;
+        };
+        let outcome = match joined {
+            Ok((_, outcome)) => outcome,
+            Err(err) => {
+                // A bug of ours, not the server's: the row ends as failed,
+                // saying so, instead of running for ever.
+                if self.slots[task].run == run {
+                    let address = self.slots[task].address.clone();
+                    self.emit(
+                        task,
+                        EventKind::Failed {
+                            error: FetchError {
+                                address,
+                                reason: FailReason::Io {
+                                    detail: format!(
+                                        "internal error: the download's task failed ({err})"
+                                    ),
+                                },
+                                received: 0,
+                                partial: Default::default(),
+                            },
+                        },
+                    );
+                }
+                Outcome::Ended(Ended::Failed)
+            }
         };
         let slot = &mut self.slots[task];
         if slot.run != run {
@@ -300,10 +349,9 @@ impl Supervisor {
             events: self.events.clone(),
         };
         self.running += 1;
-        self.attempts.spawn(async move {
-            let (task, run) = (attempt.task, attempt.run);
-            (task, run, attempt.run().await)
-        });
+        let (task, run) = (attempt.task, attempt.run);
+        let handle = self.attempts.spawn(attempt.run());
+        self.running_ids.insert(handle.id(), (task, run));
     }
 
     fn obey(&mut self, command: Command) {
@@ -315,7 +363,7 @@ impl Supervisor {
                 // Attempts that already ended are collected first, so a
                 // failure the person has seen is retried even if its task
                 // was not reaped yet.
-                while let Some(joined) = self.attempts.try_join_next() {
+                while let Some(joined) = self.attempts.try_join_next_with_id() {
                     self.attempt_ended(joined);
                 }
                 for task in 0..self.slots.len() {
@@ -495,5 +543,40 @@ impl Observer for ProgressReporter<'_> {
         if !self.pending.is_empty() {
             self.send(received);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_attempt_that_panics_ends_its_row_as_failed() {
+        let (events, mut events_rx) = mpsc::unbounded_channel();
+        let mut supervisor =
+            Supervisor::new(vec![Address::loopback(1)], RunConfig::default(), 1, events);
+        // As if its attempt had started, with a task that panics.
+        supervisor.slots[0].phase = Phase::Connecting(CancellationToken::new());
+        supervisor.running = 1;
+        let handle = supervisor
+            .attempts
+            .spawn(async { panic!("a bug in an attempt") });
+        supervisor.running_ids.insert(handle.id(), (0, 1));
+        let joined = supervisor
+            .attempts
+            .join_next_with_id()
+            .await
+            .expect("joined");
+        supervisor.attempt_ended(joined);
+        let event = events_rx.try_recv().expect("an event");
+        let EventKind::Failed { error } = event.kind else {
+            panic!("not failed: {event:?}");
+        };
+        assert!(error.to_string().contains("internal error"), "{error}");
+        assert!(matches!(
+            supervisor.slots[0].phase,
+            Phase::Ended(Ended::Failed)
+        ));
+        assert_eq!(supervisor.running, 0);
     }
 }

@@ -102,16 +102,6 @@ pub struct Pacing {
     pub delay: Duration,
 }
 
-impl Default for Pacing {
-    /// The tutorial's defaults.
-    fn default() -> Self {
-        Pacing {
-            num_bytes: 10,
-            delay: Duration::from_millis(700),
-        }
-    }
-}
-
 impl Pacing {
     /// The whole poem in one write (`--fast`).
     pub fn fast() -> Self {
@@ -176,7 +166,7 @@ impl Server {
         // Further addresses of the interface (::1 beside 127.0.0.1 for
         // localhost) are served on the same ports when they can be.
         let also = &ips[1..];
-        if first_port != 0 && usize::from(first_port) + specs.len() - 1 > usize::from(u16::MAX) {
+        if first_port != 0 && usize::from(first_port) + specs.len() > usize::from(u16::MAX) + 1 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("{} ports from {first_port} go past 65535", specs.len()),
@@ -390,6 +380,9 @@ pub fn say(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }
 
+/// The largest write of an endless poem.
+const ENDLESS_CHUNK: usize = 64 * 1024;
+
 /// How serving one client ended.
 enum ClientOutcome {
     Sent(u64),
@@ -422,7 +415,10 @@ async fn serve_client(
         Behaviour::ResetAfter(n) | Behaviour::StallAfter(n) => {
             (spec.pacing.num_bytes, n.min(poem.len()), false)
         }
-        Behaviour::Endless => (spec.pacing.num_bytes, usize::MAX, true),
+        // Each write is built afresh for an endless poem: cap it, so that
+        // `--fast` or a huge `--num-bytes` cannot make one client's chunk
+        // gigabytes long.
+        Behaviour::Endless => (spec.pacing.num_bytes.min(ENDLESS_CHUNK), usize::MAX, true),
         Behaviour::Trickle => (1, poem.len(), false),
     };
     let chunk = chunk.max(1);
