@@ -13,5 +13,7 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod serve;
+pub mod signals;
 pub mod text;
 pub mod ui;
+pub mod units;

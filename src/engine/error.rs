@@ -8,6 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::address::Address;
+use crate::units::seconds;
 
 /// The ways a download can fail. A clean EOF is never one of these: it ends
 /// a complete poem, even an empty one.
@@ -99,13 +100,6 @@ impl fmt::Display for FailReason {
             FailReason::Io { detail } => write!(f, "{detail}"),
         }
     }
-}
-
-/// `30 s`, `0.5 s`, `1.25 s`: as short as the value allows.
-pub fn seconds(duration: Duration) -> String {
-    let text = format!("{:.3}", duration.as_secs_f64());
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text} s")
 }
 
 /// `48 KiB`, `8 MiB`, `1000 bytes`: exact, in the largest unit that divides.

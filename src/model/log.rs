@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use super::download::{Download, State};
-use crate::engine::{Event, EventKind, TaskId, seconds};
+use crate::engine::{Event, EventKind, TaskId};
+use crate::units::seconds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {

@@ -5,9 +5,9 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::secs;
 use crate::engine::{Event, EventKind};
 use crate::model::{Model, State};
+use crate::units::secs;
 
 pub struct JsonReporter {
     /// `-q`: leave out queued, connecting, connected and progress events.

@@ -10,7 +10,7 @@ mod plain;
 mod save;
 
 pub use json::JsonReporter;
-pub use plain::{PlainReporter, clock, final_summary};
+pub use plain::{PlainReporter, final_summary};
 pub use save::Saver;
 
 use std::io;
@@ -89,9 +89,7 @@ pub async fn run_headless(
 ) -> i32 {
     // Signal handlers first, so that no Ctrl-C can arrive unhandled once
     // downloads are under way.
-    let mut interrupt = signal_stream(tokio::signal::unix::SignalKind::interrupt());
-    let mut terminate = signal_stream(tokio::signal::unix::SignalKind::terminate());
-    let mut hangup = signal_stream(tokio::signal::unix::SignalKind::hangup());
+    let mut signals = crate::signals::Signals::install();
     let mut model = Model::new(addresses.clone());
     let (engine, mut events) = engine::start(addresses, config);
     let mut interrupted: Option<i32> = None;
@@ -136,42 +134,20 @@ pub async fn run_headless(
                     );
                 }
             },
-            _ = recv_signal(&mut interrupt) => {
+            status = signals.next() => {
                 if interrupted.is_some() {
-                    reporter.summary(&model, true);
-                    return exit::INTERRUPTED;
+                    // A second Ctrl-C exits at once.
+                    if status == exit::INTERRUPTED {
+                        reporter.summary(&model, true);
+                        return exit::INTERRUPTED;
+                    }
+                    continue;
                 }
-                interrupted = Some(exit::INTERRUPTED);
-                engine.send(Command::CancelAll);
-            }
-            _ = recv_signal(&mut terminate), if interrupted.is_none() => {
-                interrupted = Some(exit::TERMINATED);
-                engine.send(Command::CancelAll);
-            }
-            _ = recv_signal(&mut hangup), if interrupted.is_none() => {
-                interrupted = Some(exit::HANGUP);
+                interrupted = Some(status);
                 engine.send(Command::CancelAll);
             }
         }
     }
     reporter.summary(&model, interrupted.is_some());
     exit_status(&model, interrupted, problems)
-}
-
-fn signal_stream(kind: tokio::signal::unix::SignalKind) -> Option<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(kind).ok()
-}
-
-async fn recv_signal(signal: &mut Option<tokio::signal::unix::Signal>) {
-    match signal {
-        Some(signal) => {
-            signal.recv().await;
-        }
-        None => std::future::pending().await,
-    }
-}
-
-/// Seconds with millisecond precision, for NDJSON.
-pub(crate) fn secs(duration: Duration) -> f64 {
-    (duration.as_secs_f64() * 1000.0).round() / 1000.0
 }

@@ -2,23 +2,11 @@
 //! poems themselves on stdout.
 
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
 
-use crate::engine::{Event, EventKind, seconds};
+use crate::engine::{Event, EventKind};
 use crate::model::{Model, State};
 use crate::text::sanitize;
-
-/// `H:MM:SS.s`, the tutorial's way of giving the elapsed time.
-pub fn clock(duration: Duration) -> String {
-    let tenths = duration.as_millis() / 100;
-    let (seconds, tenth) = (tenths / 10, tenths % 10);
-    format!(
-        "{}:{:02}:{:02}.{tenth}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
-}
+use crate::units::{clock, seconds};
 
 pub struct PlainReporter {
     quiet: bool,
@@ -251,12 +239,6 @@ impl super::Reporter for PlainReporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clock_reads_like_the_tutorial() {
-        assert_eq!(clock(Duration::from_millis(10_240)), "0:00:10.2");
-        assert_eq!(clock(Duration::from_secs(3723)), "1:02:03.0");
-    }
 
     #[test]
     fn many_failures_are_counted_by_reason() {

@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
         };
         fields.push(Field::new(bytes, theme.plain(), 4));
         fields.push(Field::new(rate, theme.plain(), 3));
-        fields.push(Field::new(crate::report::clock(elapsed), theme.plain(), 10));
+        fields.push(Field::new(crate::units::clock(elapsed), theme.plain(), 10));
         fields
     };
     let room = (area.width as usize).saturating_sub(2);

@@ -106,7 +106,7 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
         (Column::Bytes, if wide { 11 } else { 7 }),
         (Column::Rate, if wide { 12 } else { 7 }),
         (Column::Activity, SPARK_WIDTH),
-        (Column::Idle, 7),
+        (Column::Idle, 8),
         (Column::Time, 7),
         (Column::Try, (attempts * 2 + 1).max(3)),
     ];

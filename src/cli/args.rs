@@ -1,20 +1,12 @@
-//! The command line: clap definitions, and the dispatch to fetching (headless
-//! or dashboard), serving and the demo.
+//! The command line's definitions: every option, its default, its help text
+//! and how its value is read. The runners live beside this, one per command.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use std::io::IsTerminal;
-
-use crate::address::{self, Address};
-use crate::app::{self, DashboardOptions};
-use crate::demo;
-use crate::engine::{self, FdBudget, Limits, RunConfig};
-use crate::report::{self, JsonReporter, PlainReporter, Reporter, Saver, exit};
-use crate::serve::{self, Behaviour, Pacing, PoemSource, PortSpec};
-use crate::ui::Theme;
+use crate::serve::Behaviour;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -185,7 +177,7 @@ pub struct ServeArgs {
     pub quiet: bool,
 }
 
-fn parse_seconds(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<f64, String> {
     let value: f64 = text
         .trim_end_matches('s')
         .parse()
@@ -277,254 +269,10 @@ fn parse_fault(text: &str) -> Result<Behaviour, String> {
     }
 }
 
-/// Runs the command line and returns the exit status.
-pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => err.exit(), // --help and --version
-        Err(err) => {
-            // One line that names the argument; clap's tips and usage
-            // follow only with --help.
-            let rendered = err.render().to_string();
-            eprintln!(
-                "{}",
-                rendered.lines().next().unwrap_or("error: bad arguments")
-            );
-            return exit::USAGE;
-        }
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return exit::SOME_FAILED;
-        }
-    };
-    match cli.command {
-        Some(Commands::Serve(args)) => runtime.block_on(serve_main(args)),
-        Some(Commands::Demo(args)) => runtime.block_on(demo_main(args)),
-        Some(Commands::Completions { shell }) => {
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "poetry-dash", &mut script);
-            print_all(&script, "the completion script")
-        }
-        Some(Commands::Man) => {
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
-                Ok(()) => print_all(&page, "the man page"),
-                Err(err) => {
-                    eprintln!("error: cannot write the man page: {err}");
-                    exit::SOME_FAILED
-                }
-            }
-        }
-        None => runtime.block_on(fetch_main(cli.fetch)),
-    }
-}
-
-/// Writes `bytes` to stdout. A reader that has gone (`| head`) is no error
-/// for a command that only prints: it exits quietly.
-fn print_all(bytes: &[u8], what: &str) -> i32 {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => exit::ALL_COMPLETE,
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => exit::ALL_COMPLETE,
-        Err(err) => {
-            eprintln!("error: cannot write {what}: {err}");
-            exit::SOME_FAILED
-        }
-    }
-}
-
-fn usage_error(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
-    exit::USAGE
-}
-
-async fn fetch_main(args: FetchArgs) -> i32 {
-    let addresses = match address::collect(&args.addresses, &args.inputs) {
-        Ok(addresses) => addresses,
-        Err(err) => return usage_error(err),
-    };
-    if addresses.is_empty() {
-        return usage_error("no servers given: name at least one ADDRESS (see --help)");
-    }
-    let mut concurrency = args.concurrency;
-    if let Some(limit) = engine::raise_fd_limit() {
-        let (fitted, lowered) = FdBudget { limit }.fit(addresses.len(), concurrency);
-        if lowered {
-            eprintln!(
-                "note: {} downloads at once need more file descriptors than the limit of {limit} \
-                 (ulimit -n) allows; running at most {fitted} at a time",
-                if concurrency == 0 {
-                    addresses.len()
-                } else {
-                    concurrency
-                },
-            );
-            concurrency = fitted;
-        }
-    }
-    let config = RunConfig {
-        limits: Limits {
-            connect_timeout: args.connect_timeout,
-            idle_timeout: args.idle_timeout,
-            deadline: args.timeout,
-            max_bytes: (args.max_bytes > 0).then_some(args.max_bytes),
-        },
-        concurrency,
-        retries: args.retries,
-        ..RunConfig::default()
-    };
-    show(addresses, config, &args.output).await
-}
-
-/// Runs the downloads in the dashboard or headless, as `output` asks, and
-/// returns the exit status.
-async fn show(addresses: Vec<Address>, config: RunConfig, output: &OutputArgs) -> i32 {
-    let saver = match &output.save {
-        Some(dir) => match Saver::new(dir, &addresses) {
-            Ok(saver) => Some(saver),
-            Err(err) => return usage_error(err),
-        },
-        None => None,
-    };
-    let dashboard =
-        output.tui || (!output.plain && !output.json && std::io::stdout().is_terminal());
-    if dashboard {
-        if let Err(err) = app::terminal::Screen::open() {
-            return usage_error(err);
-        }
-        // Installed before the terminal is taken over, so that a panic
-        // prints its report after the terminal is restored.
-        let _ = color_eyre::install();
-        let options = DashboardOptions {
-            fps: output.fps,
-            theme: Theme::from_env(output.no_color),
-            exit_when_done: output.exit_when_done,
-            stats: output.stats,
-        };
-        return match app::run(addresses, config, options, saver.as_ref()).await {
-            Ok(status) => status,
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                exit::SOME_FAILED
-            }
-        };
-    }
-    let mut reporter: Box<dyn Reporter> = if output.json {
-        Box::new(JsonReporter::new(output.quiet))
-    } else {
-        Box::new(PlainReporter::new(output.quiet))
-    };
-    report::run_headless(addresses, config, reporter.as_mut(), saver.as_ref()).await
-}
-
-async fn demo_main(args: DemoArgs) -> i32 {
-    engine::raise_fd_limit();
-    let demo = match demo::start().await {
-        Ok(demo) => demo,
-        Err(err) => {
-            eprintln!("error: cannot start the demo's servers: {err}");
-            return exit::SOME_FAILED;
-        }
-    };
-    let status = show(demo.addresses, demo.config, &args.output).await;
-    drop(demo.server); // the demo's servers stop with the dashboard
-    status
-}
-
-async fn serve_main(args: ServeArgs) -> i32 {
-    if args.list {
-        for poem in serve::poems::BUNDLED {
-            serve::say(format_args!(
-                "{:<12} {} — {}",
-                poem.name, poem.title, poem.author
-            ));
-        }
-        return exit::ALL_COMPLETE;
-    }
-    let mut poems = Vec::new();
-    for name in &args.poems {
-        match PoemSource::load(name) {
-            Ok(poem) => poems.push(poem),
-            Err(message) => return usage_error(message),
-        }
-    }
-    let pacing = if args.fast {
-        Pacing::fast()
-    } else {
-        Pacing {
-            num_bytes: usize::try_from(args.num_bytes).unwrap_or(usize::MAX),
-            delay: args.delay,
-        }
-    };
-    let behaviour = args.fault.unwrap_or_default();
-    let specs: Vec<PortSpec> = poems
-        .iter()
-        .flat_map(|poem| {
-            (0..args.count).map(move |_| PortSpec {
-                poem: poem.clone(),
-                pacing,
-                behaviour,
-            })
-        })
-        .collect();
-    if let Some(limit) = engine::raise_fd_limit()
-        && specs.len() as u64 * 2 > limit
-    {
-        eprintln!(
-            "note: {} ports and their clients may need more file descriptors than the limit of {limit} (ulimit -n)",
-            specs.len()
-        );
-    }
-    let mut server = match serve::Server::start(&args.iface, args.port, specs, !args.quiet).await {
-        Ok(server) => server,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return exit::SOME_FAILED;
-        }
-    };
-    for port in &server.ports {
-        match port.behaviour {
-            Behaviour::Poem => serve::say(format_args!(
-                "Serving {} on port {}.",
-                port.poem_name,
-                port.address.port()
-            )),
-            other => serve::say(format_args!(
-                "Serving {} on port {} ({other}).",
-                port.poem_name,
-                port.address.port()
-            )),
-        }
-    }
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut term) => { term.recv().await; }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
-    server.stop();
-    server.stopped().await;
-    let counters = &server.counters;
-    eprintln!(
-        "Stopped: {} clients, {} bytes sent.",
-        counters.accepted.load(std::sync::atomic::Ordering::Relaxed),
-        counters
-            .bytes_sent
-            .load(std::sync::atomic::Ordering::Relaxed)
-    );
-    exit::ALL_COMPLETE
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     #[test]
     fn sizes_take_suffixes() {

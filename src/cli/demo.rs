@@ -1,0 +1,21 @@
+//! `poetry-dash demo`: the bundled servers, watched like any fetch.
+
+use super::DemoArgs;
+use super::fetch::show;
+use crate::demo;
+use crate::engine;
+use crate::report::exit;
+
+pub async fn run(args: DemoArgs) -> i32 {
+    engine::raise_fd_limit();
+    let demo = match demo::start().await {
+        Ok(demo) => demo,
+        Err(err) => {
+            eprintln!("error: cannot start the demo's servers: {err}");
+            return exit::SOME_FAILED;
+        }
+    };
+    let status = show(demo.addresses, demo.config, &args.output).await;
+    drop(demo.server); // the demo's servers stop with the dashboard
+    status
+}

@@ -1,0 +1,94 @@
+//! `poetry-dash serve`: the tutorial's slow server, many poems, faults.
+
+use super::ServeArgs;
+use super::usage_error;
+use crate::engine;
+use crate::report::exit;
+use crate::serve::{self, Behaviour, Pacing, PoemSource, PortSpec};
+
+pub async fn run(args: ServeArgs) -> i32 {
+    if args.list {
+        for poem in serve::poems::BUNDLED {
+            serve::say(format_args!(
+                "{:<12} {} — {}",
+                poem.name, poem.title, poem.author
+            ));
+        }
+        return exit::ALL_COMPLETE;
+    }
+    let mut poems = Vec::new();
+    for name in &args.poems {
+        match PoemSource::load(name) {
+            Ok(poem) => poems.push(poem),
+            Err(message) => return usage_error(message),
+        }
+    }
+    let pacing = if args.fast {
+        Pacing::fast()
+    } else {
+        Pacing {
+            num_bytes: usize::try_from(args.num_bytes).unwrap_or(usize::MAX),
+            delay: args.delay,
+        }
+    };
+    let behaviour = args.fault.unwrap_or_default();
+    let specs: Vec<PortSpec> = poems
+        .iter()
+        .flat_map(|poem| {
+            (0..args.count).map(move |_| PortSpec {
+                poem: poem.clone(),
+                pacing,
+                behaviour,
+            })
+        })
+        .collect();
+    if let Some(limit) = engine::raise_fd_limit()
+        && specs.len() as u64 * 2 > limit
+    {
+        eprintln!(
+            "note: {} ports and their clients may need more file descriptors than the limit of {limit} (ulimit -n)",
+            specs.len()
+        );
+    }
+    let mut server = match serve::Server::start(&args.iface, args.port, specs, !args.quiet).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return exit::SOME_FAILED;
+        }
+    };
+    for port in &server.ports {
+        match port.behaviour {
+            Behaviour::Poem => serve::say(format_args!(
+                "Serving {} on port {}.",
+                port.poem_name,
+                port.address.port()
+            )),
+            other => serve::say(format_args!(
+                "Serving {} on port {} ({other}).",
+                port.poem_name,
+                port.address.port()
+            )),
+        }
+    }
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => { term.recv().await; }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+    server.stop();
+    server.stopped().await;
+    let counters = &server.counters;
+    eprintln!(
+        "Stopped: {} clients, {} bytes sent.",
+        counters.accepted.load(std::sync::atomic::Ordering::Relaxed),
+        counters
+            .bytes_sent
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    exit::ALL_COMPLETE
+}
