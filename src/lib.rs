@@ -13,6 +13,7 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod serve;
+pub mod session;
 pub mod signals;
 pub mod text;
 pub mod ui;

@@ -17,9 +17,10 @@ use tokio::time::Instant;
 
 use crate::address::Address;
 use crate::engine::{self, Command, Event, RunConfig, RunHandle};
+use crate::model::Model;
 use crate::model::view::{STATUS_FOR, View};
-use crate::model::{LogLevel, Model};
 use crate::report::{self, Saver, exit};
+use crate::session::Session;
 use crate::signals::Signals;
 use crate::ui::{self, Areas, Theme};
 use keys::Input;
@@ -47,18 +48,17 @@ pub async fn run(
     addresses: Vec<Address>,
     config: RunConfig,
     options: DashboardOptions,
-    saver: Option<&Saver>,
+    saver: Option<Saver>,
 ) -> color_eyre::Result<i32> {
-    let mut model = Model::for_dashboard(addresses.clone(), config.limits);
+    let model = Model::for_dashboard(addresses.clone(), config.limits);
     let signals = Signals::install();
     let mut tui = terminal::enter()?;
     let restore = terminal::Restore;
     let (engine, mut events) = engine::start(addresses, config);
     let mut app = App {
-        model: &mut model,
+        session: Session::new(model, saver),
         view: View::default(),
         areas: Areas::default(),
-        saver,
         options,
         perf: Perf::default(),
         save_failures: Vec::new(),
@@ -80,7 +80,7 @@ pub async fn run(
     // so what arrived is counted and saved.
     engine.send(Command::CancelAll);
     let _ = tokio::time::timeout(CANCEL_GRACE, async {
-        while !app.model.all_ended() {
+        while !app.session.model.all_ended() {
             match events.recv().await {
                 Some(event) => app.apply(event),
                 None => break,
@@ -88,7 +88,14 @@ pub async fn run(
         }
     })
     .await;
-    eprint!("{}", report::final_summary(app.model, status.is_some()));
+    // Poems still being written are waited for: the summary counts them.
+    let failures = app.session.all_saved().await;
+    app.save_failures
+        .extend(failures.iter().map(|failure| failure.line()));
+    eprint!(
+        "{}",
+        report::final_summary(&app.session.model, status.is_some())
+    );
     // The log pane that showed them is gone with the screen.
     for failure in &app.save_failures {
         eprintln!("{failure}");
@@ -100,14 +107,13 @@ pub async fn run(
         return Err(err);
     }
     let problems = !app.save_failures.is_empty();
-    Ok(status.unwrap_or_else(|| report::exit_status(app.model, None, problems)))
+    Ok(status.unwrap_or_else(|| report::exit_status(&app.session.model, None, problems)))
 }
 
-struct App<'a> {
-    model: &'a mut Model,
+struct App {
+    session: Session,
     view: View,
     areas: Areas,
-    saver: Option<&'a Saver>,
     options: DashboardOptions,
     perf: Perf,
     /// Poems that could not be saved: they make the exit status 1, as
@@ -118,16 +124,16 @@ struct App<'a> {
     poems_to_stdout: bool,
 }
 
-impl App<'_> {
+impl App {
     fn apply(&mut self, mut event: Event) {
         let lag = event.at.elapsed();
-        if !self.model.apply(&mut event) {
+        if !self.session.apply(&mut event) {
             return;
         }
         self.perf.event(lag);
         if self.poems_to_stdout
             && matches!(event.kind, engine::EventKind::Finished { .. })
-            && let Some(download) = self.model.get(event.task)
+            && let Some(download) = self.session.model.get(event.task)
         {
             let mut stdout = std::io::stdout().lock();
             let _ = download
@@ -135,21 +141,21 @@ impl App<'_> {
                 .write_to(&mut stdout)
                 .and_then(|()| stdout.flush());
         }
-        if let Some(saver) = self.saver
-            && let Err(err) = report::save_on_end(saver, &event, self.model)
-        {
-            let message = format!("cannot save: {err}");
-            self.save_failures
-                .push(format!("Task {}: {message}", event.task + 1));
-            self.model.unsaved += 1;
-            self.model
-                .note(event.at, event.task, LogLevel::Bad, message);
-        }
+    }
+
+    /// Saves that failed since the last look: already in the model's log;
+    /// kept to print after the screen is gone.
+    fn collect_saves(&mut self) -> bool {
+        let failures = self.session.saved();
+        let any = !failures.is_empty();
+        self.save_failures
+            .extend(failures.iter().map(|failure| failure.line()));
+        any
     }
 
     /// Applies every event waiting; returns whether there were any.
     fn drain(&mut self, events: &mut UnboundedReceiver<Event>) -> bool {
-        let mut any = false;
+        let mut any = self.collect_saves();
         while let Ok(event) = events.try_recv() {
             self.apply(event);
             any = true;
@@ -163,7 +169,7 @@ impl App<'_> {
         tui.draw(|frame| {
             self.areas = ui::draw(
                 frame,
-                self.model,
+                &self.session.model,
                 &mut self.view,
                 started,
                 &self.options.theme,
@@ -210,7 +216,7 @@ impl App<'_> {
             // rather than waking the loop one by one; once everything has
             // ended the loop sleeps until a key, a signal or an event (a
             // retry) arrives, and draws nothing.
-            let active = !self.model.all_ended();
+            let active = !self.session.model.all_ended();
             // A status message is on screen: draw again once it has faded.
             let fading = self
                 .view
@@ -226,7 +232,7 @@ impl App<'_> {
                         Some(Input::Action(action)) => {
                             self.perf.key_pressed();
                             let now = std::time::Instant::now();
-                            if let Some(command) = self.view.handle(action, self.model, now) {
+                            if let Some(command) = self.view.handle(action, &self.session.model, now) {
                                 engine.send(command);
                             }
                             if self.view.quit {
@@ -268,7 +274,7 @@ impl App<'_> {
                 last_draw = Instant::now();
                 dirty = false;
             }
-            if self.options.exit_when_done && self.model.all_ended() {
+            if self.options.exit_when_done && self.session.model.all_ended() {
                 self.drain(events);
                 self.draw(tui)?;
                 return Ok(None);

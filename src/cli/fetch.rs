@@ -74,7 +74,7 @@ pub(super) async fn show(addresses: Vec<Address>, config: RunConfig, output: &Ou
             exit_when_done: output.exit_when_done,
             stats: output.stats,
         };
-        return match app::run(addresses, config, options, saver.as_ref()).await {
+        return match app::run(addresses, config, options, saver).await {
             Ok(status) => status,
             Err(err) => {
                 eprintln!("error: {err:#}");
@@ -87,5 +87,5 @@ pub(super) async fn show(addresses: Vec<Address>, config: RunConfig, output: &Ou
     } else {
         Box::new(PlainReporter::new(output.quiet))
     };
-    report::run_headless(addresses, config, reporter.as_mut(), saver.as_ref()).await
+    report::run_headless(addresses, config, reporter.as_mut(), saver).await
 }

@@ -19,8 +19,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::error::TryRecvError;
 
 use crate::address::Address;
-use crate::engine::{self, Command, Event, EventKind, RunConfig};
+use crate::engine::{self, Command, Event, RunConfig};
 use crate::model::{Model, State};
+use crate::session::{SaveFailure, Session};
 
 /// How often headless output collects the engine's events.
 const DRAIN_INTERVAL: Duration = Duration::from_millis(20);
@@ -64,20 +65,6 @@ pub fn exit_status(model: &Model, interrupted: Option<i32>, problems: bool) -> i
     }
 }
 
-/// Keeps poems on disk as downloads end, telling the reporter when it can't.
-pub fn save_on_end(saver: &Saver, event: &Event, model: &Model) -> io::Result<()> {
-    let Some(download) = model.get(event.task) else {
-        return Ok(());
-    };
-    match event.kind {
-        EventKind::Finished { .. } => saver.save_complete(event.task, &download.poem).map(drop),
-        EventKind::Failed { .. } | EventKind::Cancelled { .. } if !download.poem.is_empty() => {
-            saver.save_partial(event.task, &download.poem).map(drop)
-        }
-        _ => Ok(()),
-    }
-}
-
 /// Runs every download to its end without a screen and returns the exit
 /// status. The first Ctrl-C (or SIGTERM) cancels everything and still
 /// reports what arrived; a second Ctrl-C exits at once.
@@ -85,24 +72,25 @@ pub async fn run_headless(
     addresses: Vec<Address>,
     config: RunConfig,
     reporter: &mut dyn Reporter,
-    saver: Option<&Saver>,
+    saver: Option<Saver>,
 ) -> i32 {
     // Signal handlers first, so that no Ctrl-C can arrive unhandled once
     // downloads are under way.
     let mut signals = crate::signals::Signals::install();
-    let mut model = Model::new(addresses.clone());
+    let mut session = Session::new(Model::new(addresses.clone()), saver);
     let (engine, mut events) = engine::start(addresses, config);
     let mut interrupted: Option<i32> = None;
-    let mut problems = false;
     // Events are collected in batches on a short tick rather than one
     // wake-up each: with thousands of downloads, waking this task for every
     // event would cost more than the downloads themselves.
     let mut tick = tokio::time::interval(DRAIN_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut events_open = true;
-    while events_open && !model.all_ended() {
+    while events_open && !session.model.all_ended() {
         tokio::select! {
             _ = tick.tick() => loop {
+                let failures = session.saved();
+                report_unsaved(&session, failures, reporter);
                 let mut event = match events.try_recv() {
                     Ok(event) => event,
                     Err(TryRecvError::Empty) => break,
@@ -111,10 +99,10 @@ pub async fn run_headless(
                         break;
                     }
                 };
-                if !model.apply(&mut event) {
+                if !session.apply(&mut event) {
                     continue;
                 }
-                reporter.event(&event, &model);
+                reporter.event(&event, &session.model);
                 if let Some(err) = reporter.stdout_broken() {
                     // The poems have nowhere to go: stop at once, cancel
                     // what runs, and claim nothing.
@@ -122,23 +110,12 @@ pub async fn run_headless(
                     engine.send(Command::CancelAll);
                     return exit::SOME_FAILED;
                 }
-                if let Some(saver) = saver
-                    && let Err(err) = save_on_end(saver, &event, &model)
-                {
-                    problems = true;
-                    model.unsaved += 1;
-                    reporter.problem(
-                        Some(&event),
-                        &model,
-                        &format!("Task {}: cannot save: {err}", event.task + 1),
-                    );
-                }
             },
             status = signals.next() => {
                 if interrupted.is_some() {
                     // A second Ctrl-C exits at once.
                     if status == exit::INTERRUPTED {
-                        reporter.summary(&model, true);
+                        reporter.summary(&session.model, true);
                         return exit::INTERRUPTED;
                     }
                     continue;
@@ -148,6 +125,17 @@ pub async fn run_headless(
             }
         }
     }
-    reporter.summary(&model, interrupted.is_some());
-    exit_status(&model, interrupted, problems)
+    // Poems still being written are waited for: the summary counts them.
+    let failures = session.all_saved().await;
+    report_unsaved(&session, failures, reporter);
+    reporter.summary(&session.model, interrupted.is_some());
+    let problems = session.model.unsaved > 0;
+    exit_status(&session.model, interrupted, problems)
+}
+
+/// Tells the reporter about poems that could not be saved.
+fn report_unsaved(session: &Session, failures: Vec<SaveFailure>, reporter: &mut dyn Reporter) {
+    for failure in failures {
+        reporter.problem(Some(&failure.about()), &session.model, &failure.line());
+    }
 }
