@@ -124,7 +124,8 @@ impl FetchError {
 }
 
 /// A failed download: which server, why, and what had arrived.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("poem from {address} failed: {}", self.reason_and_bytes())]
 pub struct FetchError {
     pub address: Address,
     pub reason: FailReason,
@@ -135,19 +136,6 @@ pub struct FetchError {
     /// `Progress` events instead, so its errors carry none.
     pub partial: Bytes,
 }
-
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "poem from {} failed: {}",
-            self.address,
-            self.reason_and_bytes()
-        )
-    }
-}
-
-impl std::error::Error for FetchError {}
 
 #[cfg(test)]
 mod tests {
