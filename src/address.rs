@@ -125,8 +125,9 @@ fn parse_port(text: &str) -> Result<u16, &'static str> {
 }
 
 /// The longest line an address list may hold (an address with a comment
-/// fits many times over): an endless or binary input ends in an error after
-/// this much, not in memory without end.
+/// fits many times over): an input without newlines (`/dev/zero`, a binary
+/// file) ends in an error after this much, not in memory without end. (An
+/// endless list of good lines is still read to its end: each is an address.)
 pub const MAX_LINE: usize = 4096;
 
 /// At most the first 40 characters of `text`, for error messages: a bad

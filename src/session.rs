@@ -2,13 +2,15 @@
 //! fold each into the model, keep the poems that ended on disk, and say
 //! which could not be saved. One type, so a fix lands once.
 //!
-//! Saving (write, fsync, rename) runs on tokio's blocking pool, never on the
-//! async loop's thread: a slow disk does not stall a frame, a key or the
-//! collection of events. Its outcome comes back through [`Session::saved`].
+//! Writing (a poem to `--save`'s files: write, fsync, rename; or to stdout
+//! under a dashboard on `/dev/tty`) runs on a writer thread of its own, never
+//! on the async loop's thread: a slow disk or a stalled pipe does not stall a
+//! frame, a key or the collection of events. One thread, in order, so the
+//! saves of one download land in the order its runs ended.
 
 use std::time::Instant;
 
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
 
 use crate::engine::{Event, EventKind, TaskId};
 use crate::model::{Model, PoemBytes};
@@ -41,103 +43,198 @@ impl SaveFailure {
     }
 }
 
+/// What the writer thread reports for each job.
+#[derive(Debug)]
+pub enum Written {
+    Done,
+    SaveFailed(SaveFailure),
+    /// Stdout could not be written (a closed pipe): the run should stop.
+    StdoutBroken(std::io::Error),
+}
+
+enum Job {
+    Save {
+        complete: bool,
+        poem: PoemBytes,
+        task: TaskId,
+        run: u32,
+        at: Instant,
+    },
+    Print(PoemBytes),
+}
+
 pub struct Session {
     pub model: Model,
-    saver: Option<std::sync::Arc<Saver>>,
-    saving: JoinSet<Option<SaveFailure>>,
+    saving: bool,
+    printing: bool,
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    written: mpsc::UnboundedReceiver<Written>,
+    pending: usize,
 }
 
 impl Session {
-    pub fn new(model: Model, saver: Option<Saver>) -> Session {
+    /// A session that saves with `saver` (if any) and, with `print_poems`,
+    /// writes each complete poem to stdout byte for byte.
+    pub fn new(model: Model, saver: Option<Saver>, print_poems: bool) -> Session {
+        let (done, written) = mpsc::unbounded_channel();
+        let saving = saver.is_some();
+        let jobs = (saving || print_poems).then(|| {
+            let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+            std::thread::spawn(move || write_in_order(queue, saver, done));
+            jobs
+        });
         Session {
             model,
-            saver: saver.map(std::sync::Arc::new),
-            saving: JoinSet::new(),
+            saving,
+            printing: print_poems,
+            jobs,
+            written,
+            pending: 0,
         }
     }
 
     /// Folds `event` into the model; a download that ended has its poem (or
-    /// the part that came) saved in the background. Returns false for an
+    /// the part that came) written in the background. Returns false for an
     /// event the model ignored (an older run's).
     pub fn apply(&mut self, event: &mut Event) -> bool {
         if !self.model.apply(event) {
             return false;
         }
-        if let Some(saver) = &self.saver
-            && let Some(download) = self.model.get(event.task)
-        {
-            let complete = match event.kind {
-                EventKind::Finished { .. } => true,
-                EventKind::Failed { .. } | EventKind::Cancelled { .. }
-                    if !download.poem.is_empty() =>
-                {
-                    false
-                }
-                _ => return true,
-            };
-            // The model keeps its poem (the dashboard shows it): the writer
-            // gets a copy of the bytes.
-            let poem: PoemBytes = download.poem.clone();
-            let saver = std::sync::Arc::clone(saver);
-            let (task, run, at) = (event.task, event.run, event.at);
-            self.saving.spawn_blocking(move || {
-                let saved = if complete {
-                    saver.save_complete(task, &poem)
-                } else {
-                    saver.save_partial(task, &poem)
-                };
-                saved.err().map(|err| SaveFailure {
-                    task,
-                    run,
-                    at,
-                    message: format!("cannot save: {err}"),
-                })
+        let Some(download) = self.model.get(event.task) else {
+            return true;
+        };
+        let complete = match event.kind {
+            EventKind::Finished { .. } => true,
+            EventKind::Failed { .. } | EventKind::Cancelled { .. } if !download.poem.is_empty() => {
+                false
+            }
+            _ => return true,
+        };
+        // The model keeps its poem (the dashboard shows it): the writer gets
+        // a copy of the bytes.
+        let mut jobs = Vec::new();
+        if self.printing && complete {
+            jobs.push(Job::Print(download.poem.clone()));
+        }
+        if self.saving {
+            jobs.push(Job::Save {
+                complete,
+                poem: download.poem.clone(),
+                task: event.task,
+                run: event.run,
+                at: event.at,
             });
+        }
+        for job in jobs {
+            if let Some(sender) = &self.jobs
+                && sender.send(job).is_ok()
+            {
+                self.pending += 1;
+            }
         }
         true
     }
 
-    /// Saves that have finished and failed since the last call; each is
-    /// counted in the model (`unsaved`) and noted in its log.
-    pub fn saved(&mut self) -> Vec<SaveFailure> {
-        let mut failures = Vec::new();
-        while let Some(joined) = self.saving.try_join_next() {
-            self.collect(joined, &mut failures);
-        }
-        failures
+    /// Writes still in progress.
+    pub fn pending(&self) -> usize {
+        self.pending
     }
 
-    /// Waits for every save still running; returns those that failed.
-    pub async fn all_saved(&mut self) -> Vec<SaveFailure> {
-        let mut failures = Vec::new();
-        while let Some(joined) = self.saving.join_next().await {
-            self.collect(joined, &mut failures);
+    /// The writer's reports that have arrived, without waiting. A failed save
+    /// is counted in the model (`unsaved`) and noted in its log.
+    pub fn written(&mut self) -> Vec<Written> {
+        let mut reports = Vec::new();
+        while let Ok(report) = self.written.try_recv() {
+            reports.push(self.count(report));
         }
-        failures
+        reports
     }
 
-    fn collect(
-        &mut self,
-        joined: Result<Option<SaveFailure>, tokio::task::JoinError>,
-        failures: &mut Vec<SaveFailure>,
-    ) {
-        let failure = match joined {
-            Ok(None) => return,
-            Ok(Some(failure)) => failure,
-            Err(err) => SaveFailure {
-                task: 0,
-                run: 0,
-                at: Instant::now(),
-                message: format!("cannot save: the writer failed ({err})"),
-            },
+    /// The next report of the writer, waiting for it (pending forever when
+    /// nothing is being written).
+    pub async fn next_written(&mut self) -> Written {
+        if self.pending == 0 {
+            return std::future::pending().await;
+        }
+        match self.written.recv().await {
+            Some(report) => self.count(report),
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Waits for every write still running; returns their reports.
+    pub async fn all_written(&mut self) -> Vec<Written> {
+        let mut reports = Vec::new();
+        while self.pending > 0 {
+            match self.written.recv().await {
+                Some(report) => reports.push(self.count(report)),
+                None => break,
+            }
+        }
+        reports
+    }
+
+    fn count(&mut self, report: Written) -> Written {
+        self.pending = self.pending.saturating_sub(1);
+        if let Written::SaveFailed(failure) = &report {
+            self.model.unsaved += 1;
+            self.model.note(
+                failure.at,
+                failure.task,
+                crate::model::LogLevel::Bad,
+                failure.message.clone(),
+            );
+        }
+        report
+    }
+}
+
+/// The writer thread: each job in the order given, a report for each.
+fn write_in_order(
+    queue: std::sync::mpsc::Receiver<Job>,
+    saver: Option<Saver>,
+    done: mpsc::UnboundedSender<Written>,
+) {
+    use std::io::Write;
+    let mut stdout_broken = false;
+    for job in queue {
+        let report = match job {
+            Job::Print(_) if stdout_broken => Written::Done,
+            Job::Print(poem) => {
+                let mut stdout = std::io::stdout().lock();
+                match poem.write_to(&mut stdout).and_then(|()| stdout.flush()) {
+                    Ok(()) => Written::Done,
+                    Err(err) => {
+                        stdout_broken = true;
+                        Written::StdoutBroken(err)
+                    }
+                }
+            }
+            Job::Save {
+                complete,
+                poem,
+                task,
+                run,
+                at,
+            } => {
+                let saved = match &saver {
+                    Some(saver) if complete => saver.save_complete(task, &poem).map(drop),
+                    Some(saver) => saver.save_partial(task, &poem).map(drop),
+                    None => Ok(()),
+                };
+                match saved {
+                    Ok(()) => Written::Done,
+                    Err(err) => Written::SaveFailed(SaveFailure {
+                        task,
+                        run,
+                        at,
+                        message: format!("cannot save: {err}"),
+                    }),
+                }
+            }
         };
-        self.model.unsaved += 1;
-        self.model.note(
-            failure.at,
-            failure.task,
-            crate::model::LogLevel::Bad,
-            failure.message.clone(),
-        );
-        failures.push(failure);
+        if done.send(report).is_err() {
+            break;
+        }
     }
 }

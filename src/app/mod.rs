@@ -7,7 +7,7 @@ mod keys;
 mod perf;
 pub mod terminal;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use crossterm::event::EventStream;
@@ -20,7 +20,7 @@ use crate::engine::{self, Command, Event, RunConfig, RunHandle};
 use crate::model::Model;
 use crate::model::view::{STATUS_FOR, View};
 use crate::report::{self, Saver, exit};
-use crate::session::Session;
+use crate::session::{Session, Written};
 use crate::signals::Signals;
 use crate::ui::{self, Areas, Theme};
 use keys::Input;
@@ -56,13 +56,15 @@ pub async fn run(
     let restore = terminal::Restore;
     let (engine, mut events) = engine::start(addresses, config);
     let mut app = App {
-        session: Session::new(model, saver),
+        // With the dashboard on /dev/tty, stdout gets each poem as it
+        // completes, byte for byte, as headless would write it.
+        session: Session::new(model, saver, !std::io::stdout().is_terminal()),
         view: View::default(),
         areas: Areas::default(),
         options,
         perf: Perf::default(),
         save_failures: Vec::new(),
-        poems_to_stdout: !std::io::stdout().is_terminal(),
+        stdout_broken: None,
     };
     let status = app
         .event_loop(&mut tui, &engine, &mut events, signals)
@@ -89,9 +91,12 @@ pub async fn run(
     })
     .await;
     // Poems still being written are waited for: the summary counts them.
-    let failures = app.session.all_saved().await;
-    app.save_failures
-        .extend(failures.iter().map(|failure| failure.line()));
+    for report in app.session.all_written().await {
+        app.note_written(report);
+    }
+    if let Some(err) = &app.stdout_broken {
+        eprintln!("error: cannot write to stdout ({err}); stopped");
+    }
     eprint!(
         "{}",
         report::final_summary(&app.session.model, status.is_some())
@@ -106,7 +111,7 @@ pub async fn run(
     if let Some(err) = failure {
         return Err(err);
     }
-    let problems = !app.save_failures.is_empty();
+    let problems = !app.save_failures.is_empty() || app.stdout_broken.is_some();
     Ok(status.unwrap_or_else(|| report::exit_status(&app.session.model, None, problems)))
 }
 
@@ -119,9 +124,9 @@ struct App {
     /// Poems that could not be saved: they make the exit status 1, as
     /// headless.
     save_failures: Vec<String>,
-    /// The dashboard is on `/dev/tty` and stdout is a file or pipe: it gets
-    /// each poem as it completes, byte for byte, as headless would write it.
-    poems_to_stdout: bool,
+    /// Stdout (a file or pipe under a dashboard on /dev/tty) could not be
+    /// written: the run stops and says so.
+    stdout_broken: Option<std::io::Error>,
 }
 
 impl App {
@@ -131,26 +136,32 @@ impl App {
             return;
         }
         self.perf.event(lag);
-        if self.poems_to_stdout
-            && matches!(event.kind, engine::EventKind::Finished { .. })
-            && let Some(download) = self.session.model.get(event.task)
-        {
-            let mut stdout = std::io::stdout().lock();
-            let _ = download
-                .poem
-                .write_to(&mut stdout)
-                .and_then(|()| stdout.flush());
-        }
     }
 
     /// Saves that failed since the last look: already in the model's log;
     /// kept to print after the screen is gone.
     fn collect_saves(&mut self) -> bool {
-        let failures = self.session.saved();
-        let any = !failures.is_empty();
-        self.save_failures
-            .extend(failures.iter().map(|failure| failure.line()));
+        let reports = self.session.written();
+        let mut any = false;
+        for report in reports {
+            any |= self.note_written(report);
+        }
         any
+    }
+
+    /// Keeps what the writer reported; true when the screen should show it.
+    fn note_written(&mut self, report: Written) -> bool {
+        match report {
+            Written::Done => false,
+            Written::SaveFailed(failure) => {
+                self.save_failures.push(failure.line());
+                true
+            }
+            Written::StdoutBroken(err) => {
+                self.stdout_broken.get_or_insert(err);
+                true
+            }
+        }
     }
 
     /// Applies every event waiting; returns whether there were any.
@@ -268,6 +279,16 @@ impl App {
                     }
                     None => events_open = false,
                 },
+                // A write that ends while nothing else happens (every
+                // download over) is shown at once.
+                report = self.session.next_written(), if !active => {
+                    dirty |= self.note_written(report);
+                    tick_at = Instant::now();
+                }
+            }
+            if self.stdout_broken.is_some() {
+                // The poems have nowhere to go: stop, as headless does.
+                return Ok(Some(exit::SOME_FAILED));
             }
             if draw_now {
                 self.draw(tui)?;

@@ -476,6 +476,14 @@ impl Attempt {
                 self.emit(EventKind::Cancelled { received });
                 Outcome::Ended(Ended::Cancelled)
             }
+            Err(Stop::Failed(error)) if self.cancel.is_cancelled() => {
+                // Cancelled as the attempt failed: the person's cancel wins,
+                // never a retry they did not ask for.
+                self.emit(EventKind::Cancelled {
+                    received: error.received,
+                });
+                Outcome::Ended(Ended::Cancelled)
+            }
             Err(Stop::Failed(error)) => {
                 let out_of_time = self.deadline_at.is_some_and(|at| at <= Instant::now());
                 if self.attempt >= self.of || !error.reason.is_retryable() || out_of_time {

@@ -158,7 +158,13 @@ impl Download {
     /// and [`Download::last_top`].
     pub fn scrolled(&self, from: PoemPos, delta: isize, pane: PaneSize) -> PoemPos {
         let last_top = self.last_top(pane);
-        let from = from.min(last_top);
+        let mut from = from.min(last_top);
+        // A position from before a resize (or a note that changed) may name
+        // a row its line no longer has.
+        from.row = from.row.min(self.rows_of(from.line, pane) - 1);
+        if delta == isize::MAX {
+            return last_top;
+        }
         if delta < 0 {
             self.back(from, delta.unsigned_abs(), pane)
         } else {
@@ -279,6 +285,41 @@ mod tests {
         assert_eq!(pos, end);
         // And back up to the start.
         assert_eq!(d.scrolled(end, -1000, pane), PoemPos::default());
+    }
+
+    #[test]
+    fn a_position_from_before_a_resize_still_scrolls() {
+        let text: String = (0..20)
+            .map(|i| format!("{i:02} {}\n", "word ".repeat(12)))
+            .collect();
+        let d = download(&text, finished(text.len()));
+        let narrow = PaneSize {
+            width: 20,
+            height: 5,
+        };
+        let wide = PaneSize {
+            width: 200,
+            height: 5,
+        };
+        let pos = d.scrolled(PoemPos::default(), 17, narrow);
+        assert!(pos.row > 0, "inside a wrapped line: {pos:?}");
+        // Wider, that line is one row: the old row does not fit it.
+        let moved = d.scrolled(pos, 1, wide);
+        assert_eq!(
+            moved,
+            PoemPos {
+                line: pos.line + 1,
+                row: 0
+            }
+        );
+        assert_eq!(
+            d.scrolled(pos, -1, wide),
+            PoemPos {
+                line: pos.line - 1,
+                row: 0
+            }
+        );
+        assert_eq!(d.scrolled(pos, isize::MAX, wide), d.last_top(wide));
     }
 
     #[test]

@@ -295,9 +295,12 @@ impl View {
     }
 
     fn scroll_log(&mut self, model: &Model, delta: isize) {
-        let most = model.log.len().saturating_sub(self.log_height.max(1));
-        // Up (negative) goes back in time.
-        self.log_back = self.log_back.saturating_add_signed(-delta).min(most);
+        // Up (negative) goes back in time. Entries wrap into several rows, so
+        // only drawing knows how far back still fills the pane: it clamps.
+        self.log_back = self
+            .log_back
+            .saturating_add_signed(-delta)
+            .min(model.log.len().saturating_sub(1));
     }
 
     fn scroll_focused(&mut self, focus: Focus, model: &Model, rows: &[TaskId], delta: isize) {
@@ -322,11 +325,13 @@ impl View {
             // The help popup is modal: keys scroll it or close it.
             match action {
                 Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                Action::Down => self.help_scroll += 1,
+                Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
                 Action::PageUp => {
                     self.help_scroll = self.help_scroll.saturating_sub(self.help_height.max(2) - 1)
                 }
-                Action::PageDown => self.help_scroll += self.help_height.max(2) - 1,
+                Action::PageDown => {
+                    self.help_scroll = self.help_scroll.saturating_add(self.help_height.max(2) - 1)
+                }
                 Action::First => self.help_scroll = 0,
                 Action::Last => self.help_scroll = usize::MAX,
                 Action::Scroll(_, lines) => {

@@ -21,7 +21,7 @@ use tokio::sync::mpsc::error::TryRecvError;
 use crate::address::Address;
 use crate::engine::{self, Command, Event, RunConfig};
 use crate::model::{Model, State};
-use crate::session::{SaveFailure, Session};
+use crate::session::{Session, Written};
 
 /// How often headless output collects the engine's events.
 const DRAIN_INTERVAL: Duration = Duration::from_millis(20);
@@ -77,7 +77,9 @@ pub async fn run_headless(
     // Signal handlers first, so that no Ctrl-C can arrive unhandled once
     // downloads are under way.
     let mut signals = crate::signals::Signals::install();
-    let mut session = Session::new(Model::new(addresses.clone()), saver);
+    // Headless prints poems through its reporter (to a terminal they are
+    // sanitised and headed), so the session only saves.
+    let mut session = Session::new(Model::new(addresses.clone()), saver, false);
     let (engine, mut events) = engine::start(addresses, config);
     let mut interrupted: Option<i32> = None;
     // Events are collected in batches on a short tick rather than one
@@ -89,8 +91,8 @@ pub async fn run_headless(
     while events_open && !session.model.all_ended() {
         tokio::select! {
             _ = tick.tick() => loop {
-                let failures = session.saved();
-                report_unsaved(&session, failures, reporter);
+                let reports = session.written();
+                report_unsaved(&session, reports, reporter);
                 let mut event = match events.try_recv() {
                     Ok(event) => event,
                     Err(TryRecvError::Empty) => break,
@@ -126,16 +128,18 @@ pub async fn run_headless(
         }
     }
     // Poems still being written are waited for: the summary counts them.
-    let failures = session.all_saved().await;
-    report_unsaved(&session, failures, reporter);
+    let reports = session.all_written().await;
+    report_unsaved(&session, reports, reporter);
     reporter.summary(&session.model, interrupted.is_some());
     let problems = session.model.unsaved > 0;
     exit_status(&session.model, interrupted, problems)
 }
 
 /// Tells the reporter about poems that could not be saved.
-fn report_unsaved(session: &Session, failures: Vec<SaveFailure>, reporter: &mut dyn Reporter) {
-    for failure in failures {
-        reporter.problem(Some(&failure.about()), &session.model, &failure.line());
+fn report_unsaved(session: &Session, reports: Vec<Written>, reporter: &mut dyn Reporter) {
+    for report in reports {
+        if let Written::SaveFailed(failure) = report {
+            reporter.problem(Some(&failure.about()), &session.model, &failure.line());
+        }
     }
 }

@@ -95,10 +95,11 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
         .max()
         .unwrap_or(0)
         .clamp(SERVER_MIN, SERVER_MAX);
-    let attempts = model
-        .downloads
-        .first()
-        .map_or(1, |d| d.attempts.max(1).to_string().len());
+    let attempts = rows
+        .iter()
+        .map(|&task| model.downloads[task].attempts.max(1).to_string().len())
+        .max()
+        .unwrap_or(1);
     let mut candidates = vec![
         (Column::Number, number),
         (Column::Server, longest_address),
