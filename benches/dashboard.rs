@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use criterion::{Criterion, criterion_group, criterion_main};
 use poetry_dash::address::Address;
-use poetry_dash::engine::{Event, EventKind, Limits};
+use poetry_dash::engine::{Event, EventKind, Limits, TaskId};
 use poetry_dash::model::Model;
 use poetry_dash::model::view::{Action, Focus, View};
 use poetry_dash::ui::{self, Theme};
@@ -25,7 +25,7 @@ const ECSTASY: &str = include_str!("../assets/poems/ecstasy.txt");
 
 fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
     model.apply(&mut Event {
-        task,
+        task: TaskId::at(task),
         run: 1,
         at,
         kind,
@@ -130,7 +130,7 @@ fn apply(c: &mut Criterion) {
             task = (task + 1) % 1000;
             let data = vec![BytesMut::from(piece)];
             let mut event = Event {
-                task,
+                task: TaskId::at(task),
                 run: 1,
                 at: t0,
                 kind: EventKind::Progress {

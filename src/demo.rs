@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::address::Address;
-use crate::engine::{Backoff, Command, Limits, RunConfig};
+use crate::engine::{Backoff, Command, Limits, RunConfig, TaskId};
 use crate::serve::{Behaviour, Pacing, PoemSource, PortSpec, Server, poems};
 
 /// The demo's servers (they stop when this is dropped) and what to fetch.
@@ -72,7 +72,7 @@ pub const CONCURRENCY: usize = 10;
 
 /// The demo cancels this row (0-based: "The Tyger", slow) by itself after
 /// [`CANCEL_AFTER`], as a person pressing `c` would.
-pub const CANCELLED_ROW: usize = 4;
+pub const CANCELLED_ROW: TaskId = TaskId::at(4);
 pub const CANCEL_AFTER: Duration = Duration::from_secs(8);
 
 /// Limits that let every failure happen within the minute.

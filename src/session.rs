@@ -39,7 +39,7 @@ impl SaveFailure {
 
     /// `Task 3: cannot save: DIR/NAME.txt: why`.
     pub fn line(&self) -> String {
-        format!("Task {}: {}", self.task + 1, self.message)
+        format!("Task {}: {}", self.task, self.message)
     }
 }
 

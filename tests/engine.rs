@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use common::*;
 use poetry_dash::address::Address;
-use poetry_dash::engine::{Backoff, Command, EventKind, FailReason, Limits, RunConfig, get_poem};
+use poetry_dash::engine::{
+    Backoff, Command, EventKind, FailReason, Limits, RunConfig, TaskId, get_poem,
+};
 use poetry_dash::model::State;
 use poetry_dash::serve::{Behaviour, Pacing, Server};
 use poetry_dash::text::display_line;
@@ -252,7 +254,7 @@ async fn cancel_closes_at_once_and_retry_restarts() {
     );
     run.until(|model, _| model.downloads[0].received > 0 && model.downloads[1].received > 0)
         .await;
-    run.handle.send(Command::Cancel(0));
+    run.handle.send(Command::Cancel(TaskId::at(0)));
     run.until(|model, _| model.downloads[0].state == State::Cancelled)
         .await;
     let kept = run.model.downloads[0].poem.clone();
@@ -270,10 +272,10 @@ async fn cancel_closes_at_once_and_retry_restarts() {
     run.until_all_ended().await;
     assert_eq!(run.model.downloads[1].state, State::Cancelled);
 
-    run.handle.send(Command::Retry(0));
+    run.handle.send(Command::Retry(TaskId::at(0)));
     run.until(|model, _| model.downloads[0].state == State::Receiving)
         .await;
-    run.handle.send(Command::Retry(0)); // a running download restarts
+    run.handle.send(Command::Retry(TaskId::at(0))); // a running download restarts
     run.until(|model, _| {
         model.downloads[0].run == 3 && model.downloads[0].state == State::Complete
     })
@@ -302,10 +304,10 @@ async fn cancelling_a_queued_download_never_connects_it() {
     let mut run = Run::start(vec![address.clone(), address], config);
     run.until(|model, _| model.downloads[0].state == State::Receiving)
         .await;
-    run.handle.send(Command::Cancel(1));
+    run.handle.send(Command::Cancel(TaskId::at(1)));
     run.until(|model, _| model.downloads[1].state == State::Cancelled)
         .await;
-    run.handle.send(Command::Cancel(0));
+    run.handle.send(Command::Cancel(TaskId::at(0)));
     run.until_all_ended().await;
     assert_eq!(
         server
@@ -497,7 +499,7 @@ async fn queued_downloads_start_first_in_first_out() {
         .log
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
-        .map(|e| e.task)
+        .map(|e| e.task.index())
         .collect();
     assert_eq!(order, (0..8).collect::<Vec<_>>());
 }

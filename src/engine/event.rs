@@ -11,8 +11,41 @@ use bytes::BytesMut;
 use super::error::FetchError;
 use super::fetch::AttemptTimes;
 
-/// A download's position in the address list (0-based; shown 1-based).
-pub type TaskId = usize;
+/// A download: its position in the address list. Kept 0-based (an index),
+/// shown 1-based (`Task 1` is the first address), so no caller adds 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(usize);
+
+impl TaskId {
+    /// The download at `index` (0-based) in the address list.
+    pub const fn at(index: usize) -> TaskId {
+        TaskId(index)
+    }
+
+    /// Its 0-based position, for indexing.
+    pub const fn index(self) -> usize {
+        self.0
+    }
+
+    /// Every task of a list of `count` downloads, in order.
+    pub fn all(count: usize) -> impl DoubleEndedIterator<Item = TaskId> + ExactSizeIterator {
+        (0..count).map(TaskId)
+    }
+}
+
+/// 1-based, as people count: the first address is task 1.
+impl std::fmt::Display for TaskId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0 + 1)
+    }
+}
+
+/// 1-based in NDJSON too.
+impl serde::Serialize for TaskId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(self.0 as u64 + 1)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -79,4 +112,21 @@ pub enum Command {
     Retry(TaskId),
     /// Start again every download that failed or was cancelled.
     RetryFailed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_is_counted_from_one_wherever_it_is_shown() {
+        let first = TaskId::at(0);
+        assert_eq!(first.index(), 0);
+        assert_eq!(first.to_string(), "1");
+        assert_eq!(serde_json::to_string(&TaskId::at(41)).unwrap(), "42");
+        assert_eq!(
+            TaskId::all(3).map(TaskId::index).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+    }
 }

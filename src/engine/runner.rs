@@ -107,7 +107,7 @@ pub fn start(
         n => n,
     };
     let mut supervisor = Supervisor::new(addresses, config, limit, events);
-    for task in 0..supervisor.slots.len() {
+    for task in TaskId::all(supervisor.slots.len()) {
         supervisor.enqueue(task);
     }
     supervisor.start_waiting();
@@ -232,7 +232,7 @@ impl Supervisor {
     fn emit(&self, task: TaskId, kind: EventKind) {
         let _ = self.events.send(Event {
             task,
-            run: self.slots[task].run,
+            run: self.slots[task.index()].run,
             at: std::time::Instant::now(),
             kind,
         });
@@ -255,8 +255,8 @@ impl Supervisor {
             Err(err) => {
                 // A bug of ours, not the server's: the row ends as failed,
                 // saying so, instead of running for ever.
-                if self.slots[task].run == run {
-                    let address = self.slots[task].address.clone();
+                if self.slots[task.index()].run == run {
+                    let address = self.slots[task.index()].address.clone();
                     self.emit(
                         task,
                         EventKind::Failed {
@@ -276,7 +276,7 @@ impl Supervisor {
                 Outcome::Ended(Ended::Failed)
             }
         };
-        let slot = &mut self.slots[task];
+        let slot = &mut self.slots[task.index()];
         if slot.run != run {
             return; // a restart overtook it
         }
@@ -298,7 +298,7 @@ impl Supervisor {
                 break;
             }
             self.backoffs.pop();
-            let slot = &self.slots[task];
+            let slot = &self.slots[task.index()];
             if slot.run == run && matches!(slot.phase, Phase::Backoff { .. }) {
                 self.enqueue(task);
             }
@@ -307,7 +307,7 @@ impl Supervisor {
 
     /// Puts the current run of `task` in line; says so when it must wait.
     fn enqueue(&mut self, task: TaskId) {
-        let slot = &mut self.slots[task];
+        let slot = &mut self.slots[task.index()];
         slot.phase = Phase::Queued;
         let must_wait = self.running + self.queue.len() >= self.limit;
         self.queue.push_back((task, slot.run));
@@ -322,7 +322,7 @@ impl Supervisor {
             let Some((task, run)) = self.queue.pop_front() else {
                 break;
             };
-            let slot = &self.slots[task];
+            let slot = &self.slots[task.index()];
             if slot.run == run && matches!(slot.phase, Phase::Queued) {
                 self.start_attempt(task);
             }
@@ -330,7 +330,7 @@ impl Supervisor {
     }
 
     fn start_attempt(&mut self, task: TaskId) {
-        let slot = &mut self.slots[task];
+        let slot = &mut self.slots[task.index()];
         slot.attempt += 1;
         if slot.attempt == 1 {
             slot.deadline_at = self.config.limits.deadline.map(|d| Instant::now() + d);
@@ -356,9 +356,9 @@ impl Supervisor {
 
     fn obey(&mut self, command: Command) {
         match command {
-            Command::Cancel(task) if task < self.slots.len() => self.cancel(task),
-            Command::CancelAll => (0..self.slots.len()).for_each(|task| self.cancel(task)),
-            Command::Retry(task) if task < self.slots.len() => self.restart(task),
+            Command::Cancel(task) if task.index() < self.slots.len() => self.cancel(task),
+            Command::CancelAll => TaskId::all(self.slots.len()).for_each(|task| self.cancel(task)),
+            Command::Retry(task) if task.index() < self.slots.len() => self.restart(task),
             Command::RetryFailed => {
                 // Attempts that already ended are collected first, so a
                 // failure the person has seen is retried even if its task
@@ -366,8 +366,8 @@ impl Supervisor {
                 while let Some(joined) = self.attempts.try_join_next_with_id() {
                     self.attempt_ended(joined);
                 }
-                for task in 0..self.slots.len() {
-                    let slot = &self.slots[task];
+                for task in TaskId::all(self.slots.len()) {
+                    let slot = &self.slots[task.index()];
                     let retry = match &slot.phase {
                         Phase::Ended(ended) => *ended != Ended::Complete,
                         // Cancelled by a command and not yet ended: what
@@ -386,7 +386,7 @@ impl Supervisor {
 
     /// Ends the current run now; a running attempt reports its own end.
     fn cancel(&mut self, task: TaskId) {
-        let slot = &mut self.slots[task];
+        let slot = &mut self.slots[task.index()];
         let received = match &slot.phase {
             Phase::Connecting(cancel) => {
                 cancel.cancel();
@@ -403,7 +403,7 @@ impl Supervisor {
     /// A new run of `task`, whatever the state of the old one (a queued one
     /// keeps its place in line).
     fn restart(&mut self, task: TaskId) {
-        let slot = &mut self.slots[task];
+        let slot = &mut self.slots[task.index()];
         match &slot.phase {
             Phase::Queued => return,
             Phase::Connecting(cancel) => cancel.cancel(),
@@ -569,7 +569,9 @@ mod tests {
         let handle = supervisor
             .attempts
             .spawn(async { panic!("a bug in an attempt") });
-        supervisor.running_ids.insert(handle.id(), (0, 1));
+        supervisor
+            .running_ids
+            .insert(handle.id(), (TaskId::at(0), 1));
         let joined = supervisor
             .attempts
             .join_next_with_id()

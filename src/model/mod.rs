@@ -92,7 +92,7 @@ impl Model {
     /// ignored because it belongs to an older run of its download (a restart
     /// overtook it) or names no download.
     pub fn apply(&mut self, event: &mut Event) -> bool {
-        let Some(download) = self.downloads.get_mut(event.task) else {
+        let Some(download) = self.downloads.get_mut(event.task.index()) else {
             return false;
         };
         let chunk = match &event.kind {
@@ -110,7 +110,7 @@ impl Model {
         if self.dashboard && chunk > 0 {
             self.throughput.record(event.at, chunk);
         }
-        if let Some(entry) = LogEntry::describe(event, &self.downloads[event.task]) {
+        if let Some(entry) = LogEntry::describe(event, &self.downloads[event.task.index()]) {
             self.note(entry.at, entry.task, entry.level, entry.message);
         }
         true
@@ -130,7 +130,12 @@ impl Model {
     }
 
     pub fn get(&self, task: TaskId) -> Option<&Download> {
-        self.downloads.get(task)
+        self.downloads.get(task.index())
+    }
+
+    /// Every download's id, in the given order.
+    pub fn tasks(&self) -> impl DoubleEndedIterator<Item = TaskId> + ExactSizeIterator + use<> {
+        TaskId::all(self.downloads.len())
     }
 
     /// True once no download is running, queued or waiting to retry.
@@ -164,3 +169,12 @@ impl Model {
 
 #[cfg(test)]
 mod tests;
+
+/// `model[task]`: a download by its id (ids come from this model's list).
+impl std::ops::Index<TaskId> for Model {
+    type Output = Download;
+
+    fn index(&self, task: TaskId) -> &Download {
+        &self.downloads[task.index()]
+    }
+}

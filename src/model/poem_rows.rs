@@ -227,7 +227,7 @@ mod tests {
         let mut feed = |kind| {
             d.apply(
                 &mut Event {
-                    task: 0,
+                    task: crate::engine::TaskId::at(0),
                     run: 1,
                     at,
                     kind,

@@ -3,11 +3,11 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 
 use super::*;
-use crate::engine::{AttemptTimes, EventKind, FailReason, FetchError};
+use crate::engine::{AttemptTimes, EventKind, FailReason, FetchError, TaskId};
 
 fn event(at: Instant, task: usize, run: u32, kind: EventKind) -> Event {
     Event {
-        task,
+        task: TaskId::at(task),
         run,
         at,
         kind,

@@ -208,13 +208,12 @@ impl View {
     /// The downloads shown in the table, filtered and sorted; ties keep the
     /// given order, so rows do not jump around needlessly.
     pub fn rows(&self, model: &Model, now: Instant) -> Vec<TaskId> {
-        let mut rows: Vec<TaskId> = (0..model.downloads.len())
-            .filter(|&task| self.filter.accepts(model.downloads[task].state))
+        let mut rows: Vec<TaskId> = model
+            .tasks()
+            .filter(|&task| self.filter.accepts(model[task].state))
             .collect();
         if self.sort != SortOrder::Given {
-            rows.sort_by(|&a, &b| {
-                compare(self.sort, &model.downloads[a], &model.downloads[b], now).then(a.cmp(&b))
-            });
+            rows.sort_by(|&a, &b| compare(self.sort, &model[a], &model[b], now).then(a.cmp(&b)));
         }
         rows
     }
@@ -386,7 +385,7 @@ impl View {
                 if model.get(task).is_some_and(|d| d.state.is_complete()) {
                     self.say(
                         now,
-                        format!("task {}: fetching again; its poem is replaced", task + 1),
+                        format!("task {task}: fetching again; its poem is replaced"),
                     );
                 }
                 // The new run's poem starts at its top.
@@ -408,10 +407,7 @@ impl View {
                 if let Some(download) = model.get(task)
                     && download.state.is_final()
                 {
-                    self.say(
-                        now,
-                        format!("task {} has ended: nothing to cancel", task + 1),
-                    );
+                    self.say(now, format!("task {task} has ended: nothing to cancel"));
                     return None;
                 }
                 return Some(Command::Cancel(task));
@@ -457,13 +453,17 @@ mod tests {
     use crate::address::Address;
     use crate::engine::{Event, EventKind};
 
+    fn ids(indexes: &[usize]) -> Vec<TaskId> {
+        indexes.iter().map(|&i| TaskId::at(i)).collect()
+    }
+
     fn model(n: u16) -> Model {
         Model::for_dashboard((1..=n).map(Address::loopback), Default::default())
     }
 
     fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
         model.apply(&mut Event {
-            task,
+            task: TaskId::at(task),
             run: 1,
             at,
             kind,
@@ -496,16 +496,20 @@ mod tests {
             ..View::default()
         };
         view.handle(Action::Down, &m, t0); // select task 1 (given order)
-        assert_eq!(view.selected, Some(1));
+        assert_eq!(view.selected, Some(TaskId::at(1)));
         view.handle(Action::CycleSort, &m, t0); // state: all receiving, given order
         view.handle(Action::CycleSort, &m, t0); // rate
         assert_eq!(view.sort, SortOrder::Rate);
         let rows = view.rows(&m, t0);
-        assert_eq!(rows, vec![1, 2, 0]);
-        assert_eq!(view.selected, Some(1), "still the same download");
+        assert_eq!(rows, ids(&[1, 2, 0]));
+        assert_eq!(
+            view.selected,
+            Some(TaskId::at(1)),
+            "still the same download"
+        );
         assert_eq!(view.selected_index(&rows), Some(0), "now in the first row");
         view.handle(Action::CycleSort, &m, t0);
-        assert_eq!(view.rows(&m, t0), vec![0, 2, 1], "slowest first");
+        assert_eq!(view.rows(&m, t0), ids(&[0, 2, 1]), "slowest first");
     }
 
     #[test]
@@ -528,7 +532,10 @@ mod tests {
         view.handle(Action::First, &m, t0);
         assert_eq!(view.handle(Action::Cancel, &m, t0), None);
         assert_eq!(view.status(t0), Some("task 1 has ended: nothing to cancel"));
-        assert_eq!(view.handle(Action::Retry, &m, t0), Some(Command::Retry(0)));
+        assert_eq!(
+            view.handle(Action::Retry, &m, t0),
+            Some(Command::Retry(TaskId::at(0)))
+        );
         assert_eq!(
             view.status(t0),
             Some("task 1: fetching again; its poem is replaced")
@@ -568,7 +575,7 @@ mod tests {
         view.handle(Action::Down, &m, t0);
         view.handle(Action::Down, &m, t0);
         view.handle(Action::Down, &m, t0);
-        assert_eq!(view.selected, Some(3));
+        assert_eq!(view.selected, Some(TaskId::at(3)));
         feed(
             &mut m,
             t0,
@@ -580,10 +587,10 @@ mod tests {
         );
         let rows = view.rows(&m, t0);
         view.settle(&rows);
-        assert_eq!(rows, vec![0, 1, 2, 4, 5]);
+        assert_eq!(rows, ids(&[0, 1, 2, 4, 5]));
         assert_eq!(
             view.selected,
-            Some(4),
+            Some(TaskId::at(4)),
             "the row that took its place, not task 1"
         );
     }
@@ -602,7 +609,7 @@ mod tests {
         assert_eq!(view.help_scroll, 5);
         assert_eq!(
             view.selected,
-            Some(0),
+            Some(TaskId::at(0)),
             "keys scroll the help, not the table"
         );
         assert_eq!(view.handle(Action::Cancel, &m, t0), None);
@@ -635,7 +642,7 @@ mod tests {
         let later = t0 + Duration::from_secs(60);
         assert_eq!(
             view.rows(&m, later),
-            vec![2, 0, 1],
+            ids(&[2, 0, 1]),
             "lowest average rate first"
         );
     }
@@ -659,7 +666,7 @@ mod tests {
             sort: SortOrder::State,
             ..View::default()
         };
-        assert_eq!(view.rows(&m, t0), vec![2, 1, 3, 0]);
+        assert_eq!(view.rows(&m, t0), ids(&[2, 1, 3, 0]));
     }
 
     #[test]
@@ -689,14 +696,14 @@ mod tests {
             ..View::default()
         };
         view.handle(Action::First, &m, t0);
-        assert_eq!(view.selected, Some(0));
+        assert_eq!(view.selected, Some(TaskId::at(0)));
         view.handle(Action::CycleFilter, &m, t0); // active
-        assert_eq!(view.rows(&m, t0), vec![0, 2]);
+        assert_eq!(view.rows(&m, t0), ids(&[0, 2]));
         view.handle(Action::CycleFilter, &m, t0); // complete
-        assert_eq!(view.rows(&m, t0), vec![1, 3]);
+        assert_eq!(view.rows(&m, t0), ids(&[1, 3]));
         assert_eq!(
             view.selected,
-            Some(1),
+            Some(TaskId::at(1)),
             "the hidden selection moved to a shown row"
         );
         view.handle(Action::CycleFilter, &m, t0); // failed: none
@@ -717,15 +724,24 @@ mod tests {
             ..View::default()
         };
         view.handle(Action::Last, &m, t0);
-        assert_eq!((view.selected, view.table_offset), (Some(49), 40));
+        assert_eq!(
+            (view.selected, view.table_offset),
+            (Some(TaskId::at(49)), 40)
+        );
         view.handle(Action::PageUp, &m, t0);
-        assert_eq!((view.selected, view.table_offset), (Some(40), 40));
+        assert_eq!(
+            (view.selected, view.table_offset),
+            (Some(TaskId::at(40)), 40)
+        );
         view.handle(Action::Up, &m, t0);
-        assert_eq!((view.selected, view.table_offset), (Some(39), 39));
+        assert_eq!(
+            (view.selected, view.table_offset),
+            (Some(TaskId::at(39)), 39)
+        );
         view.handle(Action::First, &m, t0);
-        assert_eq!((view.selected, view.table_offset), (Some(0), 0));
+        assert_eq!((view.selected, view.table_offset), (Some(TaskId::at(0)), 0));
         view.handle(Action::ClickRow(3), &m, t0);
-        assert_eq!(view.selected, Some(3));
+        assert_eq!(view.selected, Some(TaskId::at(3)));
     }
 
     #[test]
@@ -739,9 +755,12 @@ mod tests {
         view.handle(Action::Down, &m, t0);
         assert_eq!(
             view.handle(Action::Cancel, &m, t0),
-            Some(Command::Cancel(1))
+            Some(Command::Cancel(TaskId::at(1)))
         );
-        assert_eq!(view.handle(Action::Retry, &m, t0), Some(Command::Retry(1)));
+        assert_eq!(
+            view.handle(Action::Retry, &m, t0),
+            Some(Command::Retry(TaskId::at(1)))
+        );
         assert_eq!(
             view.handle(Action::CancelAll, &m, t0),
             Some(Command::CancelAll)
@@ -769,7 +788,7 @@ mod tests {
         view.handle(Action::ToggleGallery, &m, t0);
         view.handle(Action::PageDown, &m, t0);
         view.handle(Action::Down, &m, t0);
-        assert_eq!((view.gallery_page, view.selected), (2, Some(0)));
+        assert_eq!((view.gallery_page, view.selected), (2, Some(TaskId::at(0))));
         view.handle(Action::PageUp, &m, t0);
         assert_eq!(view.gallery_page, 1);
         view.handle(Action::Back, &m, t0);
@@ -840,7 +859,7 @@ mod poem_pane_tests {
 
     fn feed(model: &mut Model, run: u32, kind: EventKind) {
         model.apply(&mut Event {
-            task: 0,
+            task: TaskId::at(0),
             run,
             at: Instant::now(),
             kind,
@@ -893,10 +912,13 @@ mod poem_pane_tests {
         // `r` from the table.
         view.handle(Action::FocusNext, &m, t0);
         view.handle(Action::FocusNext, &m, t0);
-        assert_eq!(view.handle(Action::Retry, &m, t0), Some(Command::Retry(0)));
+        assert_eq!(
+            view.handle(Action::Retry, &m, t0),
+            Some(Command::Retry(TaskId::at(0)))
+        );
         poem(&mut m, 2, 5);
         view.follow_new_runs(&m);
-        let download = m.get(0).unwrap();
+        let download = m.get(TaskId::at(0)).unwrap();
         assert_eq!(view.poem_top(download), PoemPos::default());
 
         // `R` (or a retry by the engine) starts a new run without a key on
@@ -905,7 +927,10 @@ mod poem_pane_tests {
         view.handle(Action::Last, &m, t0);
         poem(&mut m, 3, 30);
         view.follow_new_runs(&m);
-        assert_eq!(view.poem_top(m.get(0).unwrap()), PoemPos::default());
+        assert_eq!(
+            view.poem_top(m.get(TaskId::at(0)).unwrap()),
+            PoemPos::default()
+        );
     }
 
     #[test]

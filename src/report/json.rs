@@ -161,7 +161,7 @@ fn with_common_fields(fields: Value, about: Option<&Event>, model: &Model) -> Va
             .shift_remove("type")
             .map(|kind| ("type".to_string(), kind)),
     );
-    object.insert("task".into(), json!(download.map(|(e, _)| e.task + 1)));
+    object.insert("task".into(), json!(download.map(|(e, _)| e.task)));
     object.insert(
         "address".into(),
         json!(download.map(|(_, d)| d.address.to_string())),

@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::engine::{Event, EventKind};
+use crate::engine::{Event, EventKind, TaskId};
 use crate::model::{Model, State};
 use crate::text::sanitize;
 use crate::units::{clock, seconds};
@@ -32,7 +32,7 @@ impl PlainReporter {
         let _ = writeln!(stderr, "{line}");
     }
 
-    fn print_poem(&mut self, task: usize, model: &Model) {
+    fn print_poem(&mut self, task: TaskId, model: &Model) {
         let Some(download) = model.get(task) else {
             return;
         };
@@ -46,7 +46,7 @@ impl PlainReporter {
                 writeln!(
                     stdout,
                     "── Task {}: {} ({} bytes) ──",
-                    task + 1,
+                    task,
                     download.address,
                     download.poem.len()
                 )?;
@@ -82,23 +82,17 @@ const SUMMARY_LIST: usize = 20;
 /// closes, since the screen it was on is gone.
 pub fn final_summary(model: &Model, interrupted: bool) -> String {
     let mut out = String::new();
-    let members = |wanted: &dyn Fn(State) -> bool| -> Vec<usize> {
-        (0..model.downloads.len())
-            .filter(|&t| wanted(model.downloads[t].state))
-            .collect()
+    let members = |wanted: &dyn Fn(State) -> bool| -> Vec<TaskId> {
+        model.tasks().filter(|&t| wanted(model[t].state)).collect()
     };
-    let line = |task: usize, detail: String| {
-        format!(
-            "  Task {}: {} — {detail}\n",
-            task + 1,
-            model.downloads[task].address
-        )
+    let line = |task: TaskId, detail: String| {
+        format!("  Task {task}: {} — {detail}\n", model[task].address)
     };
     let complete = members(&|s| matches!(s, State::Complete | State::Empty));
     let failed = members(&|s| s == State::Failed);
     let cancelled = members(&|s| s == State::Cancelled);
     let listed =
-        |out: &mut String, title: &str, tasks: &[usize], detail: &dyn Fn(usize) -> String| {
+        |out: &mut String, title: &str, tasks: &[TaskId], detail: &dyn Fn(TaskId) -> String| {
             if tasks.is_empty() {
                 return;
             }
@@ -111,14 +105,14 @@ pub fn final_summary(model: &Model, interrupted: bool) -> String {
             }
         };
     listed(&mut out, "Complete", &complete, &|task| {
-        let download = &model.downloads[task];
+        let download = &model[task];
         match download.state {
             State::Empty => "empty poem".to_string(),
             _ => format!("{} bytes", download.received),
         }
     });
-    let reason = |task: usize| {
-        model.downloads[task]
+    let reason = |task: TaskId| {
+        model[task]
             .error
             .as_ref()
             .map_or("failed".to_string(), |e| e.reason_and_bytes())
@@ -128,9 +122,9 @@ pub fn final_summary(model: &Model, interrupted: bool) -> String {
     } else {
         // Every reason is named, with how many failed for it.
         out.push_str(&format!("Failed ({}), by reason:\n", failed.len()));
-        let mut by_reason: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut by_reason: Vec<(String, Vec<TaskId>)> = Vec::new();
         for &task in &failed {
-            let why = model.downloads[task]
+            let why = model[task]
                 .error
                 .as_ref()
                 .map_or("failed".to_string(), |e| e.reason.to_string());
@@ -142,15 +136,14 @@ pub fn final_summary(model: &Model, interrupted: bool) -> String {
         for (why, tasks) in by_reason {
             let first = tasks[0];
             out.push_str(&format!(
-                "  {why}: {} (the first: Task {}, {})\n",
+                "  {why}: {} (the first: Task {first}, {})\n",
                 tasks.len(),
-                first + 1,
-                model.downloads[first].address
+                model[first].address
             ));
         }
     }
     listed(&mut out, "Cancelled", &cancelled, &|task| {
-        format!("got {} bytes", model.downloads[task].received)
+        format!("got {} bytes", model[task].received)
     });
     out.push_str(&got_line(model, interrupted));
     out.push('\n');
@@ -186,7 +179,7 @@ fn got_line(model: &Model, interrupted: bool) -> String {
 
 impl super::Reporter for PlainReporter {
     fn event(&mut self, event: &Event, model: &Model) {
-        let task = event.task + 1;
+        let task = event.task;
         let Some(download) = model.get(event.task) else {
             return;
         };
@@ -252,7 +245,7 @@ mod tests {
                 FailReason::Refused
             };
             model.apply(&mut Event {
-                task,
+                task: crate::engine::TaskId::at(task),
                 run: 1,
                 at: std::time::Instant::now(),
                 kind: EventKind::Failed {

@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::address::Address;
+use crate::engine::TaskId;
 use crate::model::PoemBytes;
 
 /// Writes poems into one directory, one file name per download.
@@ -44,18 +45,19 @@ impl Saver {
     }
 
     /// Where a complete poem of `task` goes.
-    pub fn complete_path(&self, task: usize) -> PathBuf {
-        self.dir.join(format!("{}.txt", self.names[task]))
+    pub fn complete_path(&self, task: TaskId) -> PathBuf {
+        self.dir.join(format!("{}.txt", self.names[task.index()]))
     }
 
     /// Where the bytes of a failed or cancelled `task` go.
-    pub fn partial_path(&self, task: usize) -> PathBuf {
-        self.dir.join(format!("{}.txt.partial", self.names[task]))
+    pub fn partial_path(&self, task: TaskId) -> PathBuf {
+        self.dir
+            .join(format!("{}.txt.partial", self.names[task.index()]))
     }
 
     /// Saves a complete poem, and removes a `.partial` left by an earlier
     /// run of the same download.
-    pub fn save_complete(&self, task: usize, poem: &PoemBytes) -> io::Result<PathBuf> {
+    pub fn save_complete(&self, task: TaskId, poem: &PoemBytes) -> io::Result<PathBuf> {
         let path = self.complete_path(task);
         write_atomically(&path, poem)?;
         match std::fs::remove_file(self.partial_path(task)) {
@@ -65,7 +67,7 @@ impl Saver {
         Ok(path)
     }
 
-    pub fn save_partial(&self, task: usize, bytes: &PoemBytes) -> io::Result<PathBuf> {
+    pub fn save_partial(&self, task: TaskId, bytes: &PoemBytes) -> io::Result<PathBuf> {
         let path = self.partial_path(task);
         write_atomically(&path, bytes)?;
         Ok(path)
@@ -120,18 +122,33 @@ mod tests {
         ];
         let saver = Saver::new(dir.path(), &addresses).unwrap();
         let name = |p: PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
-        assert_eq!(name(saver.complete_path(0)), "127.0.0.1_10000.txt");
-        assert_eq!(name(saver.complete_path(1)), "127.0.0.1_10000-2.txt");
-        assert_eq!(name(saver.partial_path(2)), "__1_10001.txt.partial");
+        assert_eq!(
+            name(saver.complete_path(TaskId::at(0))),
+            "127.0.0.1_10000.txt"
+        );
+        assert_eq!(
+            name(saver.complete_path(TaskId::at(1))),
+            "127.0.0.1_10000-2.txt"
+        );
+        assert_eq!(
+            name(saver.partial_path(TaskId::at(2))),
+            "__1_10001.txt.partial"
+        );
         let poem = |text: &str| {
             let mut poem = PoemBytes::default();
             poem.push(bytes::BytesMut::from(text.as_bytes()));
             poem
         };
-        saver.save_partial(0, &poem("half")).unwrap();
-        saver.save_complete(0, &poem("whole")).unwrap();
-        assert_eq!(std::fs::read(saver.complete_path(0)).unwrap(), b"whole");
-        assert!(!saver.partial_path(0).exists(), "the stale partial is gone");
+        saver.save_partial(TaskId::at(0), &poem("half")).unwrap();
+        saver.save_complete(TaskId::at(0), &poem("whole")).unwrap();
+        assert_eq!(
+            std::fs::read(saver.complete_path(TaskId::at(0))).unwrap(),
+            b"whole"
+        );
+        assert!(
+            !saver.partial_path(TaskId::at(0)).exists(),
+            "the stale partial is gone"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary files stay behind");
     }

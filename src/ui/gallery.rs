@@ -7,14 +7,15 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::Theme;
 use crate::model::view::{Focus, View};
-use crate::model::{Model, PaneSize, PoemPos, State};
+use crate::model::{Model, PaneSize, PoemPos};
 
 /// Narrowest pane worth showing a poem in.
 const PANE_WIDTH: u16 = 36;
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme: &Theme) {
-    let finished: Vec<usize> = (0..model.downloads.len())
-        .filter(|&t| matches!(model.downloads[t].state, State::Complete | State::Empty))
+    let finished: Vec<_> = model
+        .tasks()
+        .filter(|&t| model[t].state.is_complete())
         .collect();
     let columns = (area.width / PANE_WIDTH).clamp(1, 4) as usize;
     let pages = finished.len().div_ceil(columns).max(1);
@@ -43,10 +44,10 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     let panes =
         Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
     for (&task, &pane) in shown.zip(panes.iter()) {
-        let download = &model.downloads[task];
+        let download = &model[task];
         let block = Block::bordered()
             .title(Span::styled(
-                format!(" {} · {} ", task + 1, download.address),
+                format!(" {task} · {} ", download.address),
                 theme.title(),
             ))
             .border_style(theme.dim());

@@ -3,6 +3,7 @@
 
 use super::fit::{Field, fit};
 use super::{Theme, format};
+use crate::engine::TaskId;
 use crate::model::view::{Focus, View};
 use crate::model::{Download, Model, PaneSize};
 use ratatui::Frame;
@@ -53,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
 /// The pane's title, its fields dropped by priority to fit `width`: the
 /// state, PARTIAL and the count of control characters shown stay longest,
 /// then the bytes, the task number and the address.
-fn title<'a>(task: usize, download: &Download, theme: &Theme, width: usize) -> Line<'a> {
+fn title<'a>(task: TaskId, download: &Download, theme: &Theme, width: usize) -> Line<'a> {
     let (symbol, label, style) = theme.state(download);
     let mut fields = vec![
         Field::new("Poem", theme.title(), 10),
@@ -62,7 +63,7 @@ fn title<'a>(task: usize, download: &Download, theme: &Theme, width: usize) -> L
     if download.is_partial() && download.state.is_final() {
         fields.push(Field::new("PARTIAL", theme.warning(), 9));
     }
-    fields.push(Field::new(format!("#{}", task + 1), theme.plain(), 5));
+    fields.push(Field::new(format!("#{task}"), theme.plain(), 5));
     fields.push(Field::new(download.address.to_string(), theme.plain(), 4));
     fields.push(Field::new(
         format::bytes(download.received),

@@ -91,13 +91,13 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
     let longest_address = rows
         .iter()
         .take(1000)
-        .map(|&task| model.downloads[task].address.to_string().width())
+        .map(|&task| model[task].address.to_string().width())
         .max()
         .unwrap_or(0)
         .clamp(SERVER_MIN, SERVER_MAX);
     let attempts = rows
         .iter()
-        .map(|&task| model.downloads[task].attempts.max(1).to_string().len())
+        .map(|&task| model[task].attempts.max(1).to_string().len())
         .max()
         .unwrap_or(1);
     let mut candidates = vec![
@@ -159,7 +159,7 @@ pub fn draw(
     let table_rows: Vec<Row> = shown
         .iter()
         .map(|&task| {
-            let row = row(task, &model.downloads[task], model, now, theme, &layout);
+            let row = row(task, &model[task], model, now, theme, &layout);
             if view.selected == Some(task) {
                 row.style(theme.selected())
             } else {
@@ -299,7 +299,7 @@ fn row<'a>(
 ) -> Row<'a> {
     let active = matches!(download.state, State::Connecting | State::Receiving);
     let cells = layout.columns.iter().map(|&(column, width)| match column {
-        Column::Number => Cell::from(align((task + 1).to_string(), column, width)),
+        Column::Number => Cell::from(align(task.to_string(), column, width)),
         Column::Server => Cell::from(keep_end(&download.address.to_string(), width)),
         Column::State => state_cell(download, now, theme, layout.wide),
         Column::Bytes => {

@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 
 use super::*;
 use crate::address::Address;
-use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError, Limits};
+use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError, Limits, TaskId};
 use crate::model::view::Action;
 
 const ECSTASY: &str = include_str!("../../assets/poems/ecstasy.txt");
@@ -28,7 +28,7 @@ impl Scene {
     fn feed(&mut self, ms: u64, task: usize, kind: EventKind) {
         let at = self.at(ms);
         self.model.apply(&mut Event {
-            task,
+            task: TaskId::at(task),
             run: 1,
             at,
             kind,
