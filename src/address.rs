@@ -157,21 +157,21 @@ pub fn parse_lines(
             .read_until(b'\n', &mut bytes)
             .map_err(|err| ListError::Read {
                 what: source.to_string(),
-                err: err.to_string(),
+                source: err,
             })?;
         if read == 0 {
             break;
         }
         if bytes.len() > MAX_LINE && !bytes.ends_with(b"\n") {
-            return Err(ListError::Read {
+            return Err(ListError::NotAList {
                 what: source.to_string(),
-                err: format!("a line longer than {MAX_LINE} bytes (is it an address list?)"),
+                problem: "a line longer than 4096 bytes (is it an address list?)",
             });
         }
         let Ok(line) = std::str::from_utf8(&bytes) else {
-            return Err(ListError::Read {
+            return Err(ListError::NotAList {
                 what: source.to_string(),
-                err: "not text (the line is not UTF-8)".into(),
+                problem: "not text (the line is not UTF-8)",
             });
         };
         let text = line.split('#').next().unwrap_or("").trim();
@@ -192,8 +192,14 @@ pub fn parse_lines(
 pub enum ListError {
     #[error(transparent)]
     Address(#[from] AddressError),
-    #[error("cannot read address list {what}: {err}")]
-    Read { what: String, err: String },
+    #[error("cannot read address list {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read address list {what}: {problem}")]
+    NotAList { what: String, problem: &'static str },
 }
 
 /// Reads an address file, or standard input for `-`.
@@ -202,9 +208,9 @@ pub fn read_list(path: &Path) -> Result<Vec<Address>, ListError> {
         let stdin = std::io::stdin();
         return parse_lines(stdin.lock(), |line| Source::Stdin { line });
     }
-    let file = std::fs::File::open(path).map_err(|err| ListError::Read {
+    let file = std::fs::File::open(path).map_err(|source| ListError::Read {
         what: format!("{:?}", path.display().to_string()),
-        err: err.to_string(),
+        source,
     })?;
     parse_lines(std::io::BufReader::new(file), |line| Source::File {
         path: path.to_path_buf(),

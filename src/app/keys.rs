@@ -15,7 +15,7 @@ pub enum Input {
     Action(Action),
     /// Ctrl-C: quit at once, with the interrupted exit status.
     Interrupt,
-    /// The screen must be drawn again (resize, focus regained).
+    /// The screen must be drawn again (a resize, or Ctrl-L).
     Redraw,
 }
 
@@ -41,7 +41,7 @@ pub fn input(event: &Event, areas: &Areas) -> Option<Input> {
                 _ => None,
             }
         }
-        Event::Resize(..) | Event::FocusGained => Some(Input::Redraw),
+        Event::Resize(..) => Some(Input::Redraw),
         _ => None,
     }
 }

@@ -10,14 +10,63 @@ use bytes::Bytes;
 use crate::address::Address;
 use crate::units::seconds;
 
+/// An I/O error kept whole, with its kind, shareable between events (an
+/// `io::Error` is not `Clone`). Two are equal when kind and message are.
+#[derive(Debug, Clone)]
+pub struct IoError(std::sync::Arc<io::Error>);
+
+impl IoError {
+    pub fn kind(&self) -> io::ErrorKind {
+        self.0.kind()
+    }
+}
+
+impl From<&io::Error> for IoError {
+    fn from(err: &io::Error) -> Self {
+        // The kind and the OS code survive; so does the message.
+        let copy = match err.raw_os_error() {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => io::Error::new(err.kind(), err.to_string()),
+        };
+        IoError(std::sync::Arc::new(copy))
+    }
+}
+
+impl From<io::Error> for IoError {
+    fn from(err: io::Error) -> Self {
+        IoError(std::sync::Arc::new(err))
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoError {}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
+
 /// The ways a download can fail. A clean EOF is never one of these: it ends
 /// a complete poem, even an empty one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailReason {
     /// Nothing listens on the port.
     Refused,
-    /// The host name did not resolve to any address.
-    NameNotResolved { detail: String },
+    /// The host name did not resolve to any address (the resolver's error,
+    /// when it gave one).
+    NameNotResolved { source: Option<IoError> },
     /// The TCP handshake did not finish within `--connect-timeout`.
     ConnectTimeout(Duration),
     /// No byte arrived for `--idle-timeout`.
@@ -29,8 +78,8 @@ pub enum FailReason {
     Reset,
     /// The poem grew past `--max-bytes`; the first `limit` bytes are kept.
     TooLarge { limit: u64 },
-    /// Any other I/O error.
-    Io { detail: String },
+    /// Any other I/O error, kept whole (its kind and message).
+    Io { source: IoError },
 }
 
 impl FailReason {
@@ -62,7 +111,7 @@ impl FailReason {
             // handshake is seen complete: a reset is a reset whenever it comes.
             io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => FailReason::Reset,
             _ => FailReason::Io {
-                detail: err.to_string(),
+                source: IoError::from(err),
             },
         }
     }
@@ -75,7 +124,7 @@ impl FailReason {
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::UnexpectedEof => FailReason::Reset,
             _ => FailReason::Io {
-                detail: err.to_string(),
+                source: IoError::from(err),
             },
         }
     }
@@ -85,7 +134,12 @@ impl fmt::Display for FailReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FailReason::Refused => write!(f, "connection refused"),
-            FailReason::NameNotResolved { detail } => write!(f, "name not resolved ({detail})"),
+            FailReason::NameNotResolved { source: Some(err) } => {
+                write!(f, "name not resolved ({err})")
+            }
+            FailReason::NameNotResolved { source: None } => {
+                write!(f, "name not resolved (no addresses)")
+            }
             FailReason::ConnectTimeout(after) => {
                 write!(f, "connect timeout after {}", seconds(*after))
             }
@@ -97,7 +151,7 @@ impl fmt::Display for FailReason {
             FailReason::TooLarge { limit } => {
                 write!(f, "too large: stopped at the {} limit", size(*limit))
             }
-            FailReason::Io { detail } => write!(f, "{detail}"),
+            FailReason::Io { source } => write!(f, "{source}"),
         }
     }
 }
@@ -154,7 +208,7 @@ mod tests {
         let other = io::Error::from_raw_os_error(24); // EMFILE
         assert!(matches!(
             FailReason::from_connect_error(&other),
-            FailReason::Io { detail } if detail.contains("Too many open files")
+            FailReason::Io { source } if source.to_string().contains("Too many open files")
         ));
         assert_eq!(FailReason::from_read_error(&other).code(), "io");
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);

@@ -267,13 +267,11 @@ async fn connect(address: &Address) -> Result<TcpStream, FailReason> {
         Err(_) => tokio::net::lookup_host((address.host.as_str(), address.port))
             .await
             .map_err(|err| FailReason::NameNotResolved {
-                detail: err.to_string(),
+                source: Some(err.into()),
             })?
             .collect(),
     };
-    let mut last = FailReason::NameNotResolved {
-        detail: "no addresses".into(),
-    };
+    let mut last = FailReason::NameNotResolved { source: None };
     for target in targets {
         match TcpStream::connect(target).await {
             Ok(stream) => return Ok(stream),

@@ -10,7 +10,7 @@ mod fetch;
 mod runner;
 mod segments;
 
-pub use error::{FailReason, FetchError};
+pub use error::{FailReason, FetchError, IoError};
 pub use event::{Command, Event, EventKind, TaskId};
 pub use fd_limit::{FdBudget, raise_fd_limit};
 pub use fetch::{AttemptTimes, Limits, Poem, get_poem};

@@ -263,9 +263,10 @@ impl Supervisor {
                             error: FetchError {
                                 address,
                                 reason: FailReason::Io {
-                                    detail: format!(
+                                    source: std::io::Error::other(format!(
                                         "internal error: the download's task failed ({err})"
-                                    ),
+                                    ))
+                                    .into(),
                                 },
                                 received: 0,
                                 partial: Default::default(),

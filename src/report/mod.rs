@@ -11,7 +11,7 @@ mod save;
 
 pub use json::JsonReporter;
 pub use plain::{PlainReporter, final_summary};
-pub use save::Saver;
+pub use save::{SaveError, Saver};
 
 use std::io;
 use std::time::Duration;

@@ -19,12 +19,11 @@ impl Saver {
     /// Creates `dir` if needed and picks each download's file name: its
     /// server's address made safe for a file system, with `-2`, `-3`, ...
     /// when an address repeats.
-    pub fn new(dir: &Path, addresses: &[Address]) -> io::Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|err| {
-            io::Error::new(
-                err.kind(),
-                format!("cannot create --save directory {}: {err}", dir.display()),
-            )
+    pub fn new(dir: &Path, addresses: &[Address]) -> Result<Self, SaveError> {
+        std::fs::create_dir_all(dir).map_err(|source| SaveError {
+            what: "cannot create --save directory ",
+            path: dir.to_path_buf(),
+            source,
         })?;
         let mut names: Vec<String> = Vec::with_capacity(addresses.len());
         let mut seen = std::collections::HashMap::<String, usize>::new();
@@ -57,17 +56,24 @@ impl Saver {
 
     /// Saves a complete poem, and removes a `.partial` left by an earlier
     /// run of the same download.
-    pub fn save_complete(&self, task: TaskId, poem: &PoemBytes) -> io::Result<PathBuf> {
+    pub fn save_complete(&self, task: TaskId, poem: &PoemBytes) -> Result<PathBuf, SaveError> {
         let path = self.complete_path(task);
         write_atomically(&path, poem)?;
-        match std::fs::remove_file(self.partial_path(task)) {
-            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+        let stale = self.partial_path(task);
+        match std::fs::remove_file(&stale) {
+            Err(source) if source.kind() != io::ErrorKind::NotFound => {
+                return Err(SaveError {
+                    what: "",
+                    path: stale,
+                    source,
+                });
+            }
             _ => {}
         }
         Ok(path)
     }
 
-    pub fn save_partial(&self, task: TaskId, bytes: &PoemBytes) -> io::Result<PathBuf> {
+    pub fn save_partial(&self, task: TaskId, bytes: &PoemBytes) -> Result<PathBuf, SaveError> {
         let path = self.partial_path(task);
         write_atomically(&path, bytes)?;
         Ok(path)
@@ -89,8 +95,19 @@ fn file_safe(host: &str) -> String {
 
 /// A temporary file in the same directory, then a rename: readers see the
 /// old file or the whole new one, never half of it.
+/// A file that could not be written: the poem's own file (never the
+/// temporary one), and the system's error kept as the source.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}{}: {source}", path.display())]
+pub struct SaveError {
+    what: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
 /// Errors name the poem's own file, not the temporary one.
-fn write_atomically(path: &Path, bytes: &PoemBytes) -> io::Result<()> {
+fn write_atomically(path: &Path, bytes: &PoemBytes) -> Result<(), SaveError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let write = || -> io::Result<()> {
         let mut file = tempfile::Builder::new()
@@ -105,7 +122,11 @@ fn write_atomically(path: &Path, bytes: &PoemBytes) -> io::Result<()> {
         file.persist(path).map_err(|err| err.error)?;
         Ok(())
     };
-    write().map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))
+    write().map_err(|source| SaveError {
+        what: "",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
