@@ -103,6 +103,8 @@ pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchE
 
 /// The smallest read buffer; it grows while reads keep filling it.
 const FIRST_READ: usize = 4 * 1024;
+/// Far enough away to mean "not armed" for a timer.
+const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 const LARGEST_READ: usize = 2 * 1024 * 1024;
 
 /// One attempt. `deadline` is when `limits.deadline` runs out for the whole
@@ -227,11 +229,20 @@ pub(crate) async fn fetch(
                         Some(FailReason::TooLarge { limit })
                     }
                     _ => {
-                        if let Some(due) = observer.data(&mut buffer, received)
-                            && !holding
-                        {
-                            held_back.as_mut().reset(due);
-                            holding = true;
+                        match observer.data(&mut buffer, received) {
+                            Some(due) if !holding => {
+                                held_back.as_mut().reset(due);
+                                holding = true;
+                            }
+                            None if holding => {
+                                // This read sent what was held: the timer is
+                                // moved out of the way rather than left to
+                                // wake the loop for nothing (a wake costs a
+                                // poll and a read that finds no data).
+                                held_back.as_mut().reset(started + NEVER);
+                                holding = false;
+                            }
+                            _ => {}
                         }
                         None
                     }

@@ -479,6 +479,20 @@ async fn hold_until_the_client_leaves(mut socket: TcpStream, sent: u64) -> Clien
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn port_ranges_are_checked_without_arithmetic_that_can_wrap() {
+        let empty = Server::start("127.0.0.1", 65535, Vec::new(), false).await;
+        assert!(empty.is_ok_and(|server| server.ports.is_empty()));
+        let spec = PortSpec {
+            poem: PoemSource::new("p", "poem"),
+            pacing: Pacing::fast(),
+            behaviour: Behaviour::Refuse,
+        };
+        let past_the_end = Server::start("127.0.0.1", 65535, vec![spec.clone(), spec], false).await;
+        let err = past_the_end.expect_err("65535 and 65536");
+        assert!(err.to_string().contains("go past 65535"), "{err}");
+    }
+
     #[test]
     fn localhost_serves_127_0_0_1_first_whatever_the_resolver_says() {
         let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
