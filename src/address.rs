@@ -106,6 +106,10 @@ pub fn parse(text: &str) -> Result<Address, &'static str> {
             {
                 return Err("host names may contain only letters, digits, '.', '-' and '_'");
             }
+            // A name DNS cannot carry is refused here, not sent to a resolver.
+            if host.len() > 253 || host.split('.').any(|label| label.len() > 63) {
+                return Err("host name too long (at most 253 characters, 63 between dots)");
+            }
             Ok(Address::new(host, parse_port(port)?))
         }
     }
@@ -289,6 +293,15 @@ mod tests {
         })
         .unwrap();
         assert_eq!(ok.len(), 2, "a repeated address is a second download");
+    }
+
+    #[test]
+    fn names_dns_cannot_carry_are_refused_before_any_lookup() {
+        let long_label = format!("{}.example:10000", "a".repeat(64));
+        assert!(parse(&long_label).is_err());
+        let long_name = format!("{}:10000", vec!["a".repeat(60); 5].join("."));
+        assert!(parse(&long_name).is_err());
+        assert!(parse(&format!("{}.example:10000", "a".repeat(63))).is_ok());
     }
 
     #[test]
