@@ -318,6 +318,9 @@ impl Download {
                 self.retry_at = Some(event.at + *after);
             }
         }
+        if self.state.is_final() && !matches!(event.kind, EventKind::Retrying { .. }) {
+            self.poem.shrink_if_short();
+        }
         if dashboard && self.state.is_final() {
             self.index.update(&self.poem);
             self.index.controls.finish();

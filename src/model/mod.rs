@@ -133,6 +133,18 @@ impl Model {
         self.downloads.get(task.index())
     }
 
+    /// Lets go of a poem that ended and has been written out: headless
+    /// output does not show it again, so its memory need not grow with the
+    /// total of every poem's bytes. (The dashboard keeps its poems: it shows
+    /// them.) The byte counts stay.
+    pub fn forget_poem(&mut self, task: TaskId) {
+        if let Some(download) = self.downloads.get_mut(task.index())
+            && download.state.is_final()
+        {
+            download.poem = PoemBytes::default();
+        }
+    }
+
     /// Every download's id, in the given order.
     pub fn tasks(&self) -> impl DoubleEndedIterator<Item = TaskId> + ExactSizeIterator + use<> {
         TaskId::all(self.downloads.len())

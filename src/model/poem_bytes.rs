@@ -31,6 +31,20 @@ impl PoemBytes {
         self.len == 0
     }
 
+    /// A short poem moved into a buffer of its own size. Its bytes sit in
+    /// the engine's read buffer, which is at least 4 KiB: kept as they are,
+    /// a 256-byte poem would hold sixteen times its size for as long as it
+    /// is kept. Copying a short poem once is cheaper than that.
+    pub fn shrink_if_short(&mut self) {
+        const SHORT: usize = 16 * 1024;
+        if self.len == 0 || self.len > SHORT {
+            return;
+        }
+        let whole = BytesMut::from(&self.contiguous()[..]);
+        *self = PoemBytes::default();
+        self.push(whole);
+    }
+
     pub fn push(&mut self, piece: BytesMut) {
         let before = self.segments.len();
         let start = self.len;

@@ -231,3 +231,32 @@ fn the_total_of_bytes_received_never_goes_down_on_a_retry() {
     assert_eq!(model.received_total, 15);
     assert_eq!(model.totals().bytes, 2, "the current runs hold 2");
 }
+
+#[test]
+fn a_poem_that_ended_can_be_let_go_of_but_not_one_that_runs() {
+    let t0 = Instant::now();
+    let mut model = Model::new([Address::loopback(1), Address::loopback(2)]);
+    for task in [0, 1] {
+        model.apply(&mut event(
+            t0,
+            task,
+            1,
+            EventKind::Connecting { attempt: 1, of: 1 },
+        ));
+        model.apply(&mut event(t0, task, 1, progress("a poem\n", 7)));
+    }
+    model.apply(&mut event(
+        t0,
+        0,
+        1,
+        EventKind::Finished {
+            received: 7,
+            times: AttemptTimes::default(),
+        },
+    ));
+    model.forget_poem(TaskId::at(0));
+    model.forget_poem(TaskId::at(1));
+    assert!(model.downloads[0].poem.is_empty(), "ended: let go");
+    assert_eq!(model.downloads[0].received, 7, "the count stays");
+    assert_eq!(model.downloads[1].poem.len(), 7, "still running: kept");
+}

@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::error::TryRecvError;
 
 use crate::address::Address;
-use crate::engine::{self, Command, Event, RunConfig};
+use crate::engine::{self, Command, Event, EventKind, RunConfig};
 use crate::model::{Model, State};
 use crate::session::{Session, Written};
 
@@ -105,6 +105,14 @@ pub async fn run_headless(
                     continue;
                 }
                 reporter.event(&event, &session.model);
+                if matches!(
+                    event.kind,
+                    EventKind::Finished { .. } | EventKind::Failed { .. } | EventKind::Cancelled { .. }
+                ) {
+                    // Printed, and queued for saving with its own copy:
+                    // headless keeps nothing more of it.
+                    session.model.forget_poem(event.task);
+                }
                 if let Some(err) = reporter.stdout_broken() {
                     // The poems have nowhere to go: stop at once, cancel
                     // what runs, and claim nothing.
