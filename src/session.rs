@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::engine::{Event, EventKind, TaskId};
 use crate::model::{Model, PoemBytes};
-use crate::report::Saver;
+use crate::report::{About, Saver};
 
 /// A poem that could not be saved: which download, which run, when, and why
 /// (naming the poem's own file).
@@ -27,13 +27,12 @@ pub struct SaveFailure {
 }
 
 impl SaveFailure {
-    /// The event it is about, for reporters that want the common fields.
-    pub fn about(&self) -> Event {
-        Event {
+    /// The download it is about, for reporters that want the common fields.
+    pub fn about(&self) -> About {
+        About {
             task: self.task,
             run: self.run,
             at: self.at,
-            kind: EventKind::Queued,
         }
     }
 

@@ -5,18 +5,25 @@
 
 use std::time::Duration;
 
-/// `812 B`, `12.3 KiB`, `4.0 MiB`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
+/// `n` bytes divided by 1024 at least once and then while the value is at
+/// least `below` and units remain: the value and the index of its unit.
+fn scaled(n: u64, below: f64, units: usize) -> (f64, usize) {
     let mut value = n as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
+    while value >= below && unit < units - 1 {
         value /= 1024.0;
         unit += 1;
     }
+    (value, unit)
+}
+
+/// `812 B`, `12.3 KiB`, `4.0 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let (value, unit) = scaled(n, 1024.0, UNITS.len());
     format!("{value:.1} {}", UNITS[unit])
 }
 
@@ -26,12 +33,8 @@ pub fn bytes_short(n: u64) -> String {
     if n < 1024 {
         return format!("{n}B");
     }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 999.95 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
+    // Below 999.95 so that rounding never shows four digits ("1000K").
+    let (value, unit) = scaled(n, 999.95, UNITS.len());
     if value >= 99.95 {
         format!("{value:.0}{}", UNITS[unit])
     } else {
@@ -60,6 +63,17 @@ pub fn duration(d: Duration) -> String {
     } else {
         format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
     }
+}
+
+/// `48 KiB`, `8 MiB`, `1000 bytes`: exact, in the largest unit that divides
+/// (for limits, which people set in round units).
+pub fn exact_size(bytes: u64) -> String {
+    for (unit, scale) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes >= scale && bytes.is_multiple_of(scale) {
+            return format!("{} {unit}", bytes / scale);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// `30 s`, `0.5 s`, `1.25 s`: exact to the millisecond, as short as the
@@ -98,6 +112,9 @@ mod tests {
         assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
         assert_eq!(seconds(Duration::from_millis(1250)), "1.25 s");
         assert_eq!(secs(Duration::from_micros(1_234_567)), 1.235);
+        assert_eq!(exact_size(48 << 10), "48 KiB");
+        assert_eq!(exact_size(8 << 20), "8 MiB");
+        assert_eq!(exact_size(1000), "1000 bytes");
     }
 
     #[test]

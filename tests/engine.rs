@@ -558,8 +558,10 @@ async fn a_reset_is_a_reset_even_before_the_first_read() {
     );
     run.until_all_ended().await;
     for download in &run.model.downloads {
-        assert!(
-            matches!(download.fail_reason(), Some(FailReason::Reset) | None),
+        assert_eq!(download.state, State::Failed);
+        assert_eq!(
+            download.fail_reason(),
+            Some(&FailReason::Reset),
             "{:?}",
             download.error
         );

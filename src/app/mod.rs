@@ -111,7 +111,7 @@ pub async fn run(
     if let Some(err) = failure {
         return Err(err);
     }
-    let problems = !app.save_failures.is_empty() || app.stdout_broken.is_some();
+    let problems = app.stdout_broken.is_some();
     Ok(status.unwrap_or_else(|| report::exit_status(&app.session.model, None, problems)))
 }
 

@@ -8,18 +8,12 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::address::Address;
-use crate::units::seconds;
+use crate::units::{exact_size, seconds};
 
 /// An I/O error kept whole, with its kind, shareable between events (an
 /// `io::Error` is not `Clone`). Two are equal when kind and message are.
 #[derive(Debug, Clone)]
 pub struct IoError(std::sync::Arc<io::Error>);
-
-impl IoError {
-    pub fn kind(&self) -> io::ErrorKind {
-        self.0.kind()
-    }
-}
 
 impl From<&io::Error> for IoError {
     fn from(err: &io::Error) -> Self {
@@ -149,21 +143,11 @@ impl fmt::Display for FailReason {
             FailReason::Deadline(after) => write!(f, "deadline of {} passed", seconds(*after)),
             FailReason::Reset => write!(f, "connection reset, poem truncated"),
             FailReason::TooLarge { limit } => {
-                write!(f, "too large: stopped at the {} limit", size(*limit))
+                write!(f, "too large: stopped at the {} limit", exact_size(*limit))
             }
             FailReason::Io { source } => write!(f, "{source}"),
         }
     }
-}
-
-/// `48 KiB`, `8 MiB`, `1000 bytes`: exact, in the largest unit that divides.
-fn size(bytes: u64) -> String {
-    for (unit, scale) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= scale && bytes.is_multiple_of(scale) {
-            return format!("{} {unit}", bytes / scale);
-        }
-    }
-    format!("{bytes} bytes")
 }
 
 impl FetchError {

@@ -67,13 +67,12 @@ pub(crate) trait Observer {
     fn connected(&mut self, _connect_time: Duration) {}
     /// Called after every read; `received` counts all bytes so far. An
     /// observer that holds bytes back returns when it wants them sent, and
-    /// [`Observer::due`] is called then if no read came first.
+    /// [`Observer::flush`] is called then if no read came first.
     fn data(&mut self, _buffer: &mut BytesMut, _received: u64) -> Option<Instant> {
         None
     }
-    /// The time an earlier [`Observer::data`] asked for has come.
-    fn due(&mut self, _buffer: &mut BytesMut, _received: u64) {}
-    /// Called once before the attempt ends, whatever the outcome.
+    /// Send what is held back: when the time [`Observer::data`] asked for
+    /// has come, and once before the attempt ends, whatever the outcome.
     fn flush(&mut self, _buffer: &mut BytesMut, _received: u64) {}
 }
 
@@ -186,7 +185,7 @@ pub(crate) async fn fetch(
             read = stream.read_buf(&mut buffer) => Step::Read(read),
             _ = &mut held_back, if holding => {
                 holding = false;
-                observer.due(&mut buffer, received);
+                observer.flush(&mut buffer, received);
                 continue;
             }
             _ = &mut timer => {

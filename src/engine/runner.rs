@@ -135,7 +135,6 @@ impl Supervisor {
                 .collect(),
             queue: VecDeque::new(),
             backoffs: BinaryHeap::new(),
-            running: 0,
             limit,
             config: Arc::new(config),
             events,
@@ -194,9 +193,6 @@ struct Supervisor {
     queue: VecDeque<(TaskId, u32)>,
     /// Downloads waiting out a backoff: when, which, and for which run.
     backoffs: BinaryHeap<Reverse<(Instant, TaskId, u32)>>,
-    /// Attempts holding a slot (a cancelled attempt holds it until its task
-    /// has closed the connection and ended).
-    running: usize,
     limit: usize,
     config: Arc<RunConfig>,
     events: mpsc::UnboundedSender<Event>,
@@ -229,6 +225,12 @@ impl Supervisor {
         }
     }
 
+    /// Attempts holding a slot: every attempt task not yet joined (a
+    /// cancelled one holds its slot until it has closed its connection).
+    fn running(&self) -> usize {
+        self.attempts.len()
+    }
+
     fn emit(&self, task: TaskId, kind: EventKind) {
         let _ = self.events.send(Event {
             task,
@@ -242,7 +244,6 @@ impl Supervisor {
         &mut self,
         joined: Result<(tokio::task::Id, Outcome), tokio::task::JoinError>,
     ) {
-        self.running -= 1;
         let id = match &joined {
             Ok((id, _)) => *id,
             Err(err) => err.id(),
@@ -308,9 +309,9 @@ impl Supervisor {
 
     /// Puts the current run of `task` in line; says so when it must wait.
     fn enqueue(&mut self, task: TaskId) {
+        let must_wait = self.running() + self.queue.len() >= self.limit;
         let slot = &mut self.slots[task.index()];
         slot.phase = Phase::Queued;
-        let must_wait = self.running + self.queue.len() >= self.limit;
         self.queue.push_back((task, slot.run));
         if must_wait {
             self.emit(task, EventKind::Queued);
@@ -319,7 +320,7 @@ impl Supervisor {
 
     /// Starts attempts, first in line first, while slots are free.
     fn start_waiting(&mut self) {
-        while self.running < self.limit {
+        while self.running() < self.limit {
             let Some((task, run)) = self.queue.pop_front() else {
                 break;
             };
@@ -349,7 +350,6 @@ impl Supervisor {
             cancel,
             events: self.events.clone(),
         };
-        self.running += 1;
         let (task, run) = (attempt.task, attempt.run);
         let handle = self.attempts.spawn(attempt.run());
         self.running_ids.insert(handle.id(), (task, run));
@@ -543,10 +543,6 @@ impl Observer for ProgressReporter<'_> {
         }
     }
 
-    fn due(&mut self, buffer: &mut BytesMut, received: u64) {
-        self.flush(buffer, received);
-    }
-
     fn flush(&mut self, buffer: &mut BytesMut, received: u64) {
         push_segment(&mut self.pending, buffer.split());
         if !self.pending.is_empty() {
@@ -566,7 +562,6 @@ mod tests {
             Supervisor::new(vec![Address::loopback(1)], RunConfig::default(), 1, events);
         // As if its attempt had started, with a task that panics.
         supervisor.slots[0].phase = Phase::Connecting(CancellationToken::new());
-        supervisor.running = 1;
         let handle = supervisor
             .attempts
             .spawn(async { panic!("a bug in an attempt") });
@@ -588,6 +583,6 @@ mod tests {
             supervisor.slots[0].phase,
             Phase::Ended(Ended::Failed)
         ));
-        assert_eq!(supervisor.running, 0);
+        assert_eq!(supervisor.running(), 0);
     }
 }

@@ -216,7 +216,7 @@ impl Download {
 
     /// True when the bytes kept are not a whole poem.
     pub fn is_partial(&self) -> bool {
-        !matches!(self.state, State::Complete | State::Empty) && !self.poem.is_empty()
+        !self.state.is_complete() && !self.poem.is_empty()
     }
 
     pub fn fail_reason(&self) -> Option<&FailReason> {
@@ -318,12 +318,12 @@ impl Download {
                 self.retry_at = Some(event.at + *after);
             }
         }
-        if self.state.is_final() && !matches!(event.kind, EventKind::Retrying { .. }) {
+        if self.state.is_final() {
             self.poem.shrink_if_short();
-        }
-        if dashboard && self.state.is_final() {
-            self.index.update(&self.poem);
-            self.index.controls.finish();
+            if dashboard {
+                self.index.update(&self.poem);
+                self.index.controls.finish();
+            }
         }
         true
     }

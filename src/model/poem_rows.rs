@@ -253,6 +253,17 @@ mod tests {
         })
     }
 
+    fn failed(reason: FailReason, received: usize) -> Option<EventKind> {
+        Some(EventKind::Failed {
+            error: FetchError {
+                address: Address::loopback(1),
+                reason,
+                received: received as u64,
+                partial: Default::default(),
+            },
+        })
+    }
+
     fn texts(rows: &[PaneRow]) -> Vec<&str> {
         rows.iter().map(|r| r.text.as_str()).collect()
     }
@@ -351,13 +362,7 @@ mod tests {
     #[test]
     fn a_partial_poem_shows_every_byte_and_its_note_below() {
         let text = "line one\nline two\nunfinished li";
-        let error = FetchError {
-            address: Address::loopback(1),
-            reason: FailReason::Reset,
-            received: text.len() as u64,
-            partial: Default::default(),
-        };
-        let d = download(text, Some(EventKind::Failed { error }));
+        let d = download(text, failed(FailReason::Reset, text.len()));
         let pane = PaneSize {
             width: 80,
             height: 3,
@@ -383,13 +388,7 @@ mod tests {
             texts(&empty.pane_rows(PoemPos::default(), pane)),
             ["— the server sent nothing: an empty poem —"]
         );
-        let error = FetchError {
-            address: Address::loopback(1),
-            reason: FailReason::Refused,
-            received: 0,
-            partial: Default::default(),
-        };
-        let refused = download("", Some(EventKind::Failed { error }));
+        let refused = download("", failed(FailReason::Refused, 0));
         assert_eq!(
             texts(&refused.pane_rows(PoemPos::default(), pane)),
             ["— connection refused · no bytes received —"]

@@ -82,7 +82,7 @@ impl Filter {
         match self {
             Filter::All => true,
             Filter::Active => !state.is_final(),
-            Filter::Complete => matches!(state, State::Complete | State::Empty),
+            Filter::Complete => state.is_complete(),
             Filter::Failed => matches!(state, State::Failed | State::Cancelled),
         }
     }
@@ -461,6 +461,14 @@ mod tests {
         Model::for_dashboard((1..=n).map(Address::loopback), Default::default())
     }
 
+    /// A clean close after `received` bytes.
+    pub(super) fn finished(received: u64) -> EventKind {
+        EventKind::Finished {
+            received,
+            times: Default::default(),
+        }
+    }
+
     fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
         model.apply(&mut Event {
             task: TaskId::at(task),
@@ -516,15 +524,7 @@ mod tests {
     fn keys_that_do_nothing_or_something_surprising_say_so_for_a_moment() {
         let t0 = Instant::now();
         let mut m = model(2);
-        feed(
-            &mut m,
-            t0,
-            0,
-            EventKind::Finished {
-                received: 3,
-                times: Default::default(),
-            },
-        );
+        feed(&mut m, t0, 0, finished(3));
         let mut view = View {
             table_height: 10,
             ..View::default()
@@ -576,15 +576,7 @@ mod tests {
         view.handle(Action::Down, &m, t0);
         view.handle(Action::Down, &m, t0);
         assert_eq!(view.selected, Some(TaskId::at(3)));
-        feed(
-            &mut m,
-            t0,
-            3,
-            EventKind::Finished {
-                received: 3,
-                times: Default::default(),
-            },
-        );
+        feed(&mut m, t0, 3, finished(3));
         let rows = view.rows(&m, t0);
         view.settle(&rows);
         assert_eq!(rows, ids(&[0, 1, 2, 4, 5]));
@@ -629,10 +621,7 @@ mod tests {
                 &mut m,
                 t0 + Duration::from_secs(secs),
                 task,
-                EventKind::Finished {
-                    received: bytes as u64,
-                    times: Default::default(),
-                },
+                finished(bytes as u64),
             );
         }
         let view = View {
@@ -651,15 +640,7 @@ mod tests {
     fn sorting_by_state_puts_running_first_and_complete_last() {
         let t0 = Instant::now();
         let mut m = model(4);
-        feed(
-            &mut m,
-            t0,
-            0,
-            EventKind::Finished {
-                received: 3,
-                times: Default::default(),
-            },
-        );
+        feed(&mut m, t0, 0, finished(3));
         receive(&mut m, t0, 2, 5);
         feed(&mut m, t0, 3, EventKind::Cancelled { received: 0 });
         let view = View {
@@ -673,24 +654,8 @@ mod tests {
     fn filtering_hides_rows_and_moves_a_hidden_selection() {
         let t0 = Instant::now();
         let mut m = model(4);
-        feed(
-            &mut m,
-            t0,
-            1,
-            EventKind::Finished {
-                received: 3,
-                times: Default::default(),
-            },
-        );
-        feed(
-            &mut m,
-            t0,
-            3,
-            EventKind::Finished {
-                received: 3,
-                times: Default::default(),
-            },
-        );
+        feed(&mut m, t0, 1, finished(3));
+        feed(&mut m, t0, 3, finished(3));
         let mut view = View {
             table_height: 10,
             ..View::default()
@@ -810,15 +775,7 @@ mod tests {
                 received: 0,
             },
         );
-        feed(
-            &mut m,
-            t0 + Duration::from_secs(1),
-            0,
-            EventKind::Finished {
-                received: 1,
-                times: Default::default(),
-            },
-        );
+        feed(&mut m, t0 + Duration::from_secs(1), 0, finished(1));
         let mut view = View {
             table_height: 5,
             poem_pane: PaneSize {
@@ -849,6 +806,7 @@ mod tests {
 
 #[cfg(test)]
 mod poem_pane_tests {
+    use super::tests::finished;
     use std::time::Instant;
 
     use bytes::BytesMut;
@@ -877,14 +835,7 @@ mod poem_pane_tests {
                 received: text.len() as u64,
             },
         );
-        feed(
-            model,
-            run,
-            EventKind::Finished {
-                received: text.len() as u64,
-                times: Default::default(),
-            },
-        );
+        feed(model, run, finished(text.len() as u64));
     }
 
     fn view() -> View {

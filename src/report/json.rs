@@ -5,6 +5,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
+use super::About;
 use crate::engine::{Event, EventKind};
 use crate::model::{Model, State};
 use crate::units::secs;
@@ -115,14 +116,14 @@ impl super::Reporter for JsonReporter {
             }),
             _ => return,
         };
-        self.write(&with_common_fields(fields, Some(event), model));
+        self.write(&with_common_fields(fields, Some(About::from(event)), model));
     }
 
     fn stdout_broken(&self) -> Option<&std::io::Error> {
         self.stdout_broken.as_ref()
     }
 
-    fn problem(&mut self, about: Option<&Event>, model: &Model, message: &str) {
+    fn problem(&mut self, about: Option<About>, model: &Model, message: &str) {
         let fields = json!({"type": "problem", "message": message});
         self.write(&with_common_fields(fields, about, model));
     }
@@ -146,12 +147,12 @@ impl super::Reporter for JsonReporter {
 /// `fields` with what every event object has, in the documented order: the
 /// type first, then `task`, `address`, `t` and `run`. A problem that is about
 /// no download has null `task`, `address` and `run`, and `t` of now.
-fn with_common_fields(fields: Value, about: Option<&Event>, model: &Model) -> Value {
+fn with_common_fields(fields: Value, about: Option<About>, model: &Model) -> Value {
     let Value::Object(mut fields) = fields else {
         return fields;
     };
-    let download = about.and_then(|event| model.get(event.task).map(|d| (event, d)));
-    let at = about.map_or_else(std::time::Instant::now, |event| event.at);
+    let download = about.and_then(|about| model.get(about.task).map(|d| (about, d)));
+    let at = about.map_or_else(std::time::Instant::now, |about| about.at);
     let t = model
         .started
         .map_or(0.0, |start| secs(at.saturating_duration_since(start)));
@@ -161,13 +162,13 @@ fn with_common_fields(fields: Value, about: Option<&Event>, model: &Model) -> Va
             .shift_remove("type")
             .map(|kind| ("type".to_string(), kind)),
     );
-    object.insert("task".into(), json!(download.map(|(e, _)| e.task)));
+    object.insert("task".into(), json!(download.map(|(about, _)| about.task)));
     object.insert(
         "address".into(),
         json!(download.map(|(_, d)| d.address.to_string())),
     );
     object.insert("t".into(), json!(t));
-    object.insert("run".into(), json!(download.map(|(e, _)| e.run)));
+    object.insert("run".into(), json!(download.map(|(about, _)| about.run)));
     object.extend(fields);
     Value::Object(object)
 }

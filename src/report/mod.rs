@@ -19,8 +19,10 @@ use std::time::Duration;
 use tokio::sync::mpsc::error::TryRecvError;
 
 use crate::address::Address;
-use crate::engine::{self, Command, Event, EventKind, RunConfig};
-use crate::model::{Model, State};
+use std::time::Instant;
+
+use crate::engine::{self, Command, Event, RunConfig, TaskId};
+use crate::model::Model;
 use crate::session::{Session, Written};
 
 /// How often headless output collects the engine's events.
@@ -36,29 +38,46 @@ pub mod exit {
     pub const TERMINATED: i32 = 143;
 }
 
+/// Which run of which download something is about, and when: what every
+/// NDJSON event object carries.
+#[derive(Debug, Clone, Copy)]
+pub struct About {
+    pub task: TaskId,
+    pub run: u32,
+    pub at: Instant,
+}
+
+impl From<&Event> for About {
+    fn from(event: &Event) -> About {
+        About {
+            task: event.task,
+            run: event.run,
+            at: event.at,
+        }
+    }
+}
+
 /// Writes what happens as it happens.
 pub trait Reporter {
     /// Called after `event` was applied to `model`.
     fn event(&mut self, event: &Event, model: &Model);
     /// A problem of our own (not a server's), such as a file that could not
-    /// be saved, with the event of the download it is about (if any).
-    fn problem(&mut self, about: Option<&Event>, model: &Model, message: &str);
+    /// be saved, with the download it is about (if any).
+    fn problem(&mut self, about: Option<About>, model: &Model, message: &str);
     /// Called once when every download has ended.
     fn summary(&mut self, model: &Model, interrupted: bool);
     /// Set once writing to stdout failed (a closed pipe): the run stops.
     fn stdout_broken(&self) -> Option<&io::Error>;
 }
 
-/// The exit status for a finished set of downloads.
-pub fn exit_status(model: &Model, interrupted: Option<i32>, problems: bool) -> i32 {
+/// The exit status for a finished set of downloads: a poem that could not
+/// be saved (`model.unsaved`) or another problem of ours fails the run too.
+pub fn exit_status(model: &Model, interrupted: Option<i32>, other_problem: bool) -> i32 {
     if let Some(status) = interrupted {
         return status;
     }
-    let all_complete = model
-        .downloads
-        .iter()
-        .all(|d| matches!(d.state, State::Complete | State::Empty));
-    if all_complete && !problems {
+    let all_complete = model.downloads.iter().all(|d| d.state.is_complete());
+    if all_complete && model.unsaved == 0 && !other_problem {
         exit::ALL_COMPLETE
     } else {
         exit::SOME_FAILED
@@ -90,9 +109,10 @@ pub async fn run_headless(
     let mut events_open = true;
     while events_open && !session.model.all_ended() {
         tokio::select! {
-            _ = tick.tick() => loop {
+            _ = tick.tick() => {
                 let reports = session.written();
                 report_unsaved(&session, reports, reporter);
+                loop {
                 let mut event = match events.try_recv() {
                     Ok(event) => event,
                     Err(TryRecvError::Empty) => break,
@@ -105,14 +125,9 @@ pub async fn run_headless(
                     continue;
                 }
                 reporter.event(&event, &session.model);
-                if matches!(
-                    event.kind,
-                    EventKind::Finished { .. } | EventKind::Failed { .. } | EventKind::Cancelled { .. }
-                ) {
-                    // Printed, and queued for saving with its own copy:
-                    // headless keeps nothing more of it.
-                    session.model.forget_poem(event.task);
-                }
+                // A download that ended has been printed and queued for
+                // saving with its own copy: headless keeps nothing more of it.
+                session.model.forget_poem(event.task);
                 if let Some(err) = reporter.stdout_broken() {
                     // The poems have nowhere to go: stop at once, cancel
                     // what runs, and claim nothing.
@@ -120,7 +135,8 @@ pub async fn run_headless(
                     engine.send(Command::CancelAll);
                     return exit::SOME_FAILED;
                 }
-            },
+                }
+            }
             status = signals.next() => {
                 if interrupted.is_some() {
                     // A second Ctrl-C exits at once.
@@ -139,15 +155,14 @@ pub async fn run_headless(
     let reports = session.all_written().await;
     report_unsaved(&session, reports, reporter);
     reporter.summary(&session.model, interrupted.is_some());
-    let problems = session.model.unsaved > 0;
-    exit_status(&session.model, interrupted, problems)
+    exit_status(&session.model, interrupted, false)
 }
 
 /// Tells the reporter about poems that could not be saved.
 fn report_unsaved(session: &Session, reports: Vec<Written>, reporter: &mut dyn Reporter) {
     for report in reports {
         if let Written::SaveFailed(failure) = report {
-            reporter.problem(Some(&failure.about()), &session.model, &failure.line());
+            reporter.problem(Some(failure.about()), &session.model, &failure.line());
         }
     }
 }

@@ -88,7 +88,7 @@ pub fn final_summary(model: &Model, interrupted: bool) -> String {
     let line = |task: TaskId, detail: String| {
         format!("  Task {task}: {} — {detail}\n", model[task].address)
     };
-    let complete = members(&|s| matches!(s, State::Complete | State::Empty));
+    let complete = members(&State::is_complete);
     let failed = members(&|s| s == State::Failed);
     let cancelled = members(&|s| s == State::Cancelled);
     let listed =
@@ -220,7 +220,7 @@ impl super::Reporter for PlainReporter {
         self.stdout_broken.as_ref()
     }
 
-    fn problem(&mut self, _about: Option<&Event>, _model: &Model, message: &str) {
+    fn problem(&mut self, _about: Option<super::About>, _model: &Model, message: &str) {
         self.note(message);
     }
 

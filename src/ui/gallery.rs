@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::Theme;
+use super::{Theme, poem};
 use crate::model::view::{Focus, View};
 use crate::model::{Model, PaneSize, PoemPos};
 
@@ -56,27 +56,16 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             width: text_area.width as usize,
             height: text_area.height as usize,
         };
-        let mut rows: Vec<Line> = download
-            .pane_rows(PoemPos::default(), size)
-            .into_iter()
-            .map(|row| {
-                if row.note {
-                    Line::from(Span::styled(row.text, theme.dim()))
-                } else {
-                    Line::from(row.text)
-                }
-            })
-            .collect();
+        let mut lines = poem::styled(download.pane_rows(PoemPos::default(), size), theme.dim());
         // A card cut at the bottom says so.
         if download.last_top(size) > PoemPos::default()
-            && let Some(last) = rows.last_mut()
+            && let Some(last) = lines.last_mut()
         {
             *last = Line::from(Span::styled(
                 "↓ more: select it, Tab, scroll",
                 theme.warning(),
             ));
         }
-        let lines = rows;
         frame.render_widget(Paragraph::new(lines).block(block), pane);
     }
 }

@@ -43,29 +43,30 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             })
             .collect()
     };
-    let lines = loop {
-        let end = model.log.len().saturating_sub(view.log_back);
-        let mut lines: Vec<Line> = Vec::new();
-        let mut index = end;
-        while index > 0 && lines.len() < height {
-            index -= 1;
-            let mut rows = rows_of(index);
-            rows.append(&mut lines);
-            lines = rows;
+    let len = model.log.len();
+    let mut end = len.saturating_sub(view.log_back);
+    // The newest entries that fit, ending at `end`, newest at the bottom.
+    let mut lines: Vec<Line> = Vec::new();
+    let mut index = end;
+    while index > 0 && lines.len() < height {
+        index -= 1;
+        let mut rows = rows_of(index);
+        rows.append(&mut lines);
+        lines = rows;
+    }
+    let lines = if index == 0 && view.log_back > 0 {
+        // Scrolled back to the oldest: it shows from its first row, and the
+        // pane fills with the entries after it (never blank space).
+        while lines.len() < height && end < len {
+            lines.extend(rows_of(end));
+            end += 1;
         }
-        // Scrolled back past the oldest: show the oldest screenful instead
-        // of blank space.
-        if lines.len() < height && index == 0 && view.log_back > 0 {
-            view.log_back -= 1;
-            continue;
-        }
-        if index == 0 && view.log_back > 0 {
-            // Scrolled back to the oldest: it shows from its first row.
-            lines.truncate(height);
-            break lines;
-        }
+        view.log_back = len - end;
+        lines.truncate(height);
+        lines
+    } else {
         let extra = lines.len().saturating_sub(height);
-        break lines.split_off(extra);
+        lines.split_off(extra)
     };
     let mut title = vec![Span::styled(" Log ", theme.title())];
     if view.log_back > 0 {

@@ -5,9 +5,10 @@ use super::fit::{Field, fit};
 use super::{Theme, format};
 use crate::engine::TaskId;
 use crate::model::view::{Focus, View};
-use crate::model::{Download, Model, PaneSize};
+use crate::model::{Download, Model, PaneRow, PaneSize};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -37,18 +38,21 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     };
     view.follow_new_runs(model);
     let top = view.poem_top(download);
-    let lines: Vec<Line> = download
-        .pane_rows(top, view.poem_pane)
-        .into_iter()
+    let lines = styled(download.pane_rows(top, view.poem_pane), theme.warning());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The pane's rows as lines: the server's text plain, our notes in `notes`.
+pub(super) fn styled(rows: Vec<PaneRow>, notes: Style) -> Vec<Line<'static>> {
+    rows.into_iter()
         .map(|row| {
             if row.note {
-                Line::from(Span::styled(row.text, theme.warning()))
+                Line::from(Span::styled(row.text, notes))
             } else {
                 Line::from(row.text)
             }
         })
-        .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+        .collect()
 }
 
 /// The pane's title, its fields dropped by priority to fit `width`: the

@@ -90,7 +90,6 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
     let number = model.downloads.len().max(1).to_string().len().max(2);
     let longest_address = rows
         .iter()
-        .take(1000)
         .map(|&task| model[task].address.to_string().width())
         .max()
         .unwrap_or(0)

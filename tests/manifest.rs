@@ -1,7 +1,10 @@
-//! The minimum Rust we state is true: no dependency we build declares a
-//! higher `rust-version` than our own, and the README says the same version.
-//! (Only one toolchain is at hand, so this compares declarations; it cannot
-//! build with the old compiler.)
+//! What the manifest promises, checked with cargo itself: the minimum Rust we
+//! state is true (no dependency we build declares a higher `rust-version`,
+//! and the README says the same), and `cargo package` ships the code, the
+//! bundled poems, the licences and the docs, but not the screenshots, the
+//! scripts that make them, nor CI. (Only one toolchain is at hand, so the
+//! minimum is a comparison of declarations, not a build with the old
+//! compiler.)
 
 use std::process::Command;
 
@@ -85,4 +88,28 @@ fn no_dependency_needs_a_newer_rust_than_we_state() {
         too_new.is_empty(),
         "newer than our rust-version {ours}: {too_new:?}"
     );
+}
+
+#[test]
+fn the_package_holds_the_poems_and_leaves_out_the_screenshots() {
+    let list = cargo(&["package", "--list", "--allow-dirty"]);
+    let files: Vec<&str> = list.lines().collect();
+    for wanted in [
+        "assets/poems/ecstasy.txt",
+        "assets/poems/hostile.txt",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "README.md",
+        "src/main.rs",
+    ] {
+        assert!(files.contains(&wanted), "{wanted} is missing: {files:?}");
+    }
+    for file in &files {
+        assert!(
+            !file.starts_with("screenshots/")
+                && !file.starts_with("scripts/")
+                && !file.starts_with(".ci/"),
+            "{file} should not ship"
+        );
+    }
 }
