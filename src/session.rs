@@ -8,11 +8,13 @@
 //! frame, a key or the collection of events. One thread, in order, so the
 //! saves of one download land in the order its runs ended.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use crate::engine::{Event, EventKind, TaskId};
+use crate::address::Address;
+use crate::engine::{Command, Event, EventKind, TaskId};
 use crate::model::{Model, PoemBytes};
 use crate::report::{About, Saver};
 
@@ -60,6 +62,8 @@ enum Job {
         at: Instant,
     },
     Print(PoemBytes),
+    /// Downloads added to the end of the list: the saver names their files.
+    Name(Vec<Arc<Address>>),
 }
 
 pub struct Session {
@@ -90,6 +94,18 @@ impl Session {
             written,
             pending: 0,
         }
+    }
+
+    /// New downloads at the end of the list: rows in the model, file names
+    /// for `--save`, and the command that hands them to the engine.
+    pub fn add(&mut self, addresses: Vec<Address>) -> Command {
+        let (first, addresses) = self.model.add(addresses);
+        if self.saving
+            && let Some(jobs) = &self.jobs
+        {
+            let _ = jobs.send(Job::Name(addresses.clone()));
+        }
+        Command::Add { first, addresses }
     }
 
     /// Folds `event` into the model; a download that ended has its poem (or
@@ -196,8 +212,15 @@ fn write_in_order(
 ) {
     use std::io::Write;
     let mut stdout_broken = false;
+    let mut saver = saver;
     for job in queue {
         let report = match job {
+            Job::Name(addresses) => {
+                if let Some(saver) = &mut saver {
+                    saver.name(addresses.iter().map(|a| &**a));
+                }
+                continue;
+            }
             Job::Print(_) if stdout_broken => Written::Done,
             Job::Print(poem) => {
                 let mut stdout = std::io::stdout().lock();

@@ -67,7 +67,7 @@ async fn a_slow_paced_poem_arrives_whole_in_many_progress_events() {
         progress >= 10,
         "15 writes 60 ms apart give one progress event each, got {progress}"
     );
-    let times = download.times;
+    let times = download.times();
     assert!(
         times.total >= Duration::from_millis(14 * 60),
         "pacing is honoured: {times:?}"

@@ -50,11 +50,11 @@ pub async fn run(
     options: DashboardOptions,
     saver: Option<Saver>,
 ) -> color_eyre::Result<i32> {
-    let model = Model::for_dashboard(addresses.clone(), config.limits);
+    let model = Model::for_dashboard([], config.limits);
     let signals = Signals::install();
     let mut tui = terminal::enter()?;
     let restore = terminal::Restore;
-    let (engine, mut events) = engine::start(addresses, config);
+    let (engine, mut events) = engine::start(Vec::<Address>::new(), config);
     let mut app = App {
         // With the dashboard on /dev/tty, stdout gets each poem as it
         // completes, byte for byte, as headless would write it.
@@ -66,6 +66,7 @@ pub async fn run(
         save_failures: Vec::new(),
         stdout_broken: None,
     };
+    engine.send(app.session.add(addresses));
     let status = app
         .event_loop(&mut tui, &engine, &mut events, signals)
         .await;

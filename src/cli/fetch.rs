@@ -53,7 +53,7 @@ pub async fn run(args: FetchArgs) -> i32 {
 /// returns the exit status.
 pub(super) async fn show(addresses: Vec<Address>, config: RunConfig, output: &OutputArgs) -> i32 {
     let saver = match &output.save {
-        Some(dir) => match Saver::new(dir, &addresses) {
+        Some(dir) => match Saver::new(dir) {
             Ok(saver) => Some(saver),
             Err(err) => return usage_error(err),
         },

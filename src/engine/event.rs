@@ -4,46 +4,62 @@
 //! a download is an [`Event`] on a channel, and whoever listens (the
 //! dashboard, the plain or NDJSON reporter) folds them into its model.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
 use super::error::FetchError;
 use super::fetch::AttemptTimes;
+use crate::address::Address;
 
 /// A download: its position in the address list. Kept 0-based (an index),
 /// shown 1-based (`Task 1` is the first address), so no caller adds 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId(usize);
+pub struct TaskId(u32);
 
 impl TaskId {
-    /// The download at `index` (0-based) in the address list.
+    /// The download at `index` (0-based) in the address list. Four bytes,
+    /// not eight: a million queued downloads keep several ids each.
+    /// (Four billion downloads would need far more memory than ids.)
     pub const fn at(index: usize) -> TaskId {
-        TaskId(index)
+        TaskId(if index > u32::MAX as usize {
+            u32::MAX
+        } else {
+            index as u32
+        })
     }
 
     /// Its 0-based position, for indexing.
     pub const fn index(self) -> usize {
-        self.0
+        self.0 as usize
     }
 
     /// Every task of a list of `count` downloads, in order.
     pub fn all(count: usize) -> impl DoubleEndedIterator<Item = TaskId> + ExactSizeIterator {
-        (0..count).map(TaskId)
+        (0..count).map(TaskId::at)
+    }
+
+    /// `count` tasks from this one on.
+    pub fn range(
+        self,
+        count: usize,
+    ) -> impl DoubleEndedIterator<Item = TaskId> + ExactSizeIterator {
+        (self.index()..self.index().saturating_add(count)).map(TaskId::at)
     }
 }
 
 /// 1-based, as people count: the first address is task 1.
 impl std::fmt::Display for TaskId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0 + 1)
+        write!(f, "{}", u64::from(self.0) + 1)
     }
 }
 
 /// 1-based in NDJSON too.
 impl serde::Serialize for TaskId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u64(self.0 as u64 + 1)
+        serializer.serialize_u64(u64::from(self.0) + 1)
     }
 }
 
@@ -62,8 +78,12 @@ pub struct Event {
 
 #[derive(Debug, Clone)]
 pub enum EventKind {
-    /// Waiting for a concurrency slot (sent only with a concurrency limit).
-    Queued,
+    /// `count` downloads, from this event's task on, wait for a concurrency
+    /// slot (sent only with a concurrency limit). One event for a whole
+    /// batch: a million addresses behind `-j 10` are one event, not a million.
+    Queued {
+        count: u32,
+    },
     /// An attempt starts (1-based; `of` counts all attempts allowed).
     Connecting {
         attempt: u32,
@@ -104,8 +124,15 @@ pub enum EventKind {
 }
 
 /// What the engine can be asked to do while it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// New downloads, numbered from `first` on (the next free ids: whoever
+    /// adds them numbers them, so its model and the engine agree). They
+    /// join the end of the line.
+    Add {
+        first: TaskId,
+        addresses: Vec<Arc<Address>>,
+    },
     Cancel(TaskId),
     CancelAll,
     /// Start the download again, whatever its state; a running one restarts.

@@ -81,9 +81,10 @@ impl RunHandle {
 
 /// Starts the downloads, first-in first-out within the concurrency limit,
 /// and returns the handle for commands and the channel of events. Must be
-/// called within a tokio runtime.
-pub fn start(
-    addresses: Vec<Address>,
+/// called within a tokio runtime. More downloads can be added while it runs
+/// ([`Command::Add`]).
+pub fn start<A: Into<Arc<Address>>>(
+    addresses: Vec<A>,
     config: RunConfig,
 ) -> (RunHandle, mpsc::UnboundedReceiver<Event>) {
     let (events, events_rx) = mpsc::unbounded_channel();
@@ -106,33 +107,20 @@ pub fn start(
         0 => usize::MAX,
         n => n,
     };
-    let mut supervisor = Supervisor::new(addresses, config, limit, events);
-    for task in TaskId::all(supervisor.slots.len()) {
-        supervisor.enqueue(task);
-    }
+    let mut supervisor = Supervisor::new(config, limit, events);
+    supervisor.add(
+        TaskId::at(0),
+        addresses.into_iter().map(Into::into).collect(),
+    );
     supervisor.start_waiting();
     tokio::spawn(supervisor.run(commands_rx));
     (RunHandle { commands }, events_rx)
 }
 
 impl Supervisor {
-    fn new(
-        addresses: Vec<Address>,
-        config: RunConfig,
-        limit: usize,
-        events: mpsc::UnboundedSender<Event>,
-    ) -> Supervisor {
+    fn new(config: RunConfig, limit: usize, events: mpsc::UnboundedSender<Event>) -> Supervisor {
         Supervisor {
-            slots: addresses
-                .into_iter()
-                .map(|address| Slot {
-                    address,
-                    run: 1,
-                    attempt: 0,
-                    deadline_at: None,
-                    phase: Phase::Ended(Ended::Cancelled),
-                })
-                .collect(),
+            slots: Vec::new(),
             queue: VecDeque::new(),
             backoffs: BinaryHeap::new(),
             limit,
@@ -140,6 +128,40 @@ impl Supervisor {
             events,
             attempts: JoinSet::new(),
             running_ids: HashMap::new(),
+        }
+    }
+
+    /// New downloads at the end of the line. Those that will not get a slot
+    /// at once are announced as queued in one event.
+    fn add(&mut self, first: TaskId, addresses: Vec<Arc<Address>>) {
+        if first.index() != self.slots.len() {
+            // Ids are handed out in order by whoever adds; anything else is
+            // a bug of ours, and a row must never get another's events.
+            debug_assert!(false, "downloads added out of order");
+            return;
+        }
+        let free = self.limit.saturating_sub(self.running() + self.queue.len());
+        let count = addresses.len();
+        self.slots.reserve_exact(count);
+        self.queue.reserve(count);
+        for (task, address) in first.range(count).zip(addresses) {
+            self.slots.push(Slot {
+                address,
+                run: 1,
+                attempt: 0,
+                deadline_at: None,
+                phase: Phase::Queued,
+            });
+            self.queue.push_back((task, 1));
+        }
+        if count > free {
+            let waiting = TaskId::at(first.index() + free);
+            self.emit(
+                waiting,
+                EventKind::Queued {
+                    count: u32::try_from(count - free).unwrap_or(u32::MAX),
+                },
+            );
         }
     }
 }
@@ -167,7 +189,7 @@ enum Phase {
 }
 
 struct Slot {
-    address: Address,
+    address: Arc<Address>,
     run: u32,
     /// The attempt of this run that started last (1-based; 0 before any).
     attempt: u32,
@@ -190,6 +212,8 @@ struct Supervisor {
     slots: Vec<Slot>,
     /// Downloads waiting for a slot, with the run they were queued for (a
     /// cancelled or restarted run leaves a stale entry that is skipped).
+    /// Eight bytes each: this, the slot and the shared address are all a
+    /// waiting download costs the engine.
     queue: VecDeque<(TaskId, u32)>,
     /// Downloads waiting out a backoff: when, which, and for which run.
     backoffs: BinaryHeap<Reverse<(Instant, TaskId, u32)>>,
@@ -257,7 +281,7 @@ impl Supervisor {
                 // A bug of ours, not the server's: the row ends as failed,
                 // saying so, instead of running for ever.
                 if self.slots[task.index()].run == run {
-                    let address = self.slots[task.index()].address.clone();
+                    let address = Address::clone(&self.slots[task.index()].address);
                     self.emit(
                         task,
                         EventKind::Failed {
@@ -314,7 +338,7 @@ impl Supervisor {
         slot.phase = Phase::Queued;
         self.queue.push_back((task, slot.run));
         if must_wait {
-            self.emit(task, EventKind::Queued);
+            self.emit(task, EventKind::Queued { count: 1 });
         }
     }
 
@@ -345,7 +369,7 @@ impl Supervisor {
             attempt: slot.attempt,
             of: self.config.retries.saturating_add(1),
             deadline_at: slot.deadline_at,
-            address: slot.address.clone(),
+            address: Arc::clone(&slot.address),
             config: Arc::clone(&self.config),
             cancel,
             events: self.events.clone(),
@@ -357,6 +381,7 @@ impl Supervisor {
 
     fn obey(&mut self, command: Command) {
         match command {
+            Command::Add { first, addresses } => self.add(first, addresses),
             Command::Cancel(task) if task.index() < self.slots.len() => self.cancel(task),
             Command::CancelAll => TaskId::all(self.slots.len()).for_each(|task| self.cancel(task)),
             Command::Retry(task) if task.index() < self.slots.len() => self.restart(task),
@@ -431,7 +456,7 @@ struct Attempt {
     attempt: u32,
     of: u32,
     deadline_at: Option<Instant>,
-    address: Address,
+    address: Arc<Address>,
     config: Arc<RunConfig>,
     cancel: CancellationToken,
     events: mpsc::UnboundedSender<Event>,
@@ -558,9 +583,10 @@ mod tests {
     #[tokio::test]
     async fn an_attempt_that_panics_ends_its_row_as_failed() {
         let (events, mut events_rx) = mpsc::unbounded_channel();
-        let mut supervisor =
-            Supervisor::new(vec![Address::loopback(1)], RunConfig::default(), 1, events);
+        let mut supervisor = Supervisor::new(RunConfig::default(), 1, events);
+        supervisor.add(TaskId::at(0), vec![Arc::new(Address::loopback(1))]);
         // As if its attempt had started, with a task that panics.
+        supervisor.queue.clear();
         supervisor.slots[0].phase = Phase::Connecting(CancellationToken::new());
         let handle = supervisor
             .attempts

@@ -6,6 +6,8 @@ use bytes::BytesMut;
 
 use super::poem_bytes::PoemBytes;
 use super::throughput::Throughput;
+use std::sync::Arc;
+
 use crate::address::Address;
 use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
 use crate::text::ControlCounter;
@@ -27,6 +29,21 @@ pub enum State {
 }
 
 impl State {
+    /// Its place in the "by state" order, running first: receiving,
+    /// connecting, retrying, queued, failed, cancelled, empty, complete.
+    pub const fn rank(self) -> usize {
+        match self {
+            State::Receiving => 0,
+            State::Connecting => 1,
+            State::Retrying => 2,
+            State::Queued => 3,
+            State::Failed => 4,
+            State::Cancelled => 5,
+            State::Empty => 6,
+            State::Complete => 7,
+        }
+    }
+
     /// Ended with the whole poem (an empty poem is whole).
     pub fn is_complete(self) -> bool {
         matches!(self, State::Complete | State::Empty)
@@ -41,36 +58,48 @@ impl State {
     }
 }
 
+/// One download, as the model sees it. Small on purpose: a million queued
+/// downloads are a million of these, so everything that only a started run
+/// has lives in [`Detail`], allocated at its first attempt.
 #[derive(Debug, Clone)]
 pub struct Download {
-    pub address: Address,
-    /// Which run the fields describe (see [`Event::run`]).
-    pub run: u32,
-    pub state: State,
-    pub attempt: u32,
-    pub attempts: u32,
+    /// Shared with the engine: one copy of each address.
+    pub address: Arc<Address>,
     /// The bytes of the current attempt, exactly as they arrived, in the
     /// engine's own buffers: the only copy of the poem.
     pub poem: PoemBytes,
-    pub received: u64,
-    /// Bytes in the latest progress event.
-    pub last_chunk: usize,
-    /// When the current run started (its first event).
-    pub run_started: Option<Instant>,
-    /// When the run's first attempt started: `--timeout` counts from here,
-    /// across retries.
-    pub first_attempt_started: Option<Instant>,
-    pub attempt_started: Option<Instant>,
-    pub last_byte: Option<Instant>,
-    pub ended: Option<Instant>,
-    pub times: AttemptTimes,
     /// The latest failure: the final one when `Failed`, the one being retried
     /// when `Retrying`.
-    pub error: Option<FetchError>,
+    pub error: Option<Box<FetchError>>,
+    detail: Option<Box<Detail>>,
+    pub received: u64,
+    /// Which run the fields describe (see [`Event::run`]).
+    pub run: u32,
+    pub attempt: u32,
+    pub attempts: u32,
+    /// Bytes in the latest progress event.
+    pub last_chunk: u32,
+    pub state: State,
+}
+
+/// What a run that has started keeps: its times, its rate history and its
+/// text index.
+#[derive(Debug, Clone, Default)]
+struct Detail {
+    /// When the current run started (its first event).
+    run_started: Option<Instant>,
+    /// When the run's first attempt started: `--timeout` counts from here,
+    /// across retries.
+    first_attempt_started: Option<Instant>,
+    attempt_started: Option<Instant>,
+    last_byte: Option<Instant>,
+    ended: Option<Instant>,
     /// When the next attempt starts, while `Retrying`.
-    pub retry_at: Option<Instant>,
-    /// Kept only in a dashboard model.
-    pub throughput: Throughput,
+    retry_at: Option<Instant>,
+    times: AttemptTimes,
+    /// Kept only in a dashboard model, and only while the run is live (the
+    /// sparkline of an ended run is not drawn).
+    throughput: Throughput,
     /// Lines and control characters, kept only when the model indexes text
     /// (for the dashboard).
     index: TextIndex,
@@ -126,33 +155,73 @@ impl TextIndex {
 }
 
 impl Download {
-    pub fn new(address: Address) -> Self {
+    pub fn new(address: impl Into<Arc<Address>>) -> Self {
         Download {
-            address,
-            run: 0,
-            state: State::Queued,
+            address: address.into(),
+            poem: PoemBytes::default(),
+            error: None,
+            detail: None,
+            received: 0,
+            // The engine's first run is 1: a queued download's first event
+            // is not a restart, and allocates nothing.
+            run: 1,
             attempt: 0,
             attempts: 0,
-            poem: PoemBytes::default(),
-            received: 0,
             last_chunk: 0,
-            run_started: None,
-            first_attempt_started: None,
-            attempt_started: None,
-            last_byte: None,
-            ended: None,
-            times: AttemptTimes::default(),
-            error: None,
-            retry_at: None,
-            throughput: Throughput::default(),
-            index: TextIndex::default(),
+            state: State::Queued,
         }
+    }
+
+    fn detail(&self) -> Option<&Detail> {
+        self.detail.as_deref()
+    }
+
+    fn detail_mut(&mut self) -> &mut Detail {
+        self.detail.get_or_insert_with(Box::default)
+    }
+
+    /// When the current run started (its first event).
+    pub fn run_started(&self) -> Option<Instant> {
+        self.detail().and_then(|d| d.run_started)
+    }
+
+    /// When the run's first attempt started: `--timeout` counts from here.
+    pub fn first_attempt_started(&self) -> Option<Instant> {
+        self.detail().and_then(|d| d.first_attempt_started)
+    }
+
+    /// When the run ended, once it has.
+    pub fn ended(&self) -> Option<Instant> {
+        self.detail().and_then(|d| d.ended)
+    }
+
+    /// When the next attempt starts, while `Retrying`.
+    pub fn retry_at(&self) -> Option<Instant> {
+        self.detail().and_then(|d| d.retry_at)
+    }
+
+    pub fn times(&self) -> AttemptTimes {
+        self.detail().map(|d| d.times).unwrap_or_default()
+    }
+
+    /// Bytes over time (empty outside a dashboard model, and once the run
+    /// has ended).
+    pub fn throughput(&self) -> Option<&Throughput> {
+        self.detail().map(|d| &d.throughput)
+    }
+
+    /// Lets go of everything but the outcome: the poem, times and rate
+    /// history. Headless output does this once a download ended and was
+    /// written out.
+    pub(super) fn forget_detail(&mut self) {
+        self.poem = PoemBytes::default();
+        self.detail = None;
     }
 
     /// How many characters the display replaces with a visible form (see
     /// [`crate::text::sanitize`]); counted only when the model indexes text.
     pub fn control_chars(&self) -> usize {
-        self.index.controls.count()
+        self.detail().map_or(0, |d| d.index.controls.count())
     }
 
     /// The raw lines of the poem from line `top` (0-based) on, without their
@@ -161,7 +230,7 @@ impl Download {
     /// line is cut there, so one enormous line costs no more to show than a
     /// screenful. Needs a model that indexes text.
     pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = Cow<'_, [u8]>> {
-        let (start, newlines_before) = self.index.before_line(top);
+        let (start, newlines_before) = self.detail().map_or((0, 0), |d| d.index.before_line(top));
         let poem = &self.poem;
         let end = poem.len();
         let mut at = start.min(end);
@@ -195,7 +264,8 @@ impl Download {
 
     /// Lines in the poem (a last line without a newline counts).
     pub fn line_count(&self) -> usize {
-        self.index.newlines + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
+        self.detail().map_or(0, |d| d.index.newlines)
+            + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
     }
 
     /// Bytes per second over the last second.
@@ -203,14 +273,14 @@ impl Download {
         if self.state.is_final() {
             return 0.0;
         }
-        self.throughput.rate(now)
+        self.throughput().map_or(0.0, |t| t.rate(now))
     }
 
     /// Bytes per second over the whole run so far (to its end, once it has
     /// ended); `None` before its first attempt.
     pub fn average_rate(&self, now: Instant) -> Option<f64> {
-        let start = self.first_attempt_started?;
-        let took = self.ended.unwrap_or(now).saturating_duration_since(start);
+        let start = self.first_attempt_started()?;
+        let took = self.ended().unwrap_or(now).saturating_duration_since(start);
         Some(self.received as f64 / took.as_secs_f64().max(0.001))
     }
 
@@ -226,62 +296,69 @@ impl Download {
     /// Time since the last byte (or since the attempt began, before the
     /// first byte), as of `now`.
     pub fn idle(&self, now: Instant) -> Option<Duration> {
-        let since = self.last_byte.or(self.attempt_started)?;
+        let detail = self.detail()?;
+        let since = detail.last_byte.or(detail.attempt_started)?;
         Some(now.saturating_duration_since(since))
     }
 
     /// Folds `event` in, taking the bytes of a progress event out of it.
+    /// (A batch `Queued` event is applied to each of its downloads by the
+    /// model.)
     pub(super) fn apply(&mut self, event: &mut Event, dashboard: bool) -> bool {
         if event.run < self.run {
             return false;
         }
         if event.run > self.run {
             // A restart: forget the old run entirely.
-            *self = Download::new(self.address.clone());
+            *self = Download::new(Arc::clone(&self.address));
             self.run = event.run;
-            self.run_started = Some(event.at);
+            if !matches!(event.kind, EventKind::Queued { .. }) {
+                self.detail_mut().run_started = Some(event.at);
+            }
         }
         match &mut event.kind {
-            EventKind::Queued => self.state = State::Queued,
+            EventKind::Queued { .. } => self.state = State::Queued,
             EventKind::Connecting { attempt, of } => {
                 self.state = State::Connecting;
                 self.attempt = *attempt;
                 self.attempts = *of;
-                self.attempt_started = Some(event.at);
-                if *attempt == 1 {
-                    self.first_attempt_started = Some(event.at);
-                }
                 self.poem = PoemBytes::default();
-                self.index = TextIndex::default();
                 self.received = 0;
                 self.last_chunk = 0;
-                self.last_byte = None;
-                self.retry_at = None;
-                self.times = AttemptTimes::default();
+                let detail = self.detail_mut();
+                detail.run_started.get_or_insert(event.at);
+                detail.attempt_started = Some(event.at);
+                if *attempt == 1 {
+                    detail.first_attempt_started = Some(event.at);
+                }
+                detail.index = TextIndex::default();
+                detail.last_byte = None;
+                detail.retry_at = None;
+                detail.times = AttemptTimes::default();
             }
             EventKind::Connected { connect_time } => {
                 self.state = State::Receiving;
-                self.times.connect = Some(*connect_time);
+                self.detail_mut().times.connect = Some(*connect_time);
             }
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
-                self.last_chunk = data.iter().map(BytesMut::len).sum();
-                if dashboard {
-                    self.throughput.record(event.at, self.last_chunk as u64);
-                }
+                let chunk: usize = data.iter().map(BytesMut::len).sum();
+                self.last_chunk = u32::try_from(chunk).unwrap_or(u32::MAX);
                 for piece in std::mem::take(data) {
                     self.poem.push(piece);
                 }
-                if dashboard {
-                    self.index.update(&self.poem);
-                }
                 self.received = *received;
-                if self.times.first_byte.is_none() {
-                    self.times.first_byte = self
+                let detail = self.detail.get_or_insert_with(Box::default);
+                if dashboard {
+                    detail.throughput.record(event.at, chunk as u64);
+                    detail.index.update(&self.poem);
+                }
+                if detail.times.first_byte.is_none() {
+                    detail.times.first_byte = detail
                         .attempt_started
                         .map(|start| event.at.saturating_duration_since(start));
                 }
-                self.last_byte = Some(event.at);
+                detail.last_byte = Some(event.at);
             }
             EventKind::Finished { received, times } => {
                 self.state = if *received == 0 {
@@ -290,20 +367,21 @@ impl Download {
                     State::Complete
                 };
                 self.received = *received;
-                self.times = *times;
                 self.error = None;
-                self.ended = Some(event.at);
+                let detail = self.detail_mut();
+                detail.times = *times;
+                detail.ended = Some(event.at);
             }
             EventKind::Failed { error } => {
                 self.state = State::Failed;
                 self.received = error.received;
-                self.error = Some(error.clone());
-                self.ended = Some(event.at);
+                self.error = Some(Box::new(error.clone()));
+                self.detail_mut().ended = Some(event.at);
             }
             EventKind::Cancelled { received } => {
                 self.state = State::Cancelled;
                 self.received = *received;
-                self.ended = Some(event.at);
+                self.detail_mut().ended = Some(event.at);
             }
             EventKind::Retrying {
                 attempt,
@@ -314,15 +392,19 @@ impl Download {
                 self.state = State::Retrying;
                 self.attempt = *attempt;
                 self.attempts = *of;
-                self.error = Some(error.clone());
-                self.retry_at = Some(event.at + *after);
+                self.error = Some(Box::new(error.clone()));
+                self.detail_mut().retry_at = Some(event.at + *after);
             }
         }
         if self.state.is_final() {
             self.poem.shrink_if_short();
-            if dashboard {
-                self.index.update(&self.poem);
-                self.index.controls.finish();
+            if let Some(detail) = self.detail.as_deref_mut() {
+                // An ended run's rate history is never drawn again.
+                detail.throughput = Throughput::default();
+                if dashboard {
+                    detail.index.update(&self.poem);
+                    detail.index.controls.finish();
+                }
             }
         }
         true

@@ -31,7 +31,7 @@ impl LogEntry {
         let (level, message) = match &event.kind {
             // Too frequent to be worth a line each: with thousands of
             // servers they would push everything else out of sight.
-            EventKind::Queued
+            EventKind::Queued { .. }
             | EventKind::Connecting { .. }
             | EventKind::Connected { .. }
             | EventKind::Progress { .. } => return None,

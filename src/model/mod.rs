@@ -8,6 +8,7 @@ mod download;
 mod log;
 mod poem_bytes;
 mod poem_rows;
+mod state_index;
 mod throughput;
 pub mod view;
 
@@ -15,9 +16,11 @@ pub use download::{Download, State};
 pub use log::{LogEntry, LogLevel};
 pub use poem_bytes::PoemBytes;
 pub use poem_rows::{PaneRow, PaneSize, PoemPos};
+pub use state_index::{StateIndex, StateSet};
 pub use throughput::Throughput;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::address::Address;
@@ -49,7 +52,23 @@ pub struct Model {
     /// Poems (whole or partial) that could not be saved with `--save`,
     /// counted by whoever saves them.
     pub unsaved: usize,
+    /// Every download's state, counted and indexed as `apply` changes it:
+    /// the header, the filters and the table's rows read it instead of
+    /// looking at every download.
+    states: StateIndex,
+    /// The bytes of every download's current attempt, kept as `apply`
+    /// changes them.
+    current_bytes: u64,
+    /// Counts every change, so that a view can tell whether what it worked
+    /// out from the model is still current.
+    version: u64,
+    /// Whether more downloads may still be added (addresses still being
+    /// read): until they are all in, the run has not ended.
+    pub more_coming: bool,
 }
+
+/// States from which a download still goes on by itself.
+const ACTIVE: StateSet = StateSet::NOT_FINAL;
 
 /// How many downloads are in each kind of state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,10 +81,17 @@ pub struct Totals {
     pub bytes: u64,
 }
 
+impl Default for Model {
+    /// No downloads yet: they come with [`Model::add`].
+    fn default() -> Self {
+        Model::new([])
+    }
+}
+
 impl Model {
     pub fn new(addresses: impl IntoIterator<Item = Address>) -> Self {
-        Model {
-            downloads: addresses.into_iter().map(Download::new).collect(),
+        let mut model = Model {
+            downloads: Vec::new(),
             started: None,
             latest: None,
             limits: Limits::default(),
@@ -74,7 +100,30 @@ impl Model {
             throughput: Throughput::default(),
             received_total: 0,
             unsaved: 0,
+            states: StateIndex::default(),
+            current_bytes: 0,
+            version: 0,
+            more_coming: false,
+        };
+        model.add(addresses.into_iter().collect());
+        model
+    }
+
+    /// New downloads at the end of the list, queued. Returns the first new
+    /// id and the addresses to hand to the engine (shared, not copied), in
+    /// a [`Command::Add`](crate::engine::Command::Add) with that id: whoever
+    /// adds rows numbers them, so the model and the engine agree.
+    pub fn add(&mut self, addresses: Vec<Address>) -> (TaskId, Vec<Arc<Address>>) {
+        let first = TaskId::at(self.downloads.len());
+        self.downloads.reserve_exact(addresses.len());
+        self.states.reserve(addresses.len());
+        let shared: Vec<Arc<Address>> = addresses.into_iter().map(Arc::new).collect();
+        for address in &shared {
+            self.downloads.push(Download::new(Arc::clone(address)));
+            self.states.push(State::Queued);
         }
+        self.version += 1;
+        (first, shared)
     }
 
     /// A model for the dashboard: it indexes text for display, and knows the
@@ -92,9 +141,25 @@ impl Model {
     /// ignored because it belongs to an older run of its download (a restart
     /// overtook it) or names no download.
     pub fn apply(&mut self, event: &mut Event) -> bool {
+        if let crate::engine::EventKind::Queued { count } = event.kind
+            && count > 1
+        {
+            // A batch: each of its downloads as if it had its own event.
+            let mut any = false;
+            for task in event.task.range(count as usize) {
+                let mut one = Event {
+                    task,
+                    kind: crate::engine::EventKind::Queued { count: 1 },
+                    ..*event
+                };
+                any |= self.apply(&mut one);
+            }
+            return any;
+        }
         let Some(download) = self.downloads.get_mut(event.task.index()) else {
             return false;
         };
+        let bytes_before = download.received;
         let chunk = match &event.kind {
             crate::engine::EventKind::Progress { data, .. } => {
                 data.iter().map(|d| d.len() as u64).sum()
@@ -104,6 +169,9 @@ impl Model {
         if !download.apply(event, self.dashboard) {
             return false;
         }
+        self.current_bytes = self.current_bytes - bytes_before + download.received;
+        self.states.set(event.task.index(), download.state);
+        self.version += 1;
         self.started.get_or_insert(event.at);
         self.latest = Some(event.at);
         self.received_total += chunk;
@@ -133,16 +201,26 @@ impl Model {
         self.downloads.get(task.index())
     }
 
-    /// Lets go of a poem that ended and has been written out: headless
-    /// output does not show it again, so its memory need not grow with the
-    /// total of every poem's bytes. (The dashboard keeps its poems: it shows
-    /// them.) The byte counts stay.
-    pub fn forget_poem(&mut self, task: TaskId) {
+    /// Lets go of a download that ended and has been written out, all but
+    /// its outcome (state, byte count, error): headless output does not
+    /// show it again, so its memory need not grow with the total of every
+    /// poem's bytes. (The dashboard keeps its poems: it shows them.)
+    pub fn forget_ended(&mut self, task: TaskId) {
         if let Some(download) = self.downloads.get_mut(task.index())
             && download.state.is_final()
         {
-            download.poem = PoemBytes::default();
+            download.forget_detail();
         }
+    }
+
+    /// Every download's state, counted and indexed.
+    pub fn states(&self) -> &StateIndex {
+        &self.states
+    }
+
+    /// Goes up with every change to the downloads.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Every download's id, in the given order.
@@ -150,24 +228,24 @@ impl Model {
         TaskId::all(self.downloads.len())
     }
 
-    /// True once no download is running, queued or waiting to retry.
+    /// True once no download is running, queued or waiting to retry, and
+    /// no more are coming.
     pub fn all_ended(&self) -> bool {
-        self.downloads.iter().all(|d| d.state.is_final())
+        !self.more_coming && self.states.count_in(ACTIVE) == 0
     }
 
+    /// From the counters `apply` keeps: the same at a million downloads as
+    /// at ten.
     pub fn totals(&self) -> Totals {
-        let mut totals = Totals::default();
-        for download in &self.downloads {
-            totals.bytes += download.received;
-            match download.state {
-                State::Complete | State::Empty => totals.complete += 1,
-                State::Failed => totals.failed += 1,
-                State::Cancelled => totals.cancelled += 1,
-                State::Queued => totals.queued += 1,
-                State::Connecting | State::Receiving | State::Retrying => totals.active += 1,
-            }
+        let count = |set: &[State]| self.states.count_in(StateSet::of(set));
+        Totals {
+            complete: count(&[State::Complete, State::Empty]),
+            failed: count(&[State::Failed]),
+            cancelled: count(&[State::Cancelled]),
+            active: count(&[State::Connecting, State::Receiving, State::Retrying]),
+            queued: count(&[State::Queued]),
+            bytes: self.current_bytes,
         }
-        totals
     }
 
     /// From the first event to the latest.

@@ -15,6 +15,13 @@ use crate::engine::push_segment;
 
 #[derive(Debug, Clone, Default)]
 pub struct PoemBytes {
+    /// Nothing at all until the first byte: a download that has not
+    /// received anything (a million queued ones) pays one pointer for it.
+    pieces: Option<Box<Pieces>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Pieces {
     segments: Vec<BytesMut>,
     /// Where each segment starts in the poem, for finding a position
     /// without walking every segment before it.
@@ -24,11 +31,15 @@ pub struct PoemBytes {
 
 impl PoemBytes {
     pub fn len(&self) -> usize {
-        self.len
+        self.pieces.as_ref().map_or(0, |p| p.len)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
+    }
+
+    fn segment_list(&self) -> &[BytesMut] {
+        self.pieces.as_ref().map_or(&[], |p| &p.segments)
     }
 
     /// A short poem moved into a buffer of its own size. Its bytes sit in
@@ -37,39 +48,52 @@ impl PoemBytes {
     /// is kept. Copying a short poem once is cheaper than that.
     pub fn shrink_if_short(&mut self) {
         const SHORT: usize = 16 * 1024;
-        if self.len == 0 || self.len > SHORT {
+        let len = self.len();
+        if len == 0 || len > SHORT {
             return;
         }
         let whole = BytesMut::from(&self.contiguous()[..]);
         *self = PoemBytes::default();
         self.push(whole);
+        if let Some(pieces) = &mut self.pieces {
+            pieces.segments.shrink_to_fit();
+            pieces.starts.shrink_to_fit();
+        }
     }
 
     pub fn push(&mut self, piece: BytesMut) {
-        let before = self.segments.len();
-        let start = self.len;
-        self.len += piece.len();
-        push_segment(&mut self.segments, piece);
-        if self.segments.len() > before {
-            self.starts.push(start);
+        if piece.is_empty() {
+            return;
+        }
+        let pieces = self.pieces.get_or_insert_with(Box::default);
+        let before = pieces.segments.len();
+        let start = pieces.len;
+        pieces.len += piece.len();
+        push_segment(&mut pieces.segments, piece);
+        if pieces.segments.len() > before {
+            pieces.starts.push(start);
         }
     }
 
     /// The pieces in order.
     pub fn segments(&self) -> impl Iterator<Item = &[u8]> {
-        self.segments.iter().map(|s| &s[..])
+        self.segment_list().iter().map(|s| &s[..])
     }
 
     /// The pieces from byte `from` on, each with its offset in the poem.
     pub fn segments_from(&self, from: usize) -> impl Iterator<Item = (usize, &[u8])> {
+        let (segments, starts): (&[BytesMut], &[usize]) = match &self.pieces {
+            Some(p) => (&p.segments, &p.starts),
+            None => (&[], &[]),
+        };
         // The last segment starting at or before `from`.
-        let first = self
-            .starts
+        let first = starts
             .partition_point(|&start| start <= from)
-            .saturating_sub(1);
-        self.segments[first..]
+            .saturating_sub(1)
+            .min(segments.len());
+        segments[first..]
             .iter()
-            .zip(&self.starts[first..])
+            .zip(&starts[first..])
             .filter_map(move |(segment, &start)| {
                 let skip = from.saturating_sub(start);
                 (skip < segment.len()).then(|| (start + skip, &segment[skip..]))
@@ -78,12 +102,12 @@ impl PoemBytes {
 
     /// The whole poem in one slice: borrowed when it is in one piece.
     pub fn contiguous(&self) -> Cow<'_, [u8]> {
-        self.slice(0, self.len)
+        self.slice(0, self.len())
     }
 
     /// Bytes `start..end` in one slice, copied only if they span pieces.
     pub fn slice(&self, start: usize, end: usize) -> Cow<'_, [u8]> {
-        let end = end.min(self.len);
+        let end = end.min(self.len());
         if start >= end {
             return Cow::Borrowed(&[]);
         }
@@ -126,7 +150,7 @@ impl PoemBytes {
     }
 
     pub fn last(&self) -> Option<u8> {
-        self.segments.last().and_then(|s| s.last().copied())
+        self.segment_list().last().and_then(|s| s.last().copied())
     }
 
     pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
@@ -140,7 +164,7 @@ impl PoemBytes {
 
 impl PartialEq<[u8]> for PoemBytes {
     fn eq(&self, other: &[u8]) -> bool {
-        self.len == other.len() && *self.contiguous() == *other
+        self.len() == other.len() && *self.contiguous() == *other
     }
 }
 

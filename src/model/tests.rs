@@ -26,7 +26,7 @@ fn a_download_goes_from_queued_to_complete() {
     let t0 = Instant::now();
     let mut model = Model::new([Address::loopback(10000)]);
     let ms = |n| t0 + Duration::from_millis(n);
-    model.apply(&mut event(ms(0), 0, 1, EventKind::Queued));
+    model.apply(&mut event(ms(0), 0, 1, EventKind::Queued { count: 1 }));
     model.apply(&mut event(
         ms(1),
         0,
@@ -77,7 +77,7 @@ fn events_from_an_older_run_are_ignored_after_a_restart() {
         EventKind::Connecting { attempt: 1, of: 1 },
     ));
     model.apply(&mut event(t0, 0, 1, progress("old", 3)));
-    assert!(model.apply(&mut event(t0, 0, 2, EventKind::Queued)));
+    assert!(model.apply(&mut event(t0, 0, 2, EventKind::Queued { count: 1 })));
     assert!(
         model.downloads[0].poem.is_empty(),
         "a restart starts afresh"
@@ -116,7 +116,7 @@ fn a_failure_keeps_the_partial_poem_and_the_reason() {
     ));
     assert_eq!(model.downloads[1].state, State::Retrying);
     assert_eq!(
-        model.downloads[1].retry_at,
+        model.downloads[1].retry_at(),
         Some(t0 + Duration::from_secs(1))
     );
     model.apply(&mut event(
@@ -254,8 +254,8 @@ fn a_poem_that_ended_can_be_let_go_of_but_not_one_that_runs() {
             times: AttemptTimes::default(),
         },
     ));
-    model.forget_poem(TaskId::at(0));
-    model.forget_poem(TaskId::at(1));
+    model.forget_ended(TaskId::at(0));
+    model.forget_ended(TaskId::at(1));
     assert!(model.downloads[0].poem.is_empty(), "ended: let go");
     assert_eq!(model.downloads[0].received, 7, "the count stays");
     assert_eq!(model.downloads[1].poem.len(), 7, "still running: kept");

@@ -6,10 +6,10 @@
 //! become [`Action`]s; an action may change the view and may produce an
 //! engine [`Command`].
 
-use std::cmp::Ordering;
+use std::rc::Rc;
 use std::time::Instant;
 
-use super::{Download, Model, PaneSize, PoemPos, State};
+use super::{Download, Model, PaneSize, PoemPos, State, StateIndex, StateSet};
 use crate::engine::{Command, TaskId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,11 +79,16 @@ impl Filter {
     }
 
     pub fn accepts(self, state: State) -> bool {
+        self.states().contains(state)
+    }
+
+    /// The states it shows.
+    pub fn states(self) -> StateSet {
         match self {
-            Filter::All => true,
-            Filter::Active => !state.is_final(),
-            Filter::Complete => state.is_complete(),
-            Filter::Failed => matches!(state, State::Failed | State::Cancelled),
+            Filter::All => StateSet::ALL,
+            Filter::Active => StateSet::NOT_FINAL,
+            Filter::Complete => StateSet::of(&[State::Complete, State::Empty]),
+            Filter::Failed => StateSet::of(&[State::Failed, State::Cancelled]),
         }
     }
 }
@@ -162,30 +167,133 @@ pub struct View {
     pub help: bool,
     pub overlay: bool,
     pub quit: bool,
+    /// The rows by rate or slowest, as last sorted.
+    sorted: Option<SortCache>,
 }
 
-fn state_rank(state: State) -> u8 {
-    match state {
-        State::Receiving => 0,
-        State::Connecting => 1,
-        State::Retrying => 2,
-        State::Queued => 3,
-        State::Failed => 4,
-        State::Cancelled => 5,
-        State::Empty => 6,
-        State::Complete => 7,
+/// The table's rows, filtered and sorted, without a list of every one: in
+/// the given order or by state they are answered from the model's state
+/// index in O(log n) each; by rate or slowest, from a sorted copy that
+/// [`View::rows`] refreshes (see [`RESORT_EVERY`]).
+#[derive(Debug, Clone)]
+pub enum Rows<'m> {
+    Indexed {
+        states: &'m StateIndex,
+        set: StateSet,
+        by_state: bool,
+    },
+    Sorted(Rc<SortedRows>),
+}
+
+/// A sorted copy of the rows, and each download's place in it.
+#[derive(Debug, Default)]
+pub struct SortedRows {
+    order: Vec<TaskId>,
+    /// `positions[task]`: its row, or `u32::MAX` when not shown.
+    positions: Vec<u32>,
+}
+
+impl Rows<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Indexed { states, set, .. } => states.count_in(*set),
+            Rows::Sorted(sorted) => sorted.order.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The download in row `row`.
+    pub fn get(&self, row: usize) -> Option<TaskId> {
+        match self {
+            Rows::Indexed {
+                states,
+                set,
+                by_state: false,
+            } => states.select(*set, row).map(TaskId::at),
+            Rows::Indexed { states, set, .. } => states.select_by_state(*set, row).map(TaskId::at),
+            Rows::Sorted(sorted) => sorted.order.get(row).copied(),
+        }
+    }
+
+    /// The row of `task`, if it is shown.
+    pub fn position(&self, task: TaskId) -> Option<usize> {
+        match self {
+            Rows::Indexed {
+                states,
+                set,
+                by_state: false,
+            } => {
+                let state = states.state(task.index())?;
+                set.contains(state).then(|| states.rank(*set, task.index()))
+            }
+            Rows::Indexed { states, set, .. } => states.position_by_state(*set, task.index()),
+            Rows::Sorted(sorted) => sorted
+                .positions
+                .get(task.index())
+                .filter(|&&row| row != u32::MAX)
+                .map(|&row| row as usize),
+        }
+    }
+
+    /// Up to `count` rows from row `start` on.
+    pub fn window(&self, start: usize, count: usize) -> Vec<TaskId> {
+        (start..start.saturating_add(count))
+            .map_while(|row| self.get(row))
+            .collect()
+    }
+
+    /// Every row (for tests and small lists).
+    pub fn to_vec(&self) -> Vec<TaskId> {
+        self.window(0, self.len())
     }
 }
 
-fn compare(order: SortOrder, a: &Download, b: &Download, now: Instant) -> Ordering {
+/// Rate and slowest orders change all the time; their sorted copy is made
+/// again when the model has changed, but for a long list (over
+/// [`RESORT_ALWAYS_BELOW`] rows) at most this often, so a million rows cost
+/// one sort a second, not one a frame.
+pub const RESORT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// Lists shorter than this are sorted again whenever the model changes.
+pub const RESORT_ALWAYS_BELOW: usize = 20_000;
+
+/// The sorted copy and what it was made from.
+#[derive(Debug, Clone)]
+struct SortCache {
+    sort: SortOrder,
+    filter: Filter,
+    version: u64,
+    made: Instant,
+    rows: Rc<SortedRows>,
+}
+
+fn sort_key(order: SortOrder, download: &Download, now: Instant) -> f64 {
     match order {
-        SortOrder::Given => Ordering::Equal,
-        SortOrder::State => state_rank(a.state).cmp(&state_rank(b.state)),
-        SortOrder::Rate => b.rate(now).total_cmp(&a.rate(now)),
-        SortOrder::Slowest => match (a.average_rate(now), b.average_rate(now)) {
-            (Some(a), Some(b)) => a.total_cmp(&b),
-            (a, b) => b.is_some().cmp(&a.is_some()),
-        },
+        // Fastest first: the highest rate sorts lowest.
+        SortOrder::Rate => -download.rate(now),
+        // Lowest average first; downloads that have not started last.
+        SortOrder::Slowest => download.average_rate(now).unwrap_or(f64::INFINITY),
+        SortOrder::Given | SortOrder::State => 0.0,
+    }
+}
+
+fn sorted_rows(model: &Model, order: SortOrder, filter: Filter, now: Instant) -> SortedRows {
+    let mut keyed: Vec<(f64, TaskId)> = model
+        .tasks()
+        .filter(|&task| filter.accepts(model[task].state))
+        .map(|task| (sort_key(order, &model[task], now), task))
+        .collect();
+    // Ties keep the given order, so rows do not jump around needlessly.
+    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut positions = vec![u32::MAX; model.downloads.len()];
+    for (row, (_, task)) in keyed.iter().enumerate() {
+        positions[task.index()] = u32::try_from(row).unwrap_or(u32::MAX);
+    }
+    SortedRows {
+        order: keyed.into_iter().map(|(_, task)| task).collect(),
+        positions,
     }
 }
 
@@ -206,27 +314,49 @@ impl View {
     }
 
     /// The downloads shown in the table, filtered and sorted; ties keep the
-    /// given order, so rows do not jump around needlessly.
-    pub fn rows(&self, model: &Model, now: Instant) -> Vec<TaskId> {
-        let mut rows: Vec<TaskId> = model
-            .tasks()
-            .filter(|&task| self.filter.accepts(model[task].state))
-            .collect();
-        if self.sort != SortOrder::Given {
-            rows.sort_by(|&a, &b| compare(self.sort, &model[a], &model[b], now).then(a.cmp(&b)));
+    /// given order, so rows do not jump around needlessly. Costs O(1) in the
+    /// given order and by state; by rate or slowest it sorts again when the
+    /// model changed (see [`RESORT_EVERY`]).
+    pub fn rows<'m>(&mut self, model: &'m Model, now: Instant) -> Rows<'m> {
+        if matches!(self.sort, SortOrder::Given | SortOrder::State) {
+            self.sorted = None;
+            return Rows::Indexed {
+                states: model.states(),
+                set: self.filter.states(),
+                by_state: self.sort == SortOrder::State,
+            };
         }
-        rows
+        let fresh = self.sorted.as_ref().is_some_and(|cache| {
+            cache.sort == self.sort
+                && cache.filter == self.filter
+                && (cache.version == model.version()
+                    || (model.downloads.len() >= RESORT_ALWAYS_BELOW
+                        && now.saturating_duration_since(cache.made) < RESORT_EVERY))
+        });
+        if !fresh {
+            self.sorted = Some(SortCache {
+                sort: self.sort,
+                filter: self.filter,
+                version: model.version(),
+                made: now,
+                rows: Rc::new(sorted_rows(model, self.sort, self.filter, now)),
+            });
+        }
+        match &self.sorted {
+            Some(cache) => Rows::Sorted(Rc::clone(&cache.rows)),
+            None => Rows::Sorted(Rc::default()),
+        }
     }
 
     /// The selected download if it is shown, else the first row shown.
     /// Selection follows the download, not the row number.
-    pub fn settle(&mut self, rows: &[TaskId]) {
+    pub fn settle(&mut self, rows: &Rows) {
         let index = match self.selected_index(rows) {
             Some(index) => index,
             None => {
                 // Its row left the filter: the nearest row where it was.
                 let index = self.selected_at.min(rows.len().saturating_sub(1));
-                self.selected = rows.get(index).copied();
+                self.selected = rows.get(index);
                 self.poem_scroll = None;
                 index
             }
@@ -241,13 +371,12 @@ impl View {
         self.table_offset = self.table_offset.min(rows.len().saturating_sub(height));
     }
 
-    pub fn selected_index(&self, rows: &[TaskId]) -> Option<usize> {
-        self.selected
-            .and_then(|task| rows.iter().position(|&t| t == task))
+    pub fn selected_index(&self, rows: &Rows) -> Option<usize> {
+        self.selected.and_then(|task| rows.position(task))
     }
 
-    fn select_index(&mut self, rows: &[TaskId], index: usize) {
-        if let Some(&task) = rows.get(index.min(rows.len().saturating_sub(1))) {
+    fn select_index(&mut self, rows: &Rows, index: usize) {
+        if let Some(task) = rows.get(index.min(rows.len().saturating_sub(1))) {
             if self.selected != Some(task) {
                 self.poem_scroll = None;
             }
@@ -256,7 +385,7 @@ impl View {
         self.settle(rows);
     }
 
-    fn move_selection(&mut self, rows: &[TaskId], delta: isize) {
+    fn move_selection(&mut self, rows: &Rows, delta: isize) {
         let index = self.selected_index(rows).unwrap_or(0);
         self.select_index(rows, index.saturating_add_signed(delta));
     }
@@ -302,7 +431,7 @@ impl View {
             .min(model.log.len().saturating_sub(1));
     }
 
-    fn scroll_focused(&mut self, focus: Focus, model: &Model, rows: &[TaskId], delta: isize) {
+    fn scroll_focused(&mut self, focus: Focus, model: &Model, rows: &Rows, delta: isize) {
         if self.gallery {
             // The gallery fills the screen: every scroll turns its pages (the
             // drawing clamps the page to the last one).
@@ -393,11 +522,8 @@ impl View {
                 return Some(Command::Retry(task));
             }
             Action::RetryFailed => {
-                let any = model
-                    .downloads
-                    .iter()
-                    .any(|d| matches!(d.state, State::Failed | State::Cancelled));
-                if !any {
+                let totals = model.totals();
+                if totals.failed + totals.cancelled == 0 {
                     self.say(now, "nothing failed or cancelled to retry".into());
                 }
                 return Some(Command::RetryFailed);
@@ -509,7 +635,7 @@ mod tests {
         view.handle(Action::CycleSort, &m, t0); // rate
         assert_eq!(view.sort, SortOrder::Rate);
         let rows = view.rows(&m, t0);
-        assert_eq!(rows, ids(&[1, 2, 0]));
+        assert_eq!(rows.to_vec(), ids(&[1, 2, 0]));
         assert_eq!(
             view.selected,
             Some(TaskId::at(1)),
@@ -517,7 +643,7 @@ mod tests {
         );
         assert_eq!(view.selected_index(&rows), Some(0), "now in the first row");
         view.handle(Action::CycleSort, &m, t0);
-        assert_eq!(view.rows(&m, t0), ids(&[0, 2, 1]), "slowest first");
+        assert_eq!(view.rows(&m, t0).to_vec(), ids(&[0, 2, 1]), "slowest first");
     }
 
     #[test]
@@ -579,7 +705,7 @@ mod tests {
         feed(&mut m, t0, 3, finished(3));
         let rows = view.rows(&m, t0);
         view.settle(&rows);
-        assert_eq!(rows, ids(&[0, 1, 2, 4, 5]));
+        assert_eq!(rows.to_vec(), ids(&[0, 1, 2, 4, 5]));
         assert_eq!(
             view.selected,
             Some(TaskId::at(4)),
@@ -624,13 +750,13 @@ mod tests {
                 finished(bytes as u64),
             );
         }
-        let view = View {
+        let mut view = View {
             sort: SortOrder::Slowest,
             ..View::default()
         };
         let later = t0 + Duration::from_secs(60);
         assert_eq!(
-            view.rows(&m, later),
+            view.rows(&m, later).to_vec(),
             ids(&[2, 0, 1]),
             "lowest average rate first"
         );
@@ -643,11 +769,11 @@ mod tests {
         feed(&mut m, t0, 0, finished(3));
         receive(&mut m, t0, 2, 5);
         feed(&mut m, t0, 3, EventKind::Cancelled { received: 0 });
-        let view = View {
+        let mut view = View {
             sort: SortOrder::State,
             ..View::default()
         };
-        assert_eq!(view.rows(&m, t0), ids(&[2, 1, 3, 0]));
+        assert_eq!(view.rows(&m, t0).to_vec(), ids(&[2, 1, 3, 0]));
     }
 
     #[test]
@@ -663,9 +789,9 @@ mod tests {
         view.handle(Action::First, &m, t0);
         assert_eq!(view.selected, Some(TaskId::at(0)));
         view.handle(Action::CycleFilter, &m, t0); // active
-        assert_eq!(view.rows(&m, t0), ids(&[0, 2]));
+        assert_eq!(view.rows(&m, t0).to_vec(), ids(&[0, 2]));
         view.handle(Action::CycleFilter, &m, t0); // complete
-        assert_eq!(view.rows(&m, t0), ids(&[1, 3]));
+        assert_eq!(view.rows(&m, t0).to_vec(), ids(&[1, 3]));
         assert_eq!(
             view.selected,
             Some(TaskId::at(1)),

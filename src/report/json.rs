@@ -26,15 +26,26 @@ impl JsonReporter {
     }
 
     fn write(&mut self, value: &Value) {
+        self.write_all(std::iter::once(value.clone()));
+    }
+
+    /// Lines in one write to stdout, flushed once (a batch of a million
+    /// queued downloads is not a million system calls).
+    fn write_all(&mut self, values: impl Iterator<Item = Value>) {
         if self.stdout_broken.is_some() {
             return;
         }
-        let mut stdout = std::io::stdout().lock();
-        let written = serde_json::to_writer(&mut stdout, value)
-            .map_err(std::io::Error::from)
-            .and_then(|()| stdout.write_all(b"\n"))
-            .and_then(|()| stdout.flush());
-        if let Err(err) = written {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut written = Ok(());
+        for value in values {
+            written = serde_json::to_writer(&mut stdout, &value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| stdout.write_all(b"\n"));
+            if written.is_err() {
+                break;
+            }
+        }
+        if let Err(err) = written.and_then(|()| stdout.flush()) {
             self.stdout_broken = Some(err);
         }
     }
@@ -55,7 +66,18 @@ impl super::Reporter for JsonReporter {
             return;
         };
         let fields = match &event.kind {
-            EventKind::Queued if !self.quiet => json!({"type": "queued"}),
+            EventKind::Queued { count } if !self.quiet => {
+                // One line per download, as if each had its own event.
+                let lines = event.task.range(*count as usize).map(|task| {
+                    let about = About {
+                        task,
+                        ..About::from(event)
+                    };
+                    with_common_fields(json!({"type": "queued"}), Some(about), model)
+                });
+                self.write_all(lines);
+                return;
+            }
             EventKind::Connecting { attempt, of } if !self.quiet => {
                 json!({"type": "connecting", "attempt": attempt, "attempts": of})
             }

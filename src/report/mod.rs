@@ -98,8 +98,9 @@ pub async fn run_headless(
     let mut signals = crate::signals::Signals::install();
     // Headless prints poems through its reporter (to a terminal they are
     // sanitised and headed), so the session only saves.
-    let mut session = Session::new(Model::new(addresses.clone()), saver, false);
-    let (engine, mut events) = engine::start(addresses, config);
+    let mut session = Session::new(Model::default(), saver, false);
+    let (engine, mut events) = engine::start(Vec::<Address>::new(), config);
+    engine.send(session.add(addresses));
     let mut interrupted: Option<i32> = None;
     // Events are collected in batches on a short tick rather than one
     // wake-up each: with thousands of downloads, waking this task for every
@@ -127,7 +128,7 @@ pub async fn run_headless(
                 reporter.event(&event, &session.model);
                 // A download that ended has been printed and queued for
                 // saving with its own copy: headless keeps nothing more of it.
-                session.model.forget_poem(event.task);
+                session.model.forget_ended(event.task);
                 if let Some(err) = reporter.stdout_broken() {
                     // The poems have nowhere to go: stop at once, cancel
                     // what runs, and claim nothing.

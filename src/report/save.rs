@@ -13,34 +13,39 @@ use crate::model::PoemBytes;
 pub struct Saver {
     dir: PathBuf,
     names: Vec<String>,
+    /// How many downloads have used each base name so far.
+    seen: std::collections::HashMap<String, usize>,
 }
 
 impl Saver {
-    /// Creates `dir` if needed and picks each download's file name: its
-    /// server's address made safe for a file system, with `-2`, `-3`, ...
-    /// when an address repeats.
-    pub fn new(dir: &Path, addresses: &[Address]) -> Result<Self, SaveError> {
+    /// Creates `dir` if needed.
+    pub fn new(dir: &Path) -> Result<Self, SaveError> {
         std::fs::create_dir_all(dir).map_err(|source| SaveError {
             what: "cannot create --save directory ",
             path: dir.to_path_buf(),
             source,
         })?;
-        let mut names: Vec<String> = Vec::with_capacity(addresses.len());
-        let mut seen = std::collections::HashMap::<String, usize>::new();
+        Ok(Saver {
+            dir: dir.to_path_buf(),
+            names: Vec::new(),
+            seen: Default::default(),
+        })
+    }
+
+    /// Picks the file names of downloads added to the end of the list: its
+    /// server's address made safe for a file system, with `-2`, `-3`, ...
+    /// when an address repeats.
+    pub fn name<'a>(&mut self, addresses: impl IntoIterator<Item = &'a Address>) {
         for address in addresses {
             let base = format!("{}_{}", file_safe(&address.host), address.port);
-            let count = seen.entry(base.clone()).or_insert(0);
+            let count = self.seen.entry(base.clone()).or_insert(0);
             *count += 1;
-            names.push(if *count == 1 {
+            self.names.push(if *count == 1 {
                 base
             } else {
                 format!("{base}-{count}")
             });
         }
-        Ok(Saver {
-            dir: dir.to_path_buf(),
-            names,
-        })
     }
 
     /// Where a complete poem of `task` goes.
@@ -141,7 +146,8 @@ mod tests {
             Address::loopback(10000),
             Address::new("::1", 10001),
         ];
-        let saver = Saver::new(dir.path(), &addresses).unwrap();
+        let mut saver = Saver::new(dir.path()).unwrap();
+        saver.name(&addresses);
         let name = |p: PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
         assert_eq!(
             name(saver.complete_path(TaskId::at(0))),

@@ -152,8 +152,8 @@ pub fn draw(
     view.table_height = area.height.saturating_sub(3) as usize;
     let rows = &view.rows(model, now);
     view.settle(rows);
-    let shown = &rows[view.table_offset.min(rows.len())..];
-    let shown = &shown[..shown.len().min(view.table_height)];
+    // Only the rows on screen are looked up.
+    let shown = &rows.window(view.table_offset, view.table_height);
     let layout = layout(area.width, model, shown);
     let table_rows: Vec<Row> = shown
         .iter()
@@ -328,7 +328,10 @@ fn row<'a>(
             // Only while it runs: the screen of an ended run is not redrawn
             // while nothing happens, and a frozen live sparkline would lie.
             let spark = if active {
-                format::sparkline(&download.throughput.recent(now, SPARK_WIDTH))
+                download
+                    .throughput()
+                    .map(|t| format::sparkline(&t.recent(now, SPARK_WIDTH)))
+                    .unwrap_or_default()
             } else {
                 String::new()
             };
@@ -336,9 +339,9 @@ fn row<'a>(
         }
         Column::Idle => idle_cell(download, model, now, theme, active),
         Column::Time => {
-            let elapsed = download.run_started.map(|start| {
+            let elapsed = download.run_started().map(|start| {
                 download
-                    .ended
+                    .ended()
                     .unwrap_or(now)
                     .saturating_duration_since(start)
             });
@@ -356,7 +359,7 @@ fn row<'a>(
 
 fn state_cell<'a>(download: &Download, now: Instant, theme: &Theme, wide: bool) -> Cell<'a> {
     let (symbol, label, style) = theme.state(download);
-    let label = match (download.state, download.retry_at) {
+    let label = match (download.state, download.retry_at()) {
         (State::Retrying, Some(at)) => {
             let wait = at.saturating_duration_since(now).as_secs_f64();
             let wait = if wait < 10.0 {
@@ -417,7 +420,7 @@ fn deadline_cell<'a>(
     let counting = active || download.state == State::Retrying;
     let (Some(limit), Some(start), true) = (
         model.limits.deadline,
-        download.first_attempt_started,
+        download.first_attempt_started(),
         counting,
     ) else {
         return Cell::from("");

@@ -36,7 +36,7 @@ impl Scene {
     }
 
     fn start(&mut self, ms: u64, task: usize, of: u32) {
-        self.feed(ms, task, EventKind::Queued);
+        self.feed(ms, task, EventKind::Queued { count: 1 });
         self.feed(ms, task, EventKind::Connecting { attempt: 1, of });
         self.feed(
             ms + 1,
@@ -83,7 +83,7 @@ impl Scene {
     }
 
     fn fail(&mut self, ms: u64, task: usize, reason: FailReason, received: u64) {
-        let address = self.model.downloads[task].address.clone();
+        let address = (*self.model.downloads[task].address).clone();
         let error = FetchError {
             address,
             reason,
@@ -115,8 +115,8 @@ fn every_state() -> Scene {
     s.start(0, 2, 3);
     s.stream(2, 2, "Tyger Tyger, burning bright,\n", 100, 1);
     s.finish(5, 2, 29);
-    s.feed(0, 3, EventKind::Queued);
-    s.feed(0, 4, EventKind::Queued);
+    s.feed(0, 3, EventKind::Queued { count: 1 });
+    s.feed(0, 4, EventKind::Queued { count: 1 });
     s.feed(9_990, 4, EventKind::Connecting { attempt: 1, of: 3 });
     s.feed(0, 5, EventKind::Connecting { attempt: 1, of: 3 });
     s.fail(1, 5, FailReason::Refused, 0);
@@ -138,7 +138,7 @@ fn every_state() -> Scene {
     s.stream(2, 9, &ECSTASY[..120], 40, 700);
     s.feed(4_000, 9, EventKind::Cancelled { received: 120 });
     s.start(0, 10, 3);
-    let address = s.model.downloads[10].address.clone();
+    let address = (*s.model.downloads[10].address).clone();
     let error = FetchError {
         address,
         reason: FailReason::Refused,
