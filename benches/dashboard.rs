@@ -7,6 +7,10 @@
 //! - `draw/one enormous line`: the same with a 1 MiB poem that has no newline.
 //! - `model/apply progress`: folding one progress event into the model.
 //! - `model/index 1 MiB`: the dashboard's per-byte work on received text.
+//! - `key at 1M rows/...`: one key press and the frame that shows it, with a
+//!   million downloads (100,000 complete, 10 receiving, the rest queued):
+//!   moving the selection, changing the filter, and changing the sort (to
+//!   "state", answered from the state index; to "rate", which sorts).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -169,5 +173,106 @@ fn index(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, draw, apply, index);
+/// A million downloads: 100,000 complete, ten receiving, the rest queued.
+fn million() -> (Model, Instant) {
+    const ROWS: usize = 1_000_000;
+    let t0 = Instant::now();
+    let addresses = (0..ROWS).map(|i| Address::loopback(20_000 + (i % 10) as u16));
+    let mut model = Model::for_dashboard(addresses, Limits::default());
+    let piece = &ECSTASY.as_bytes()[..256];
+    for task in 0..100_010 {
+        feed(
+            &mut model,
+            t0,
+            task,
+            EventKind::Connecting { attempt: 1, of: 1 },
+        );
+        let data = vec![BytesMut::from(piece)];
+        feed(
+            &mut model,
+            t0,
+            task,
+            EventKind::Progress {
+                data,
+                received: 256,
+            },
+        );
+        if task < 100_000 {
+            let times = Default::default();
+            feed(
+                &mut model,
+                t0,
+                task,
+                EventKind::Finished {
+                    received: 256,
+                    times,
+                },
+            );
+        }
+    }
+    (model, t0)
+}
+
+fn key_at_a_million_rows(c: &mut Criterion) {
+    let (model, t0) = million();
+    let now = t0 + Duration::from_secs(1);
+    let theme = Theme::from_env(true);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test terminal");
+    let mut group = c.benchmark_group("key at 1M rows");
+    let mut press = |name: &str, keys: &[Action], view: &mut View| {
+        group.bench_function(name, |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i += 1;
+                black_box(view.handle(keys[i % keys.len()], &model, now));
+                terminal
+                    .draw(|frame| {
+                        black_box(ui::draw(frame, &model, view, now, &theme));
+                    })
+                    .expect("draws");
+            })
+        });
+    };
+    // Half way down the list, among the queued rows.
+    let mut view = View::default();
+    view.handle(Action::Last, &model, now);
+    for _ in 0..5 {
+        view.handle(Action::PageUp, &model, now);
+    }
+    press(
+        "selection down/up",
+        &[Action::Down, Action::Up],
+        &mut view.clone(),
+    );
+    // Given -> state -> given ...: the index answers both.
+    press(
+        "sort change (given, state)",
+        &[
+            Action::CycleSort,
+            Action::CycleSort,
+            Action::CycleSort,
+            Action::CycleSort,
+        ],
+        &mut view.clone(),
+    );
+    press("filter change", &[Action::CycleFilter], &mut view.clone());
+    // State -> rate: a sort of every row, made once per change.
+    let mut by_state = view.clone();
+    by_state.sort = poetry_dash::model::view::SortOrder::State;
+    group.sample_size(10);
+    group.bench_function("sort change to rate (sorts)", |b| {
+        b.iter(|| {
+            let mut view = by_state.clone();
+            black_box(view.handle(Action::CycleSort, &model, now));
+            terminal
+                .draw(|frame| {
+                    black_box(ui::draw(frame, &model, &mut view, now, &theme));
+                })
+                .expect("draws");
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, draw, apply, index, key_at_a_million_rows);
 criterion_main!(benches);

@@ -2,8 +2,10 @@
 # Times poetry-dash against the minimal tokio client (the floor) and the
 # Python port of the tutorial's Twisted client (the peer) on the workloads of
 # ../shared/bench (W1 1000 x 4 KiB paced 256 B/10 ms, W2 4 x 256 MiB at full
-# speed, W3 10000 x 4 KiB paced 1 KiB/50 ms), with `poetry-dash serve` as the
-# server. poetry-dash runs twice: headless (--plain -q) and as the dashboard
+# speed, W3 10000 x 4 KiB paced 1 KiB/50 ms, W4 W4_COUNT x 256 B over 1000
+# ports at full speed through -j 1000), with `poetry-dash serve` as the
+# server; and the million-row case (M1: 1,000,000 addresses behind -j 10 on
+# ten stalled servers: peak memory, and key press to redrawn screen). poetry-dash runs twice: headless (--plain -q) and as the dashboard
 # in a real terminal (tmux). Prints a table of medians and ratios; also
 # measures the idle dashboard's CPU over 10 s and key press to redrawn
 # screen under W3.
@@ -11,6 +13,7 @@
 #   scripts/bench.sh                      # all workloads, 3 timed runs each
 #   RUNS=5 WORKLOADS="w2" scripts/bench.sh
 #   CLIENTS="minimal poetry-dash" scripts/bench.sh
+#   WORKLOADS="w4 m1" CLIENTS="minimal poetry-dash dashboard" scripts/bench.sh
 #
 # Needs: cargo, python3, tmux, GNU time (installed with apt-get if missing).
 # Writes only under $WORK (default ${TMPDIR:-/tmp}/poetry-dash-bench).
@@ -20,7 +23,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/bench/peers}
 WORK=${WORK:-${TMPDIR:-/tmp}/poetry-dash-bench}
 RUNS=${RUNS:-3}
-WORKLOADS=${WORKLOADS:-"w1 w2 w3"}
+WORKLOADS=${WORKLOADS:-"w1 w2 w3 w4 m1"}
+W4_COUNT=${W4_COUNT:-100000}
+M1_COUNT=${M1_COUNT:-1000000}
 CLIENTS=${CLIENTS:-"minimal twisted poetry-dash dashboard"}
 BASE_PORT=${BASE_PORT:-24000}
 PIN=${PIN:-1}
@@ -71,6 +76,7 @@ text = open(sys.argv[1], 'rb').read()
 def cut(size):
     return (text * (size // len(text) + 1))[:size]
 open(os.path.join(sys.argv[2], 'poem-4k.txt'), 'wb').write(cut(4096))
+open(os.path.join(sys.argv[2], 'poem-256.txt'), 'wb').write(cut(256))
 big = os.path.join(sys.argv[2], 'poem-256m.txt')
 if not os.path.exists(big) or os.path.getsize(big) != 256 << 20:
     open(big, 'wb').write(cut(256 << 20))
@@ -105,24 +111,36 @@ serve() {
     seq "$BASE_PORT" $((BASE_PORT + count - 1)) > "$WORK/addresses"
 }
 
+# repeat_addresses TOTAL: the ports served, over and over, TOTAL lines.
+repeat_addresses() {
+    python3 - "$WORK/addresses" "$1" <<'PY'
+import sys
+ports = open(sys.argv[1]).read().split()
+total = int(sys.argv[2])
+with open(sys.argv[1], 'w') as out:
+    for i in range(total):
+        out.write(ports[i % len(ports)] + '\n')
+PY
+}
+
 # --- clients --------------------------------------------------------------
 # run_client NAME OUTFILE: runs once, writes "wall user sys maxrss_kb" to OUTFILE.
 run_client() {
     local name=$1 out=$2 expected=$3
     case $name in
     minimal)
-        "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$MINIMAL" "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
+        "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$MINIMAL" $JOBS "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
         grep -q "^Got $expected poems" "$WORK/client.out" ;;
     twisted)
         "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$WORK/venv/bin/python" "$PEERS/twisted_client4.py" --quiet "@$WORK/addresses" > "$WORK/client.out" 2>"$WORK/client.err"
         grep -q "^Got $expected poems" "$WORK/client.out" ;;
     poetry-dash)
-        "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$DASH" --plain -q --max-bytes 0 "@$WORK/addresses" > /dev/null 2>"$WORK/client.err"
+        "${ON_CLIENT_CPU[@]}" $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o "$out" "$DASH" --plain -q --max-bytes 0 $JOBS "@$WORK/addresses" > /dev/null 2>"$WORK/client.err"
         grep -q "^Got $expected poems" "$WORK/client.err" ;;
     dashboard)
         rm -f "$out" "$WORK/client.err"
         tmux -L poetry-dash-bench -f /dev/null new-session -d -s bench -x 200 -y 50 \
-            "${ON_CLIENT_CPU[*]} $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o '$out.tmp' '$DASH' --tui --exit-when-done --stats --max-bytes 0 '@$WORK/addresses' 2>'$WORK/client.err'; mv '$out.tmp' '$out'"
+            "${ON_CLIENT_CPU[*]} $(perf_prefix "$out") /usr/bin/time -f '%e %U %S %M' -o '$out.tmp' '$DASH' --tui --exit-when-done --stats --max-bytes 0 $JOBS '@$WORK/addresses' 2>'$WORK/client.err'; mv '$out.tmp' '$out'"
         local waited=0
         until [ -s "$out" ]; do
             sleep 0.1; waited=$((waited + 1))
@@ -135,16 +153,64 @@ run_client() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+# M1: a million addresses queued behind -j 10 on ten stalled servers (they
+# accept and send nothing, so ten downloads run and the rest wait). Peak
+# RSS headless and in the dashboard, and key press to redrawn screen while
+# j and k are typed for 15 s (every 20 ms).
+million() {
+    "${ON_SERVER_CPU[@]}" "$DASH" serve "$WORK/poem-256.txt" --iface 127.0.0.1 --port "$BASE_PORT" --count 10 \
+        --fault stall -q > "$WORK/server.m1.out" 2>&1 &
+    SERVERS+=($!)
+    sleep 1
+    seq "$BASE_PORT" $((BASE_PORT + 9)) > "$WORK/addresses"
+    repeat_addresses "$M1_COUNT"
+    if [[ " $CLIENTS " == *" poetry-dash "* ]]; then
+        # Headless: cancelled by SIGINT after 10 s (nothing would end).
+        /usr/bin/time -f '%e %U %S %M' -o "$WORK/m1.headless.time" "$DASH" --plain -q -j 10 "@$WORK/addresses" \
+            > /dev/null 2>"$WORK/m1.headless.err" &
+        local pid=$!; sleep 10; pkill -INT -P "$pid" poetry-dash 2>/dev/null || kill -INT "$pid"; wait "$pid" || true
+        M1_HEADLESS_RSS=$(( $(awk '{print $4}' "$WORK/m1.headless.time" | tail -1) / 1024 ))
+        log "m1 headless: peak RSS ${M1_HEADLESS_RSS} MiB"
+    fi
+    if [[ " $CLIENTS " == *" dashboard "* ]]; then
+        rm -f "$WORK/m1.time"
+        tmux -L poetry-dash-bench -f /dev/null new-session -d -s bench -x 200 -y 50 \
+            "/usr/bin/time -f '%e %U %S %M' -o '$WORK/m1.time.tmp' '$DASH' --tui --stats -j 10 '@$WORK/addresses' 2>'$WORK/m1.err'; mv '$WORK/m1.time.tmp' '$WORK/m1.time'"
+        sleep 3
+        local end=$((SECONDS + 15))
+        while [ "$SECONDS" -lt "$end" ]; do
+            tmux -L poetry-dash-bench send-keys -t bench j 2>/dev/null || true; sleep 0.02
+            tmux -L poetry-dash-bench send-keys -t bench k 2>/dev/null || true; sleep 0.02
+        done
+        tmux -L poetry-dash-bench send-keys -t bench q
+        local waited=0
+        until [ -s "$WORK/m1.time" ]; do
+            sleep 0.1; waited=$((waited + 1)); [ "$waited" -lt 600 ] || break
+        done
+        tmux -L poetry-dash-bench kill-server 2>/dev/null || true
+        M1_DASH_RSS=$(( $(awk '{print $4}' "$WORK/m1.time" 2>/dev/null | tail -1 || echo 0) / 1024 ))
+        M1_KEYS=$(grep '^stats:' "$WORK/m1.err" || echo "stats: none")
+        log "m1 dashboard: peak RSS ${M1_DASH_RSS} MiB; ${M1_KEYS}"
+    fi
+    stop_servers
+}
+
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 for workload in $WORKLOADS; do
+    JOBS=""
     case $workload in
     w1) serve "$WORK/poem-4k.txt" 1000 256 0.01; expected=1000; bytes=$((1000 * 4096)); title="W1 1000 x 4 KiB, 256 B/10 ms" ;;
     w2) serve "$WORK/poem-256m.txt" 4 1048576 0; expected=4; bytes=$((4 << 28)); title="W2 4 x 256 MiB, full speed" ;;
     w3) serve "$WORK/poem-4k.txt" 10000 1024 0.05; expected=10000; bytes=$((10000 * 4096)); title="W3 10000 x 4 KiB, 1 KiB/50 ms" ;;
+    w4) serve "$WORK/poem-256.txt" 1000 256 0; repeat_addresses "$W4_COUNT"; JOBS="-j 1000"
+        expected=$W4_COUNT; bytes=$((W4_COUNT * 256)); title="W4 $W4_COUNT x 256 B over 1000 ports, -j 1000" ;;
+    m1) million; continue ;;
     *) log "unknown workload $workload"; exit 2 ;;
     esac
     for client in $CLIENTS; do
+        # The Twisted peer has no -j: W4 would open every connection at once.
+        [ "$workload" = w4 ] && [ "$client" = twisted ] && continue
         for run in $(seq 0 "$RUNS"); do
             t=$WORK/$workload.$client.$run.time
             if run_client "$client" "$t" "$expected"; then
@@ -215,4 +281,6 @@ for w in sorted(titles):
 PY
 [ -n "${KEYS_W3:-}" ] && echo "Dashboard under W3, key press to redrawn screen: ${KEYS_W3#stats: }"
 [ -n "${IDLE_CPU:-}" ] && echo "Dashboard idle for 10 s (every download ended): ${IDLE_CPU} s of CPU"
+[ -n "${M1_HEADLESS_RSS:-}" ] && echo "M1 $M1_COUNT addresses behind -j 10, headless: peak RSS ${M1_HEADLESS_RSS} MiB"
+[ -n "${M1_DASH_RSS:-}" ] && echo "M1 $M1_COUNT addresses behind -j 10, dashboard: peak RSS ${M1_DASH_RSS} MiB; key press to redrawn screen: ${M1_KEYS#stats: }"
 exit 0

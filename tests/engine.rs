@@ -348,6 +348,85 @@ async fn the_concurrency_limit_is_honoured() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_added_while_running_join_the_line_within_the_limit() {
+    let (_server, address) =
+        serve_one(&ECSTASY.as_bytes()[..200], paced(50, 20), Behaviour::Poem).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 2,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address.clone(); 2], config);
+    run.until(|model, _| model.downloads[0].state == State::Receiving)
+        .await;
+    // Added while the first two hold both slots: they wait their turn.
+    run.add(vec![address.clone(); 3]);
+    assert_eq!(run.model.downloads.len(), 5);
+    let mut most = 0;
+    run.until(|model, _| {
+        most = most.max(model.totals().active);
+        model.all_ended()
+    })
+    .await;
+    assert_eq!(most, 2, "the added downloads honour -j too");
+    assert!(
+        run.model
+            .downloads
+            .iter()
+            .all(|d| d.state == State::Complete && d.poem == ECSTASY.as_bytes()[..200]),
+        "every added download got its whole poem"
+    );
+    let queued_batch = run
+        .log
+        .iter()
+        .find(|e| e.task == TaskId::at(2) && matches!(e.kind, EventKind::Queued { count: 3 }));
+    assert!(
+        queued_batch.is_some(),
+        "one queued event for the added batch"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_download_retried_keeps_its_place_and_runs_once() {
+    let (server, address) = serve_one(SHORT_POEM, paced(5, 20), Behaviour::Poem).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 1,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address.clone(), address.clone(), address], config);
+    run.until(|model, _| model.downloads[0].state == State::Receiving)
+        .await;
+    // Retry of a waiting download: nothing to restart, it stays in line.
+    run.handle.send(Command::Retry(TaskId::at(2)));
+    // Cancel of a waiting download: it ends at once, never connecting.
+    run.handle.send(Command::Cancel(TaskId::at(1)));
+    run.until_all_ended().await;
+    let states: Vec<State> = run.model.downloads.iter().map(|d| d.state).collect();
+    assert_eq!(states, [State::Complete, State::Cancelled, State::Complete]);
+    let connects = |task: usize| {
+        run.log
+            .iter()
+            .filter(|e| {
+                e.task == TaskId::at(task) && matches!(e.kind, EventKind::Connecting { .. })
+            })
+            .count()
+    };
+    assert_eq!(
+        (connects(0), connects(1), connects(2)),
+        (1, 0, 1),
+        "the cancelled one never connected; the retried one connected once"
+    );
+    assert_eq!(
+        server
+            .counters
+            .accepted
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+}
+
 #[tokio::test]
 async fn a_character_split_across_reads_decodes_correctly() {
     let poem = "床前明月光，疑是地上霜。";

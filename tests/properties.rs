@@ -92,3 +92,130 @@ proptest! {
         prop_assert_eq!(clean.replaced, forbidden_in - crlf);
     }
 }
+
+mod model_counters {
+    //! The model keeps its state counts and byte total as `apply` changes
+    //! them, and the table's rows come from an index of states: after any
+    //! sequence of events, all of it agrees with a recount from scratch.
+
+    use std::time::{Duration, Instant};
+
+    use bytes::{Bytes, BytesMut};
+    use poetry_dash::address::Address;
+    use poetry_dash::engine::{Event, EventKind, FailReason, FetchError, TaskId};
+    use poetry_dash::model::view::{Filter, SortOrder, View};
+    use poetry_dash::model::{Model, State};
+    use proptest::prelude::*;
+
+    fn kind(choice: u8, bytes: u64, address: &Address) -> EventKind {
+        let error = || FetchError {
+            address: address.clone(),
+            reason: FailReason::Refused,
+            received: bytes,
+            partial: Bytes::new(),
+        };
+        match choice % 8 {
+            0 => EventKind::Queued {
+                count: 1 + (bytes % 3) as u32,
+            },
+            1 => EventKind::Connecting {
+                attempt: 1 + (bytes % 2) as u32,
+                of: 2,
+            },
+            2 => EventKind::Connected {
+                connect_time: Duration::from_millis(1),
+            },
+            3 => EventKind::Progress {
+                data: vec![BytesMut::from(&b"poem bytes"[..(bytes % 10) as usize])],
+                received: bytes,
+            },
+            4 => EventKind::Finished {
+                received: bytes,
+                times: Default::default(),
+            },
+            5 => EventKind::Failed { error: error() },
+            6 => EventKind::Cancelled { received: bytes },
+            _ => EventKind::Retrying {
+                attempt: 2,
+                of: 2,
+                after: Duration::from_millis(5),
+                error: error(),
+            },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn counters_and_rows_agree_with_a_recount(
+            sizes in proptest::collection::vec(1usize..90, 1..4),
+            events in proptest::collection::vec((any::<u16>(), 1u32..4, any::<u8>(), 0u64..40), 0..400),
+        ) {
+            let start = Instant::now();
+            let mut model = Model::for_dashboard([], Default::default());
+            let mut added = 0;
+            let mut batches = sizes.into_iter();
+            for (i, (task, run, choice, bytes)) in events.into_iter().enumerate() {
+                // Downloads arrive in batches while events flow.
+                if (added == 0 || i % 97 == 0)
+                    && let Some(size) = batches.next()
+                {
+                    model.add((0..size).map(|p| Address::loopback(1 + p as u16)).collect());
+                    added += size;
+                }
+                let task = TaskId::at(task as usize % added);
+                let address = (*model[task].address).clone();
+                let mut event = Event {
+                    task,
+                    run,
+                    at: start + Duration::from_millis(i as u64),
+                    kind: kind(choice, bytes, &address),
+                };
+                model.apply(&mut event);
+            }
+            let totals = model.totals();
+            let count = |f: fn(State) -> bool| model.downloads.iter().filter(|d| f(d.state)).count();
+            prop_assert_eq!(totals.complete, count(State::is_complete));
+            prop_assert_eq!(totals.failed, count(|s| s == State::Failed));
+            prop_assert_eq!(totals.cancelled, count(|s| s == State::Cancelled));
+            prop_assert_eq!(totals.queued, count(|s| s == State::Queued));
+            prop_assert_eq!(totals.active, count(|s| matches!(s, State::Connecting | State::Receiving | State::Retrying)));
+            prop_assert_eq!(totals.bytes, model.downloads.iter().map(|d| d.received).sum::<u64>());
+            prop_assert_eq!(model.all_ended(), model.downloads.iter().all(|d| d.state.is_final()));
+
+            let now = start + Duration::from_secs(1);
+            for filter in [Filter::All, Filter::Active, Filter::Complete, Filter::Failed] {
+                for sort in [SortOrder::Given, SortOrder::State, SortOrder::Rate, SortOrder::Slowest] {
+                    let mut view = View::default();
+                    view.filter = filter;
+                    view.sort = sort;
+                    let rows = view.rows(&model, now);
+                    let mut expected: Vec<TaskId> = model
+                        .tasks()
+                        .filter(|&t| filter.accepts(model[t].state))
+                        .collect();
+                    match sort {
+                        SortOrder::State => expected.sort_by_key(|&t| (model[t].state.rank(), t)),
+                        SortOrder::Rate => expected.sort_by(|&a, &b| {
+                            model[b].rate(now).total_cmp(&model[a].rate(now)).then(a.cmp(&b))
+                        }),
+                        SortOrder::Slowest => expected.sort_by(|&a, &b| {
+                            let (x, y) = (model[a].average_rate(now), model[b].average_rate(now));
+                            let by = match (x, y) {
+                                (Some(x), Some(y)) => x.total_cmp(&y),
+                                (x, y) => y.is_some().cmp(&x.is_some()),
+                            };
+                            by.then(a.cmp(&b))
+                        }),
+                        SortOrder::Given => {}
+                    }
+                    prop_assert_eq!(&rows.to_vec(), &expected, "{:?} {:?}", filter, sort);
+                    for (row, &task) in expected.iter().enumerate() {
+                        prop_assert_eq!(rows.position(task), Some(row));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -114,6 +114,13 @@ pub enum EventKind {
     Cancelled {
         received: u64,
     },
+    /// A command cancelled `count` downloads, from this event's task on,
+    /// all waiting in line for their first attempt of this run (so no byte
+    /// had arrived): one event, so that cancelling a million queued
+    /// downloads is not a million events.
+    CancelledWaiting {
+        count: u32,
+    },
     /// An attempt failed and attempt `attempt` of `of` starts `after` this long.
     Retrying {
         attempt: u32,

@@ -383,7 +383,7 @@ impl Supervisor {
         match command {
             Command::Add { first, addresses } => self.add(first, addresses),
             Command::Cancel(task) if task.index() < self.slots.len() => self.cancel(task),
-            Command::CancelAll => TaskId::all(self.slots.len()).for_each(|task| self.cancel(task)),
+            Command::CancelAll => self.cancel_all(),
             Command::Retry(task) if task.index() < self.slots.len() => self.restart(task),
             Command::RetryFailed => {
                 // Attempts that already ended are collected first, so a
@@ -407,6 +407,48 @@ impl Supervisor {
                 }
             }
             Command::Cancel(_) | Command::Retry(_) => {}
+        }
+    }
+
+    /// Cancels everything. Downloads waiting in line are told about in
+    /// batches of consecutive ids (one event each), and the line empties.
+    fn cancel_all(&mut self) {
+        // (first task, its run, how many)
+        let mut batch: Option<(TaskId, u32, usize)> = None;
+        for task in TaskId::all(self.slots.len()) {
+            let slot = &mut self.slots[task.index()];
+            if matches!(slot.phase, Phase::Queued) {
+                slot.phase = Phase::Ended(Ended::Cancelled);
+                let slot_run = slot.run;
+                match &mut batch {
+                    Some((first, run, count))
+                        if *run == slot_run && first.index() + *count == task.index() =>
+                    {
+                        *count += 1
+                    }
+                    _ => {
+                        self.emit_cancelled_waiting(batch.take());
+                        batch = Some((task, slot_run, 1));
+                    }
+                }
+            } else {
+                self.cancel(task);
+            }
+        }
+        self.emit_cancelled_waiting(batch);
+        self.queue.clear();
+    }
+
+    fn emit_cancelled_waiting(&self, batch: Option<(TaskId, u32, usize)>) {
+        match batch {
+            Some((task, _, 1)) => self.emit(task, EventKind::Cancelled { received: 0 }),
+            Some((task, _, count)) => self.emit(
+                task,
+                EventKind::CancelledWaiting {
+                    count: u32::try_from(count).unwrap_or(u32::MAX),
+                },
+            ),
+            None => {}
         }
     }
 

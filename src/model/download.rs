@@ -210,6 +210,14 @@ impl Download {
         self.detail().map(|d| &d.throughput)
     }
 
+    /// Notes when the run ended, if it had started: one that never did (a
+    /// queued download cancelled) has no times to keep, and gets no detail.
+    fn mark_ended(&mut self, at: Instant) {
+        if let Some(detail) = self.detail.as_deref_mut() {
+            detail.ended = Some(at);
+        }
+    }
+
     /// Lets go of everything but the outcome: the poem, times and rate
     /// history. Headless output does this once a download ended and was
     /// written out.
@@ -344,9 +352,7 @@ impl Download {
                 self.state = State::Receiving;
                 let chunk: usize = data.iter().map(BytesMut::len).sum();
                 self.last_chunk = u32::try_from(chunk).unwrap_or(u32::MAX);
-                for piece in std::mem::take(data) {
-                    self.poem.push(piece);
-                }
+                self.poem.extend(std::mem::take(data));
                 self.received = *received;
                 let detail = self.detail.get_or_insert_with(Box::default);
                 if dashboard {
@@ -378,10 +384,15 @@ impl Download {
                 self.error = Some(Box::new(error.clone()));
                 self.detail_mut().ended = Some(event.at);
             }
+            EventKind::CancelledWaiting { .. } => {
+                // (The model hands each download of a batch a `Cancelled`.)
+                self.state = State::Cancelled;
+                self.mark_ended(event.at);
+            }
             EventKind::Cancelled { received } => {
                 self.state = State::Cancelled;
                 self.received = *received;
-                self.detail_mut().ended = Some(event.at);
+                self.mark_ended(event.at);
             }
             EventKind::Retrying {
                 attempt,
@@ -397,7 +408,11 @@ impl Download {
             }
         }
         if self.state.is_final() {
-            self.poem.shrink_if_short();
+            // The dashboard keeps its poems; headless output lets go of each
+            // as soon as it is written, so a copy would be wasted there.
+            if dashboard {
+                self.poem.shrink_if_short();
+            }
             if let Some(detail) = self.detail.as_deref_mut() {
                 // An ended run's rate history is never drawn again.
                 detail.throughput = Throughput::default();

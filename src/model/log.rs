@@ -32,6 +32,7 @@ impl LogEntry {
             // Too frequent to be worth a line each: with thousands of
             // servers they would push everything else out of sight.
             EventKind::Queued { .. }
+            | EventKind::CancelledWaiting { .. }
             | EventKind::Connecting { .. }
             | EventKind::Connected { .. }
             | EventKind::Progress { .. } => return None,

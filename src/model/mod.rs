@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::address::Address;
-use crate::engine::{Event, Limits, TaskId};
+use crate::engine::{Event, EventKind, Limits, TaskId};
 
 /// The log keeps this many entries; older ones are dropped.
 pub const LOG_CAPACITY: usize = 1000;
@@ -42,7 +42,7 @@ pub struct Model {
     /// control-character count, and throughput for rates and sparklines.
     /// Headless output needs none of it, so it skips the work.
     pub dashboard: bool,
-    /// Notable events, newest last.
+    /// Notable events, newest last (kept only in a dashboard model).
     pub log: VecDeque<LogEntry>,
     /// All downloads' bytes together (kept only in a dashboard model).
     pub throughput: Throughput,
@@ -141,29 +141,54 @@ impl Model {
     /// ignored because it belongs to an older run of its download (a restart
     /// overtook it) or names no download.
     pub fn apply(&mut self, event: &mut Event) -> bool {
-        if let crate::engine::EventKind::Queued { count } = event.kind
-            && count > 1
-        {
-            // A batch: each of its downloads as if it had its own event.
-            let mut any = false;
+        let batch = match event.kind {
+            EventKind::Queued { count } if count > 1 => {
+                Some((count, EventKind::Queued { count: 1 }))
+            }
+            EventKind::CancelledWaiting { count } => {
+                Some((count, EventKind::Cancelled { received: 0 }))
+            }
+            _ => None,
+        };
+        if let Some((count, each)) = batch {
+            // A batch: each of its downloads as if it had its own event,
+            // and one line in the log for all of them.
+            let mut any = 0;
             for task in event.task.range(count as usize) {
                 let mut one = Event {
                     task,
-                    kind: crate::engine::EventKind::Queued { count: 1 },
+                    kind: each.clone(),
                     ..*event
                 };
-                any |= self.apply(&mut one);
+                any += usize::from(self.apply_one(&mut one, false));
             }
-            return any;
+            if any > 0 && self.dashboard {
+                let what = match each {
+                    EventKind::Queued { .. } => "wait for a connection slot",
+                    _ => "cancelled before they started",
+                };
+                let last = TaskId::at(event.task.index() + count as usize - 1);
+                self.note(
+                    event.at,
+                    event.task,
+                    LogLevel::Info,
+                    format!("tasks {} to {last} ({any}): {what}", event.task),
+                );
+            }
+            return any > 0;
         }
+        self.apply_one(event, true)
+    }
+
+    /// Folds in an event about one download; `log` says whether it may
+    /// add a line to the log.
+    fn apply_one(&mut self, event: &mut Event, log: bool) -> bool {
         let Some(download) = self.downloads.get_mut(event.task.index()) else {
             return false;
         };
         let bytes_before = download.received;
         let chunk = match &event.kind {
-            crate::engine::EventKind::Progress { data, .. } => {
-                data.iter().map(|d| d.len() as u64).sum()
-            }
+            EventKind::Progress { data, .. } => data.iter().map(|d| d.len() as u64).sum(),
             _ => 0,
         };
         if !download.apply(event, self.dashboard) {
@@ -178,7 +203,12 @@ impl Model {
         if self.dashboard && chunk > 0 {
             self.throughput.record(event.at, chunk);
         }
-        if let Some(entry) = LogEntry::describe(event, &self.downloads[event.task.index()]) {
+        // Only the dashboard shows the log: headless output says the same
+        // things its own way, and need not format a line per download.
+        if log
+            && self.dashboard
+            && let Some(entry) = LogEntry::describe(event, &self.downloads[event.task.index()])
+        {
             self.note(entry.at, entry.task, entry.level, entry.message);
         }
         true

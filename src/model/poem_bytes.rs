@@ -23,9 +23,11 @@ pub struct PoemBytes {
 #[derive(Debug, Clone, Default)]
 struct Pieces {
     segments: Vec<BytesMut>,
-    /// Where each segment starts in the poem, for finding a position
-    /// without walking every segment before it.
-    starts: Vec<usize>,
+    /// Where each segment after the first starts in the poem, for finding a
+    /// position without walking every segment before it. (The first starts
+    /// at 0: a poem in one piece, the usual short poem, allocates nothing
+    /// here.)
+    later_starts: Vec<usize>,
     len: usize,
 }
 
@@ -57,7 +59,7 @@ impl PoemBytes {
         self.push(whole);
         if let Some(pieces) = &mut self.pieces {
             pieces.segments.shrink_to_fit();
-            pieces.starts.shrink_to_fit();
+            pieces.later_starts.shrink_to_fit();
         }
     }
 
@@ -70,8 +72,25 @@ impl PoemBytes {
         let start = pieces.len;
         pieces.len += piece.len();
         push_segment(&mut pieces.segments, piece);
-        if pieces.segments.len() > before {
-            pieces.starts.push(start);
+        if pieces.segments.len() > before && before > 0 {
+            pieces.later_starts.push(start);
+        }
+    }
+
+    /// Appends the pieces of a progress event. The first bytes of a poem
+    /// keep the event's own list of pieces (no allocation of ours).
+    pub fn extend(&mut self, pieces: Vec<BytesMut>) {
+        if self.pieces.is_none() && pieces.len() == 1 && !pieces[0].is_empty() {
+            let len = pieces[0].len();
+            self.pieces = Some(Box::new(Pieces {
+                segments: pieces,
+                later_starts: Vec::new(),
+                len,
+            }));
+            return;
+        }
+        for piece in pieces {
+            self.push(piece);
         }
     }
 
@@ -82,19 +101,18 @@ impl PoemBytes {
 
     /// The pieces from byte `from` on, each with its offset in the poem.
     pub fn segments_from(&self, from: usize) -> impl Iterator<Item = (usize, &[u8])> {
-        let (segments, starts): (&[BytesMut], &[usize]) = match &self.pieces {
-            Some(p) => (&p.segments, &p.starts),
+        let (segments, later): (&[BytesMut], &[usize]) = match &self.pieces {
+            Some(p) => (&p.segments, &p.later_starts),
             None => (&[], &[]),
         };
-        // The last segment starting at or before `from`.
-        let first = starts
+        // The last segment starting at or before `from` (segment 0 starts
+        // at 0, segment i + 1 at later[i]).
+        let first = later
             .partition_point(|&start| start <= from)
-            .saturating_sub(1)
             .min(segments.len());
-        segments[first..]
-            .iter()
-            .zip(&starts[first..])
-            .filter_map(move |(segment, &start)| {
+        (first..segments.len())
+            .map(move |i| (&segments[i], if i == 0 { 0 } else { later[i - 1] }))
+            .filter_map(move |(segment, start)| {
                 let skip = from.saturating_sub(start);
                 (skip < segment.len()).then(|| (start + skip, &segment[skip..]))
             })

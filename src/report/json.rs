@@ -112,6 +112,25 @@ impl super::Reporter for JsonReporter {
                     "text_lossy": lossy,
                 })
             }
+            EventKind::CancelledWaiting { count } => {
+                // One line per download, as if each had its own event.
+                let lines = event.task.range(*count as usize).map(|task| {
+                    let about = About {
+                        task,
+                        ..About::from(event)
+                    };
+                    let fields = json!({
+                        "type": "cancelled",
+                        "bytes": 0,
+                        "partial": false,
+                        "text": "",
+                        "text_lossy": false,
+                    });
+                    with_common_fields(fields, Some(about), model)
+                });
+                self.write_all(lines);
+                return;
+            }
             EventKind::Cancelled { received } => {
                 let (text, lossy) = text_of(&download.poem.contiguous());
                 json!({

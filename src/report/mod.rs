@@ -66,6 +66,8 @@ pub trait Reporter {
     fn problem(&mut self, about: Option<About>, model: &Model, message: &str);
     /// Called once when every download has ended.
     fn summary(&mut self, model: &Model, interrupted: bool);
+    /// Writes out what was held back for one write per batch of events.
+    fn flush(&mut self) {}
     /// Set once writing to stdout failed (a closed pipe): the run stops.
     fn stdout_broken(&self) -> Option<&io::Error>;
 }
@@ -113,22 +115,8 @@ pub async fn run_headless(
             _ = tick.tick() => {
                 let reports = session.written();
                 report_unsaved(&session, reports, reporter);
-                loop {
-                let mut event = match events.try_recv() {
-                    Ok(event) => event,
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        events_open = false;
-                        break;
-                    }
-                };
-                if !session.apply(&mut event) {
-                    continue;
-                }
-                reporter.event(&event, &session.model);
-                // A download that ended has been printed and queued for
-                // saving with its own copy: headless keeps nothing more of it.
-                session.model.forget_ended(event.task);
+                events_open = drain(&mut events, &mut session, reporter);
+                reporter.flush();
                 if let Some(err) = reporter.stdout_broken() {
                     // The poems have nowhere to go: stop at once, cancel
                     // what runs, and claim nothing.
@@ -136,12 +124,12 @@ pub async fn run_headless(
                     engine.send(Command::CancelAll);
                     return exit::SOME_FAILED;
                 }
-                }
             }
             status = signals.next() => {
                 if interrupted.is_some() {
                     // A second Ctrl-C exits at once.
                     if status == exit::INTERRUPTED {
+                        reporter.flush();
                         reporter.summary(&session.model, true);
                         return exit::INTERRUPTED;
                     }
@@ -155,8 +143,35 @@ pub async fn run_headless(
     // Poems still being written are waited for: the summary counts them.
     let reports = session.all_written().await;
     report_unsaved(&session, reports, reporter);
+    reporter.flush();
     reporter.summary(&session.model, interrupted.is_some());
     exit_status(&session.model, interrupted, false)
+}
+
+/// Applies and reports every event waiting; false once the engine has gone.
+/// Stops early when stdout broke (the caller stops the run).
+fn drain(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    session: &mut Session,
+    reporter: &mut dyn Reporter,
+) -> bool {
+    loop {
+        let mut event = match events.try_recv() {
+            Ok(event) => event,
+            Err(TryRecvError::Empty) => return true,
+            Err(TryRecvError::Disconnected) => return false,
+        };
+        if !session.apply(&mut event) {
+            continue;
+        }
+        reporter.event(&event, &session.model);
+        // A download that ended has been printed and queued for saving
+        // with its own copy: headless keeps nothing more of it.
+        session.model.forget_ended(event.task);
+        if reporter.stdout_broken().is_some() {
+            return true;
+        }
+    }
 }
 
 /// Tells the reporter about poems that could not be saved.

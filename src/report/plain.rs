@@ -16,7 +16,14 @@ pub struct PlainReporter {
     /// Poems written to a terminal are sanitised and get a heading; to a
     /// file or pipe their bytes pass unchanged.
     stdout_is_terminal: bool,
+    /// Poems for a file or pipe, written together at the end of each batch
+    /// of events ([`Reporter::flush`]): one write for many short poems, not
+    /// two each.
+    unwritten: Vec<u8>,
 }
+
+/// Poems held back for one write are written at once past this size.
+const WRITE_AT: usize = 256 * 1024;
 
 impl PlainReporter {
     pub fn new(quiet: bool) -> Self {
@@ -24,6 +31,7 @@ impl PlainReporter {
             quiet,
             stdout_broken: None,
             stdout_is_terminal: std::io::stdout().is_terminal(),
+            unwritten: Vec::new(),
         }
     }
 
@@ -63,7 +71,12 @@ impl PlainReporter {
                 }
                 writeln!(stdout)?;
             } else {
-                download.poem.write_to(&mut stdout)?;
+                download.poem.write_to(&mut self.unwritten)?;
+                if self.unwritten.len() < WRITE_AT {
+                    return Ok(());
+                }
+                stdout.write_all(&self.unwritten)?;
+                self.unwritten.clear();
             }
             stdout.flush()
         })();
@@ -203,6 +216,12 @@ impl super::Reporter for PlainReporter {
                     "Task {task}: poem from {address} cancelled (got {received} bytes)"
                 ));
             }
+            EventKind::CancelledWaiting { count } => {
+                let last = TaskId::at(task.index() + *count as usize - 1);
+                self.note(&format!(
+                    "Tasks {task} to {last}: cancelled while waiting in line ({count} downloads, no bytes)"
+                ));
+            }
             EventKind::Retrying {
                 attempt,
                 of,
@@ -213,6 +232,23 @@ impl super::Reporter for PlainReporter {
                 seconds(*after)
             )),
             _ => {}
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.unwritten.is_empty() || self.stdout_broken.is_some() {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if let Err(err) = stdout
+            .write_all(&self.unwritten)
+            .and_then(|()| stdout.flush())
+        {
+            self.stdout_broken = Some(err);
+        }
+        self.unwritten.clear();
+        if self.unwritten.capacity() > WRITE_AT * 2 {
+            self.unwritten.shrink_to(WRITE_AT);
         }
     }
 

@@ -110,6 +110,13 @@ impl Run {
         );
     }
 
+    /// Adds downloads while the run goes on, as the dashboard's `a` does.
+    pub fn add(&mut self, addresses: Vec<Address>) {
+        let (first, addresses) = self.model.add(addresses);
+        self.handle
+            .send(poetry_dash::engine::Command::Add { first, addresses });
+    }
+
     pub async fn until_all_ended(&mut self) {
         self.until(|model, _| model.all_ended()).await;
     }
