@@ -208,10 +208,13 @@ for workload in $WORKLOADS; do
     m1) million; continue ;;
     *) log "unknown workload $workload"; exit 2 ;;
     esac
-    for client in $CLIENTS; do
-        # The Twisted peer has no -j: W4 would open every connection at once.
-        [ "$workload" = w4 ] && [ "$client" = twisted ] && continue
-        for run in $(seq 0 "$RUNS"); do
+    # Runs alternate between clients (run 1 of each, then run 2 of each...),
+    # so that a machine that gets slower or faster over a minute moves every
+    # client's figures alike instead of skewing the ratios.
+    for run in $(seq 0 "$RUNS"); do
+        for client in $CLIENTS; do
+            # The Twisted peer has no -j: W4 would open every connection at once.
+            [ "$workload" = w4 ] && [ "$client" = twisted ] && continue
             t=$WORK/$workload.$client.$run.time
             if run_client "$client" "$t" "$expected"; then
                 read -r wall user sys rss < <(tail -1 "$t")

@@ -1,5 +1,6 @@
 //! Server addresses as people type them: `PORT`, `HOST:PORT`, `[IPv6]:PORT`,
-//! and lists of them in files (`@FILE`, `-i FILE`, `-i -` for stdin).
+//! each optionally named (`NAME=ADDRESS`), and lists of them in files
+//! (`@FILE`, `-i FILE`, `-i -` for stdin).
 //!
 //! Parsing never touches the network: host names stay names until the engine
 //! resolves them, so a bad list is rejected before anything starts.
@@ -17,6 +18,8 @@ pub enum Source {
     File { path: PathBuf, line: usize },
     /// A line read from standard input (1-based).
     Stdin { line: usize },
+    /// The n-th address typed into the dashboard's add prompt (1-based).
+    Typed(usize),
 }
 
 impl fmt::Display for Source {
@@ -25,6 +28,7 @@ impl fmt::Display for Source {
             Source::Argument(n) => write!(f, "argument {n}"),
             Source::File { path, line } => write!(f, "{} line {line}", path.display()),
             Source::Stdin { line } => write!(f, "stdin line {line}"),
+            Source::Typed(n) => write!(f, "address {n} typed"),
         }
     }
 }
@@ -36,6 +40,8 @@ impl fmt::Display for Source {
 pub struct Address {
     pub host: String,
     pub port: u16,
+    /// The name the person gave it (`ecstasy=127.0.0.1:10000`), if any.
+    pub label: Option<Box<str>>,
 }
 
 impl Address {
@@ -43,6 +49,37 @@ impl Address {
         Address {
             host: host.into(),
             port,
+            label: None,
+        }
+    }
+
+    /// The same address, named.
+    pub fn named(self, label: &str) -> Self {
+        Address {
+            label: Some(label.into()),
+            ..self
+        }
+    }
+
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    /// The name and the address (`ecstasy 127.0.0.1:10000`), or the address
+    /// alone: how people see a server wherever it is shown.
+    pub fn shown(&self) -> String {
+        match &self.label {
+            Some(label) => format!("{label} {self}"),
+            None => self.to_string(),
+        }
+    }
+
+    /// The text that parses back to this address, name included
+    /// (`ecstasy=127.0.0.1:10000`): a line of an `-i` file.
+    pub fn as_input(&self) -> String {
+        match &self.label {
+            Some(label) => format!("{label}={self}"),
+            None => self.to_string(),
         }
     }
 
@@ -72,9 +109,47 @@ pub struct AddressError {
     pub problem: &'static str,
 }
 
-/// Parses one address. The problem string is short and lower case so that
-/// callers can wrap it with the text and its source.
+/// The longest name an address may carry.
+pub const MAX_LABEL: usize = 32;
+
+/// Parses one address, optionally named (`NAME=ADDRESS`). The problem
+/// string is short and lower case so that callers can wrap it with the text
+/// and its source.
 pub fn parse(text: &str) -> Result<Address, &'static str> {
+    match text.split_once('=') {
+        Some((label, address)) => {
+            let well_formed = !label.is_empty()
+                && label.chars().count() <= MAX_LABEL
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            if !well_formed {
+                return Err("a name (before '=') is 1-32 letters, digits, '.', '_' or '-'");
+            }
+            Ok(parse_address(address)?.named(label))
+        }
+        None => parse_address(text),
+    }
+}
+
+/// Splits text typed or pasted into the add prompt (addresses separated by
+/// spaces, commas or newlines) and parses each; the first bad one is the
+/// error, naming it and its place.
+pub fn parse_many(text: &str) -> Result<Vec<Address>, AddressError> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|word| !word.is_empty())
+        .enumerate()
+        .map(|(index, word)| {
+            parse(word).map_err(|problem| AddressError {
+                text: word.to_string(),
+                origin: Source::Typed(index + 1),
+                problem,
+            })
+        })
+        .collect()
+}
+
+fn parse_address(text: &str) -> Result<Address, &'static str> {
     if text.is_empty() {
         return Err("empty address");
     }
@@ -318,6 +393,43 @@ mod tests {
         let long = format!("{}\n", "x".repeat(4000));
         let err = parse_lines(long.as_bytes(), |line| Source::Stdin { line }).unwrap_err();
         assert!(err.to_string().len() < 120, "a short prefix only: {err}");
+    }
+
+    #[test]
+    fn addresses_carry_names() {
+        let named = parse("ecstasy=127.0.0.1:10000").unwrap();
+        assert_eq!(named, Address::loopback(10000).named("ecstasy"));
+        assert_eq!(named.label(), Some("ecstasy"));
+        assert_eq!(named.to_string(), "127.0.0.1:10000", "the address alone");
+        assert_eq!(named.shown(), "ecstasy 127.0.0.1:10000");
+        assert_eq!(parse(&named.as_input()), Ok(named));
+        assert_eq!(parse("slow=10001").unwrap().label(), Some("slow"));
+        assert_eq!(parse("v6.name_1-a=[::1]:80").unwrap().host, "::1");
+        for bad in [
+            "=10000",
+            "a b=10000",
+            "x!=10000",
+            "é=10000",
+            &format!("{}=1", "n".repeat(33)),
+        ] {
+            assert!(parse(bad).unwrap_err().contains("a name"), "{bad}");
+        }
+        assert_eq!(parse("ok=nope:0"), Err("port must be 1-65535"));
+        let err = collect(&["10000".into(), "bad name=1".into()], &[]);
+        assert!(err.is_err(), "a space splits arguments only in the shell");
+    }
+
+    #[test]
+    fn typed_text_holds_many_addresses() {
+        let many = parse_many("10000, b=10001\n[::1]:10002\t 10003").unwrap();
+        assert_eq!(many.len(), 4);
+        assert_eq!(many[1].label(), Some("b"));
+        let err = parse_many("10000 x:0 10001").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad address "x:0" (address 2 typed): port must be 1-65535"#
+        );
+        assert!(parse_many("  ").unwrap().is_empty());
     }
 
     #[test]

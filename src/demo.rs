@@ -91,13 +91,34 @@ pub fn config() -> RunConfig {
     }
 }
 
+/// Each demo server's name, in the order of [`specs`]: what it shows, so
+/// the table tells the story without the README.
+pub const NAMES: [&str; 15] = [
+    "ecstasy",
+    "fascination",
+    "science",
+    "ozymandias",
+    "tyger-cancelled",
+    "trickle",
+    "jingyesi-wide",
+    "refused",
+    "stall",
+    "reset",
+    "endless",
+    "empty",
+    "hostile",
+    "science-queued",
+    "ozymandias-queued",
+];
+
 /// Starts the demo's servers on ephemeral loopback ports.
 pub async fn start() -> io::Result<Demo> {
     let server = Server::start("127.0.0.1", 0, specs(), false).await?;
     let addresses = server
         .ports
         .iter()
-        .map(|port| Address::loopback(port.address.port()))
+        .zip(NAMES)
+        .map(|(port, name)| Address::loopback(port.address.port()).named(name))
         .collect();
     Ok(Demo {
         server,

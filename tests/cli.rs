@@ -236,7 +236,11 @@ fn a_poem_that_cannot_be_saved_fails_the_run() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["type", "task", "address", "t", "run", "message"]);
+    assert_eq!(
+        keys,
+        ["type", "task", "address", "label", "t", "run", "message"]
+    );
+    assert_eq!(problem["label"], serde_json::Value::Null, "unnamed");
     assert_eq!(problem["task"], 1);
     assert_eq!(problem["address"], format!("127.0.0.1:{}", ports[0]));
     assert_eq!(problem["run"], 1);

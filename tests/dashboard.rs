@@ -229,7 +229,7 @@ fn watch_cancel_retry_and_quit_in_a_real_terminal() {
         "{screen}"
     );
     assert!(
-        row(&screen, 2).is_some_and(|r| r.contains("receiving")),
+        row(&screen, 2).is_some_and(|r| r.contains("receiving") || r.contains("waiting")),
         "the other goes on:\n{screen}"
     );
 
@@ -267,8 +267,9 @@ fn sigterm_and_sighup_restore_the_terminal_with_their_status() {
             30,
             &format!("{binary} --tui {}", address_of(&server, 0)),
         );
+        // Connected to a server that sends nothing: waiting.
         tmux.wait_for("the dashboard", |s| {
-            row(s, 1).is_some_and(|r| r.contains("receiving"))
+            row(s, 1).is_some_and(|r| r.contains("◌ waiting"))
         });
         // The pane runs `sh -c`, whose child is the dashboard.
         let shell = tmux.display("#{pane_pid}");

@@ -6,15 +6,19 @@ use crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use crate::model::view::{Action, Focus};
+use crate::model::view::{Action, Focus, PromptInput};
 use crate::ui::Areas;
 
 /// What one terminal event asks of the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     Action(Action),
+    /// Typed into the open prompt.
+    Prompt(PromptInput),
     /// Ctrl-C: quit at once, with the interrupted exit status.
     Interrupt,
+    /// Ctrl-Z: step out to the shell until `fg`.
+    Suspend,
     /// The screen must be drawn again (a resize, or Ctrl-L).
     Redraw,
 }
@@ -22,8 +26,11 @@ pub enum Input {
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: i32 = 3;
 
-pub fn input(event: &Event, areas: &Areas) -> Option<Input> {
+/// `prompt_open`: a prompt takes the keys (a `q` typed there is a `q`).
+pub fn input(event: &Event, areas: &Areas, prompt_open: bool) -> Option<Input> {
     match event {
+        Event::Key(key) if key.kind == KeyEventKind::Press && prompt_open => prompt_key(key),
+        Event::Paste(text) if prompt_open => Some(Input::Prompt(PromptInput::Text(text.clone()))),
         Event::Key(key) if key.kind == KeyEventKind::Press => key_input(key),
         Event::Mouse(mouse) => {
             let at = Position::new(mouse.column, mouse.row);
@@ -59,10 +66,32 @@ fn pane_at(areas: &Areas, at: Position) -> Option<Focus> {
     }
 }
 
+fn prompt_key(key: &KeyEvent) -> Option<Input> {
+    let typed = if key.modifiers.contains(KeyModifiers::CONTROL) {
+        match key.code {
+            KeyCode::Char('c') => return Some(Input::Interrupt),
+            KeyCode::Char('z') => return Some(Input::Suspend),
+            KeyCode::Char('l') => return Some(Input::Redraw),
+            KeyCode::Char('u') => PromptInput::Clear,
+            _ => return None,
+        }
+    } else {
+        match key.code {
+            KeyCode::Char(c) => PromptInput::Text(c.to_string()),
+            KeyCode::Backspace => PromptInput::Backspace,
+            KeyCode::Enter => PromptInput::Enter,
+            KeyCode::Esc => PromptInput::Esc,
+            _ => return None,
+        }
+    };
+    Some(Input::Prompt(typed))
+}
+
 fn key_input(key: &KeyEvent) -> Option<Input> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {
             KeyCode::Char('c') => Some(Input::Interrupt),
+            KeyCode::Char('z') => Some(Input::Suspend),
             KeyCode::Char('l') => Some(Input::Redraw),
             _ => None,
         };
@@ -79,6 +108,10 @@ fn key_input(key: &KeyEvent) -> Option<Input> {
         KeyCode::Char('R') => Action::RetryFailed,
         KeyCode::Char('c') => Action::Cancel,
         KeyCode::Char('C') => Action::CancelAll,
+        KeyCode::Char(' ') => Action::TogglePause,
+        KeyCode::Char('P') => Action::TogglePauseAll,
+        KeyCode::Char('a') => Action::OpenAdd,
+        KeyCode::Char('/') => Action::OpenFind,
         KeyCode::Char('s') => Action::CycleSort,
         KeyCode::Char('f') => Action::CycleFilter,
         KeyCode::Char('v') => Action::ToggleGallery,
@@ -107,24 +140,62 @@ mod tests {
     }
 
     #[test]
+    fn an_open_prompt_takes_every_key() {
+        let areas = Areas::default();
+        let typed = |code| input(&key(code, KeyModifiers::NONE), &areas, true);
+        // `q` types a q: it does not quit.
+        assert_eq!(
+            typed(KeyCode::Char('q')),
+            Some(Input::Prompt(PromptInput::Text("q".into())))
+        );
+        assert_eq!(
+            typed(KeyCode::Enter),
+            Some(Input::Prompt(PromptInput::Enter))
+        );
+        assert_eq!(typed(KeyCode::Esc), Some(Input::Prompt(PromptInput::Esc)));
+        assert_eq!(
+            typed(KeyCode::Backspace),
+            Some(Input::Prompt(PromptInput::Backspace))
+        );
+        let paste = Event::Paste("10000\n10001".into());
+        assert_eq!(
+            input(&paste, &areas, true),
+            Some(Input::Prompt(PromptInput::Text("10000\n10001".into())))
+        );
+        // Ctrl-C still interrupts.
+        assert_eq!(
+            input(
+                &key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                &areas,
+                true
+            ),
+            Some(Input::Interrupt)
+        );
+    }
+
+    #[test]
     fn every_documented_key_does_something() {
         let areas = Areas::default();
-        for c in "jkgGrRcCsfv?pq".chars() {
+        for c in "jkgGrRcCsfv?pqPa/ ".chars() {
             assert!(
-                input(&key(KeyCode::Char(c), KeyModifiers::NONE), &areas).is_some(),
+                input(&key(KeyCode::Char(c), KeyModifiers::NONE), &areas, false).is_some(),
                 "{c}"
             );
         }
         assert_eq!(
-            input(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), &areas),
+            input(
+                &key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                &areas,
+                false
+            ),
             Some(Input::Interrupt)
         );
         assert_eq!(
-            input(&key(KeyCode::Esc, KeyModifiers::NONE), &areas),
+            input(&key(KeyCode::Esc, KeyModifiers::NONE), &areas, false),
             Some(Input::Action(Action::Back))
         );
         assert_eq!(
-            input(&key(KeyCode::Char('x'), KeyModifiers::NONE), &areas),
+            input(&key(KeyCode::Char('x'), KeyModifiers::NONE), &areas, false),
             None
         );
     }
@@ -145,6 +216,7 @@ mod tests {
                 "PgUp" => plain(KeyCode::PageUp),
                 "PgDn" => plain(KeyCode::PageDown),
                 "Tab" => plain(KeyCode::Tab),
+                "space" => plain(KeyCode::Char(' ')),
                 "Esc" => plain(KeyCode::Esc),
                 "mouse" | "wheel" | "click" => None,
                 ctrl if ctrl.starts_with("Ctrl-") => {
@@ -160,7 +232,7 @@ mod tests {
             for name in keys.split_whitespace() {
                 if let Some(event) = named(name) {
                     assert!(
-                        input(&event, &areas).is_some(),
+                        input(&event, &areas, false).is_some(),
                         "{name} is in the help but does nothing"
                     );
                     in_help.push(format!("{event:?}"));
@@ -191,7 +263,7 @@ mod tests {
             every_key.push(key(code, KeyModifiers::NONE));
         }
         for event in every_key {
-            if input(&event, &areas).is_some() {
+            if input(&event, &areas, false).is_some() {
                 assert!(
                     in_help.contains(&format!("{event:?}")),
                     "{event:?} does something but the help does not list it"
@@ -219,14 +291,18 @@ mod tests {
         assert_eq!(
             input(
                 &mouse(MouseEventKind::Down(MouseButton::Left), 5, 5),
-                &areas
+                &areas,
+                false
             ),
             Some(Input::Action(Action::ClickRow(2)))
         );
         assert_eq!(
-            input(&mouse(MouseEventKind::ScrollDown, 50, 15), &areas),
+            input(&mouse(MouseEventKind::ScrollDown, 50, 15), &areas, false),
             Some(Input::Action(Action::Scroll(Focus::Log, 3)))
         );
-        assert_eq!(input(&mouse(MouseEventKind::ScrollUp, 5, 30), &areas), None);
+        assert_eq!(
+            input(&mouse(MouseEventKind::ScrollUp, 5, 30), &areas, false),
+            None
+        );
     }
 }

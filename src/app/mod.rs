@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use crate::address::Address;
 use crate::engine::{self, Command, Event, RunConfig, RunHandle};
 use crate::model::Model;
-use crate::model::view::{STATUS_FOR, View};
+use crate::model::view::{PromptDone, PromptInput, STATUS_FOR, View};
 use crate::report::{self, Saver, exit};
 use crate::session::{Session, Written};
 use crate::signals::Signals;
@@ -165,6 +165,30 @@ impl App {
         }
     }
 
+    /// A key typed into the open prompt; Enter in the add prompt adds the
+    /// servers typed (all of them, or none and the error says why).
+    fn prompt_input(&mut self, typed: PromptInput, engine: &RunHandle) {
+        let PromptDone::Add(text) = self.view.prompt_input(typed) else {
+            return;
+        };
+        match crate::address::parse_many(&text) {
+            Ok(addresses) if addresses.is_empty() => self.view.prompt_failed(
+                "type one or more addresses: PORT, HOST:PORT or NAME=ADDRESS".into(),
+            ),
+            Ok(addresses) => {
+                let count = addresses.len();
+                let first = self.session.model.downloads.len() + 1;
+                engine.send(self.session.add(addresses));
+                let message = match count {
+                    1 => format!("added task {first}"),
+                    n => format!("added tasks {first} to {}", first + n - 1),
+                };
+                self.view.prompt_done(std::time::Instant::now(), message);
+            }
+            Err(err) => self.view.prompt_failed(err.to_string()),
+        }
+    }
+
     /// Applies every event waiting; returns whether there were any.
     fn drain(&mut self, events: &mut UnboundedReceiver<Event>) -> bool {
         let mut any = self.collect_saves();
@@ -240,7 +264,11 @@ impl App {
             tokio::select! {
                 biased;
                 terminal_event = input.next() => match terminal_event {
-                    Some(Ok(terminal_event)) => match keys::input(&terminal_event, &self.areas) {
+                    Some(Ok(terminal_event)) => match keys::input(
+                        &terminal_event,
+                        &self.areas,
+                        self.view.prompt.is_some(),
+                    ) {
                         Some(Input::Action(action)) => {
                             self.perf.key_pressed();
                             let now = std::time::Instant::now();
@@ -250,6 +278,19 @@ impl App {
                             if self.view.quit {
                                 return Ok(None);
                             }
+                            draw_now = true;
+                        }
+                        Some(Input::Prompt(typed)) => {
+                            self.perf.key_pressed();
+                            self.prompt_input(typed, engine);
+                            draw_now = true;
+                        }
+                        Some(Input::Suspend) => {
+                            // No download fails for the time the process is
+                            // stopped: every one is held until `fg`.
+                            engine.freeze(true);
+                            terminal::suspend(tui)?;
+                            engine.freeze(false);
                             draw_now = true;
                         }
                         Some(Input::Redraw) => {

@@ -6,7 +6,9 @@ use std::io::{self, IsTerminal, Stdout, Write};
 use std::sync::Once;
 
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -78,7 +80,13 @@ pub fn enter() -> io::Result<Tui> {
     });
     let mut screen = Screen::open()?;
     enable_raw_mode()?;
-    if let Err(err) = execute!(screen, EnterAlternateScreen, EnableMouseCapture, Hide) {
+    if let Err(err) = execute!(
+        screen,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        Hide
+    ) {
         leave();
         return Err(err);
     }
@@ -89,9 +97,34 @@ pub fn enter() -> io::Result<Tui> {
 /// half-way.
 pub fn leave() {
     if let Ok(mut screen) = Screen::open() {
-        let _ = execute!(screen, DisableMouseCapture, LeaveAlternateScreen, Show);
+        let _ = execute!(
+            screen,
+            DisableBracketedPaste,
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            Show
+        );
     }
     let _ = disable_raw_mode();
+}
+
+/// Ctrl-Z: gives the terminal back as it was found (cooked mode, main
+/// screen, cursor, no mouse reporting), stops the process as the shell's
+/// job control expects (SIGTSTP), and takes the terminal again once `fg`
+/// continues it. The caller redraws.
+pub fn suspend(tui: &mut Tui) -> io::Result<()> {
+    leave();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::from)?;
+    // Continued (SIGCONT): here again.
+    enable_raw_mode()?;
+    execute!(
+        tui.backend_mut(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        Hide
+    )?;
+    tui.clear()
 }
 
 /// Leaves the terminal when dropped, so an early return or `?` cannot

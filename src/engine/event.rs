@@ -121,6 +121,17 @@ pub enum EventKind {
     CancelledWaiting {
         count: u32,
     },
+    /// `count` downloads, from this event's task on, were paused: a running
+    /// one stops reading (the server is held back by TCP's flow control, so
+    /// nothing is lost), a waiting one does not start; idle and deadline
+    /// clocks stop until they are resumed.
+    Paused {
+        count: u32,
+    },
+    /// `count` downloads, from this event's task on, go on again.
+    Resumed {
+        count: u32,
+    },
     /// An attempt failed and attempt `attempt` of `of` starts `after` this long.
     Retrying {
         attempt: u32,
@@ -146,6 +157,13 @@ pub enum Command {
     Retry(TaskId),
     /// Start again every download that failed or was cancelled.
     RetryFailed,
+    /// Hold a download still (see [`EventKind::Paused`]); a queued one does
+    /// not start until resumed.
+    Pause(TaskId),
+    Resume(TaskId),
+    /// Every download that has not ended.
+    PauseAll,
+    ResumeAll,
 }
 
 #[cfg(test)]

@@ -74,6 +74,34 @@ pub(crate) trait Observer {
     /// Send what is held back: when the time [`Observer::data`] asked for
     /// has come, and once before the attempt ends, whatever the outcome.
     fn flush(&mut self, _buffer: &mut BytesMut, _received: u64) {}
+    /// The attempt goes on after being held still this long.
+    fn resumed(&mut self, _paused_for: Duration) {}
+}
+
+/// Whether the person has paused this attempt's download (see
+/// [`Command::Pause`](super::Command::Pause)), and a way to hear when that
+/// changes.
+pub(crate) struct Hold {
+    pub(super) holds: std::sync::Arc<super::runner::Holds>,
+    pub(super) changes: tokio::sync::watch::Receiver<()>,
+    pub(super) task: super::TaskId,
+}
+
+impl Hold {
+    fn is_paused(&self) -> bool {
+        self.holds.is_paused(self.task)
+    }
+}
+
+/// Resolves when the pause board changes (never without one).
+async fn hold_changed(hold: &mut Option<&mut Hold>) {
+    let gone = match hold {
+        Some(hold) => hold.changes.changed().await.is_err(),
+        None => true,
+    };
+    if gone {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// An observer that keeps everything in the buffer.
@@ -93,7 +121,7 @@ pub(crate) enum Stop {
 pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchError> {
     let never = CancellationToken::new();
     let deadline_at = limits.deadline.map(|d| Instant::now() + d);
-    match fetch(address, limits, deadline_at, &never, &mut KeepAll).await {
+    match fetch(address, limits, deadline_at, &never, None, &mut KeepAll).await {
         Ok((poem, _)) => Ok(poem),
         Err(Stop::Failed(err)) => Err(err),
         Err(Stop::Cancelled { .. }) => unreachable!("nothing can cancel this token"),
@@ -107,14 +135,18 @@ const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 const LARGEST_READ: usize = 2 * 1024 * 1024;
 
 /// One attempt. `deadline` is when `limits.deadline` runs out for the whole
-/// download (it counts from the first attempt, across retries).
+/// download (it counts from the first attempt, across retries). While
+/// `hold` says the download is paused, nothing is read (TCP's flow control
+/// holds the server back) and the idle and deadline clocks stop.
 pub(crate) async fn fetch(
     address: &Address,
     limits: &Limits,
     deadline: Option<Instant>,
     cancel: &CancellationToken,
+    mut hold: Option<&mut Hold>,
     observer: &mut impl Observer,
 ) -> Result<(Poem, u64), Stop> {
+    let mut deadline = deadline;
     let started = Instant::now();
     let mut times = AttemptTimes::default();
     let fail = |reason, received, partial| {
@@ -168,6 +200,11 @@ pub(crate) async fn fetch(
     let held_back = tokio::time::sleep_until(started);
     tokio::pin!(held_back);
     let mut holding = false;
+    // Since when the download has been paused, while it is.
+    let mut paused_since = hold
+        .as_deref()
+        .filter(|hold| hold.is_paused())
+        .map(|_| Instant::now());
     loop {
         // Fill each buffer nearly to the end before starting another: a poem
         // is kept in the buffers it was read into, so half-used ones would
@@ -182,13 +219,35 @@ pub(crate) async fn fetch(
                 observer.flush(&mut buffer, received);
                 return Err(Stop::Cancelled { received });
             }
-            read = stream.read_buf(&mut buffer) => Step::Read(read),
+            _ = hold_changed(&mut hold), if hold.is_some() => {
+                let paused = hold.as_deref().is_some_and(Hold::is_paused);
+                match (paused, paused_since) {
+                    (true, None) => {
+                        paused_since = Some(Instant::now());
+                        // What came before the pause is shown now.
+                        holding = false;
+                        observer.flush(&mut buffer, received);
+                    }
+                    (false, Some(since)) => {
+                        // The clocks go on from where they stopped.
+                        let paused_for = since.elapsed();
+                        deadline = deadline.map(|at| at + paused_for);
+                        last_byte = Instant::now();
+                        paused_since = None;
+                        timer.as_mut().reset(earliest(last_byte + limits.idle_timeout, deadline));
+                        observer.resumed(paused_for);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            read = stream.read_buf(&mut buffer), if paused_since.is_none() => Step::Read(read),
             _ = &mut held_back, if holding => {
                 holding = false;
                 observer.flush(&mut buffer, received);
                 continue;
             }
-            _ = &mut timer => {
+            _ = &mut timer, if paused_since.is_none() => {
                 let now = Instant::now();
                 match (limits.deadline, deadline) {
                     (Some(limit), Some(at)) if now >= at => Step::Limit(FailReason::Deadline(limit)),

@@ -4,7 +4,7 @@
 //! are plain data in the supervisor: no task, no timer of their own.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::{FailReason, FetchError};
 use super::event::{Command, Event, EventKind, TaskId};
-use super::fetch::{Limits, Observer, Stop, fetch};
+use super::fetch::{Hold, Limits, Observer, Stop, fetch};
 use super::segments::push_segment;
 use crate::address::Address;
 
@@ -70,12 +70,21 @@ pub struct RunConfig {
 #[derive(Debug, Clone)]
 pub struct RunHandle {
     commands: mpsc::UnboundedSender<Command>,
+    holds: Arc<Holds>,
 }
 
 impl RunHandle {
     pub fn send(&self, command: Command) {
         // The supervisor only stops once every handle is gone.
         let _ = self.commands.send(command);
+    }
+
+    /// Holds every running download still, at once (not through the
+    /// command queue), or lets them go on: for the whole process being
+    /// stopped (Ctrl-Z), so that no download fails for the time it was
+    /// stopped. Downloads paused one by one stay paused.
+    pub fn freeze(&self, frozen: bool) {
+        self.holds.freeze(frozen);
     }
 }
 
@@ -113,8 +122,9 @@ pub fn start<A: Into<Arc<Address>>>(
         addresses.into_iter().map(Into::into).collect(),
     );
     supervisor.start_waiting();
+    let holds = Arc::clone(&supervisor.holds);
     tokio::spawn(supervisor.run(commands_rx));
-    (RunHandle { commands }, events_rx)
+    (RunHandle { commands, holds }, events_rx)
 }
 
 impl Supervisor {
@@ -128,6 +138,7 @@ impl Supervisor {
             events,
             attempts: JoinSet::new(),
             running_ids: HashMap::new(),
+            holds: Arc::new(Holds::default()),
         }
     }
 
@@ -149,6 +160,7 @@ impl Supervisor {
                 address,
                 run: 1,
                 attempt: 0,
+                paused: false,
                 deadline_at: None,
                 phase: Phase::Queued,
             });
@@ -193,6 +205,9 @@ struct Slot {
     run: u32,
     /// The attempt of this run that started last (1-based; 0 before any).
     attempt: u32,
+    /// Held still by the person: a running attempt stops reading, a queued
+    /// one does not start.
+    paused: bool,
     /// `--timeout` counts from the first attempt of the run, across retries.
     deadline_at: Option<Instant>,
     phase: Phase,
@@ -201,11 +216,67 @@ struct Slot {
 /// What an attempt's task reports when it ends.
 enum Outcome {
     Ended(Ended),
-    /// Failed, and may be tried again after this wait.
+    /// Failed, and may be tried again after this wait. `paused`: how long
+    /// the attempt was held still, which moves the run's deadline.
     RetryAfter {
         after: Duration,
         received: u64,
+        paused: Duration,
     },
+}
+
+/// Which running downloads are paused, shared by the supervisor and the
+/// attempts. One board for all: an attempt only subscribes to its changes
+/// (no allocation per attempt), and wakes to look when it changes.
+#[derive(Debug, Default)]
+pub(crate) struct Holds {
+    paused: std::sync::Mutex<HashSet<TaskId>>,
+    /// Every download held (the process is about to stop).
+    frozen: std::sync::atomic::AtomicBool,
+    changed: tokio::sync::watch::Sender<()>,
+}
+
+impl Holds {
+    fn freeze(&self, frozen: bool) {
+        use std::sync::atomic::Ordering;
+        if self.frozen.swap(frozen, Ordering::SeqCst) != frozen {
+            self.changed.send_replace(());
+        }
+    }
+
+    fn set(&self, task: TaskId, paused: bool) {
+        let mut board = self
+            .paused
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let changed = if paused {
+            board.insert(task)
+        } else {
+            board.remove(&task)
+        };
+        drop(board);
+        if changed {
+            self.changed.send_replace(());
+        }
+    }
+
+    pub(crate) fn is_paused(&self, task: TaskId) -> bool {
+        self.frozen.load(std::sync::atomic::Ordering::SeqCst)
+            || self
+                .paused
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .contains(&task)
+    }
+
+    /// What one attempt watches.
+    fn watch(self: &Arc<Self>, task: TaskId) -> Hold {
+        Hold {
+            holds: Arc::clone(self),
+            changes: self.changed.subscribe(),
+            task,
+        }
+    }
 }
 
 struct Supervisor {
@@ -224,6 +295,7 @@ struct Supervisor {
     /// Which download and run each running attempt's task is, so that one
     /// that panics still ends its row.
     running_ids: HashMap<tokio::task::Id, (TaskId, u32)>,
+    holds: Arc<Holds>,
 }
 
 impl Supervisor {
@@ -236,7 +308,15 @@ impl Supervisor {
                     Some(command) => self.obey(command),
                     None => commands_open = false,
                 },
-                Some(joined) = self.attempts.join_next_with_id() => self.attempt_ended(joined),
+                Some(joined) = self.attempts.join_next_with_id() => {
+                    self.attempt_ended(joined);
+                    // Every other attempt that ended meanwhile, in the same
+                    // wake-up: with many short downloads, one wake-up per
+                    // end would cost more than the ends.
+                    while let Some(joined) = self.attempts.try_join_next_with_id() {
+                        self.attempt_ended(joined);
+                    }
+                }
                 _ = sleep_until_some(next_backoff), if next_backoff.is_some() => {
                     self.backoffs_due();
                 }
@@ -306,9 +386,16 @@ impl Supervisor {
         if slot.run != run {
             return; // a restart overtook it
         }
+        self.holds.set(task, false);
         slot.phase = match outcome {
             Outcome::Ended(ended) => Phase::Ended(ended),
-            Outcome::RetryAfter { after, received } => {
+            Outcome::RetryAfter {
+                after,
+                received,
+                paused,
+            } => {
+                // Time held still does not count against the deadline.
+                slot.deadline_at = slot.deadline_at.map(|at| at + paused);
                 self.backoffs
                     .push(Reverse((Instant::now() + after, task, run)));
                 Phase::Backoff { received }
@@ -349,7 +436,8 @@ impl Supervisor {
                 break;
             };
             let slot = &self.slots[task.index()];
-            if slot.run == run && matches!(slot.phase, Phase::Queued) {
+            // A paused download leaves the line; resuming puts it back first.
+            if slot.run == run && matches!(slot.phase, Phase::Queued) && !slot.paused {
                 self.start_attempt(task);
             }
         }
@@ -375,7 +463,7 @@ impl Supervisor {
             events: self.events.clone(),
         };
         let (task, run) = (attempt.task, attempt.run);
-        let handle = self.attempts.spawn(attempt.run());
+        let handle = self.attempts.spawn(attempt.run(self.holds.watch(task)));
         self.running_ids.insert(handle.id(), (task, run));
     }
 
@@ -406,8 +494,52 @@ impl Supervisor {
                     }
                 }
             }
-            Command::Cancel(_) | Command::Retry(_) => {}
+            Command::Pause(task) if task.index() < self.slots.len() => {
+                self.set_paused(std::iter::once(task), true)
+            }
+            Command::Resume(task) if task.index() < self.slots.len() => {
+                self.set_paused(std::iter::once(task), false)
+            }
+            Command::PauseAll => self.set_paused(TaskId::all(self.slots.len()), true),
+            Command::ResumeAll => self.set_paused(TaskId::all(self.slots.len()), false),
+            Command::Cancel(_) | Command::Retry(_) | Command::Pause(_) | Command::Resume(_) => {}
         }
+    }
+
+    /// Pauses or resumes the downloads among `tasks` that have not ended
+    /// and are not already so; says so in batches of consecutive ids.
+    fn set_paused(&mut self, tasks: impl Iterator<Item = TaskId>, paused: bool) {
+        let mut batches = Batches::default();
+        for task in tasks {
+            let slot = &mut self.slots[task.index()];
+            if slot.paused == paused || matches!(slot.phase, Phase::Ended(_)) {
+                continue;
+            }
+            slot.paused = paused;
+            let run = slot.run;
+            match slot.phase {
+                Phase::Connecting(_) => self.holds.set(task, paused),
+                // Back in line, at its head: it was next when it was paused
+                // or has waited longer than what came after it.
+                Phase::Queued if !paused => self.queue.push_front((task, run)),
+                _ => {}
+            }
+            if let Some((first, count)) = batches.push(task, run) {
+                self.emit_batch(first, count, paused);
+            }
+        }
+        if let Some((first, count)) = batches.finish() {
+            self.emit_batch(first, count, paused);
+        }
+    }
+
+    fn emit_batch(&self, first: TaskId, count: u32, paused: bool) {
+        let kind = if paused {
+            EventKind::Paused { count }
+        } else {
+            EventKind::Resumed { count }
+        };
+        self.emit(first, kind);
     }
 
     /// Cancels everything. Downloads waiting in line are told about in
@@ -480,6 +612,9 @@ impl Supervisor {
         slot.run += 1;
         slot.attempt = 0;
         slot.deadline_at = None;
+        // A retry is a wish to fetch: it is not held.
+        slot.paused = false;
+        self.holds.set(task, false);
         self.enqueue(task);
     }
 }
@@ -488,6 +623,34 @@ async fn sleep_until_some(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Consecutive ids of one run, gathered into one event.
+#[derive(Default)]
+struct Batches {
+    current: Option<(TaskId, u32, u32)>,
+}
+
+impl Batches {
+    /// Adds `task`; returns the batch it ended, if it did not fit.
+    fn push(&mut self, task: TaskId, run: u32) -> Option<(TaskId, u32)> {
+        match &mut self.current {
+            Some((first, batch_run, count))
+                if *batch_run == run && first.index() + *count as usize == task.index() =>
+            {
+                *count += 1;
+                None
+            }
+            _ => self
+                .current
+                .replace((task, run, 1))
+                .map(|(first, _, count)| (first, count)),
+        }
+    }
+
+    fn finish(self) -> Option<(TaskId, u32)> {
+        self.current.map(|(first, _, count)| (first, count))
     }
 }
 
@@ -514,7 +677,7 @@ impl Attempt {
         });
     }
 
-    async fn run(self) -> Outcome {
+    async fn run(self, mut hold: Hold) -> Outcome {
         self.emit(EventKind::Connecting {
             attempt: self.attempt,
             of: self.of,
@@ -523,15 +686,18 @@ impl Attempt {
             attempt: &self,
             last_sent: None,
             pending: Vec::new(),
+            paused: Duration::ZERO,
         };
         let result = fetch(
             &self.address,
             &self.config.limits,
             self.deadline_at,
             &self.cancel,
+            Some(&mut hold),
             &mut reporter,
         )
         .await;
+        let paused = reporter.paused;
         match result {
             Ok((poem, received)) => {
                 self.emit(EventKind::Finished {
@@ -571,7 +737,11 @@ impl Attempt {
                     after,
                     error,
                 });
-                Outcome::RetryAfter { after, received }
+                Outcome::RetryAfter {
+                    after,
+                    received,
+                    paused,
+                }
             }
         }
     }
@@ -584,6 +754,8 @@ struct ProgressReporter<'a> {
     attempt: &'a Attempt,
     last_sent: Option<Instant>,
     pending: Vec<BytesMut>,
+    /// How long the attempt was held still.
+    paused: Duration,
 }
 
 impl ProgressReporter<'_> {
@@ -615,6 +787,10 @@ impl Observer for ProgressReporter<'_> {
         if !self.pending.is_empty() {
             self.send(received);
         }
+    }
+
+    fn resumed(&mut self, paused_for: Duration) {
+        self.paused += paused_for;
     }
 }
 

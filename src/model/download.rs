@@ -80,6 +80,9 @@ pub struct Download {
     /// Bytes in the latest progress event.
     pub last_chunk: u32,
     pub state: State,
+    /// Held still by the person (see [`EventKind::Paused`]); its state is
+    /// where it was held.
+    pub paused: bool,
 }
 
 /// What a run that has started keeps: its times, its rate history and its
@@ -96,6 +99,10 @@ struct Detail {
     ended: Option<Instant>,
     /// When the next attempt starts, while `Retrying`.
     retry_at: Option<Instant>,
+    /// Since when it has been paused, while it is.
+    paused_at: Option<Instant>,
+    /// Time held still in this run: the deadline moves by it.
+    paused_total: Duration,
     times: AttemptTimes,
     /// Kept only in a dashboard model, and only while the run is live (the
     /// sparkline of an ended run is not drawn).
@@ -169,6 +176,7 @@ impl Download {
             attempts: 0,
             last_chunk: 0,
             state: State::Queued,
+            paused: false,
         }
     }
 
@@ -202,6 +210,16 @@ impl Download {
 
     pub fn times(&self) -> AttemptTimes {
         self.detail().map(|d| d.times).unwrap_or_default()
+    }
+
+    /// When `--timeout` runs out for this run, given `limit`: the first
+    /// attempt's start plus the limit plus the time it was paused. While
+    /// paused, what is left does not shrink: the answer is as of `now`.
+    pub fn time_left(&self, limit: Duration, now: Instant) -> Option<Duration> {
+        let detail = self.detail()?;
+        let start = detail.first_attempt_started?;
+        let now = detail.paused_at.unwrap_or(now);
+        Some((start + limit + detail.paused_total).saturating_duration_since(now))
     }
 
     /// Bytes over time (empty outside a dashboard model, and once the run
@@ -306,6 +324,8 @@ impl Download {
     pub fn idle(&self, now: Instant) -> Option<Duration> {
         let detail = self.detail()?;
         let since = detail.last_byte.or(detail.attempt_started)?;
+        // A pause is the person's choice, not the server's silence.
+        let now = detail.paused_at.unwrap_or(now);
         Some(now.saturating_duration_since(since))
     }
 
@@ -384,6 +404,26 @@ impl Download {
                 self.error = Some(Box::new(error.clone()));
                 self.detail_mut().ended = Some(event.at);
             }
+            EventKind::Paused { .. } => {
+                self.paused = true;
+                if let Some(detail) = self.detail.as_deref_mut() {
+                    detail.paused_at.get_or_insert(event.at);
+                }
+            }
+            EventKind::Resumed { .. } => {
+                self.paused = false;
+                if let Some(detail) = self.detail.as_deref_mut()
+                    && let Some(at) = detail.paused_at.take()
+                {
+                    detail.paused_total += event.at.saturating_duration_since(at);
+                    // The engine's idle clock starts again now; so does ours.
+                    if detail.last_byte.is_some() {
+                        detail.last_byte = Some(event.at);
+                    } else {
+                        detail.attempt_started = Some(event.at);
+                    }
+                }
+            }
             EventKind::CancelledWaiting { .. } => {
                 // (The model hands each download of a batch a `Cancelled`.)
                 self.state = State::Cancelled;
@@ -408,6 +448,7 @@ impl Download {
             }
         }
         if self.state.is_final() {
+            self.paused = false;
             // The dashboard keeps its poems; headless output lets go of each
             // as soon as it is written, so a copy would be wasted there.
             if dashboard {

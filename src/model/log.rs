@@ -27,15 +27,28 @@ impl LogEntry {
     /// The line for `event`, already applied to `download`; `None` for the
     /// events too frequent to log.
     pub(super) fn describe(event: &Event, download: &Download) -> Option<LogEntry> {
-        let address = &download.address;
+        // Too frequent to be worth a line each: with thousands of servers
+        // they would push everything else out of sight. (Batches of queued
+        // or cancelled downloads get one line from the model.)
+        if matches!(
+            event.kind,
+            EventKind::Queued { .. }
+                | EventKind::CancelledWaiting { .. }
+                | EventKind::Connecting { .. }
+                | EventKind::Connected { .. }
+                | EventKind::Progress { .. }
+        ) {
+            return None;
+        }
+        let address = download.address.shown();
         let (level, message) = match &event.kind {
-            // Too frequent to be worth a line each: with thousands of
-            // servers they would push everything else out of sight.
             EventKind::Queued { .. }
             | EventKind::CancelledWaiting { .. }
             | EventKind::Connecting { .. }
             | EventKind::Connected { .. }
             | EventKind::Progress { .. } => return None,
+            EventKind::Paused { .. } => (LogLevel::Info, format!("{address}: paused")),
+            EventKind::Resumed { .. } => (LogLevel::Info, format!("{address}: resumed")),
             EventKind::Finished { received, times } => match download.state {
                 State::Empty => (LogLevel::Warning, format!("{address}: empty poem")),
                 _ => (

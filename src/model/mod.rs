@@ -62,6 +62,8 @@ pub struct Model {
     /// Counts every change, so that a view can tell whether what it worked
     /// out from the model is still current.
     version: u64,
+    /// Downloads paused (none of them ended: an end lifts a pause).
+    paused: usize,
     /// Whether more downloads may still be added (addresses still being
     /// read): until they are all in, the run has not ended.
     pub more_coming: bool,
@@ -78,6 +80,8 @@ pub struct Totals {
     pub cancelled: usize,
     pub active: usize,
     pub queued: usize,
+    /// Of the active and queued ones, how many are paused.
+    pub paused: usize,
     pub bytes: u64,
 }
 
@@ -103,6 +107,7 @@ impl Model {
             states: StateIndex::default(),
             current_bytes: 0,
             version: 0,
+            paused: 0,
             more_coming: false,
         };
         model.add(addresses.into_iter().collect());
@@ -145,6 +150,12 @@ impl Model {
             EventKind::Queued { count } if count > 1 => {
                 Some((count, EventKind::Queued { count: 1 }))
             }
+            EventKind::Paused { count } if count > 1 => {
+                Some((count, EventKind::Paused { count: 1 }))
+            }
+            EventKind::Resumed { count } if count > 1 => {
+                Some((count, EventKind::Resumed { count: 1 }))
+            }
             EventKind::CancelledWaiting { count } => {
                 Some((count, EventKind::Cancelled { received: 0 }))
             }
@@ -165,6 +176,8 @@ impl Model {
             if any > 0 && self.dashboard {
                 let what = match each {
                     EventKind::Queued { .. } => "wait for a connection slot",
+                    EventKind::Paused { .. } => "paused",
+                    EventKind::Resumed { .. } => "resumed",
                     _ => "cancelled before they started",
                 };
                 let last = TaskId::at(event.task.index() + count as usize - 1);
@@ -187,6 +200,7 @@ impl Model {
             return false;
         };
         let bytes_before = download.received;
+        let paused_before = download.paused;
         let chunk = match &event.kind {
             EventKind::Progress { data, .. } => data.iter().map(|d| d.len() as u64).sum(),
             _ => 0,
@@ -195,6 +209,7 @@ impl Model {
             return false;
         }
         self.current_bytes = self.current_bytes - bytes_before + download.received;
+        self.paused = self.paused + usize::from(download.paused) - usize::from(paused_before);
         self.states.set(event.task.index(), download.state);
         self.version += 1;
         self.started.get_or_insert(event.at);
@@ -274,6 +289,7 @@ impl Model {
             cancelled: count(&[State::Cancelled]),
             active: count(&[State::Connecting, State::Receiving, State::Retrying]),
             queued: count(&[State::Queued]),
+            paused: self.paused,
             bytes: self.current_bytes,
         }
     }

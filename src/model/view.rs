@@ -119,6 +119,14 @@ pub enum Action {
     RetryFailed,
     Cancel,
     CancelAll,
+    /// Space: pause the selected download, or resume it.
+    TogglePause,
+    /// P: pause every download that has not ended, or resume them all.
+    TogglePauseAll,
+    /// a: the prompt that adds servers.
+    OpenAdd,
+    /// /: the prompt that finds rows by name or address.
+    OpenFind,
     CycleSort,
     CycleFilter,
     ToggleGallery,
@@ -167,8 +175,54 @@ pub struct View {
     pub help: bool,
     pub overlay: bool,
     pub quit: bool,
-    /// The rows by rate or slowest, as last sorted.
+    /// The one-line prompt being typed into, if one is open: while it is,
+    /// keys edit it instead of steering the dashboard.
+    pub prompt: Option<Prompt>,
+    /// Rows shown must contain this in their name or address (ignoring
+    /// case); empty shows all.
+    pub search: String,
+    /// The rows by rate or slowest, or searched, as last sorted.
     sorted: Option<SortCache>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// Addresses to add, as on the command line.
+    Add,
+    /// Text to find.
+    Find,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+    /// Why Enter did not take the text (a bad address), shown until the
+    /// text changes.
+    pub error: Option<String>,
+}
+
+/// The longest text a prompt takes: a paste of a few hundred addresses.
+pub const PROMPT_MAX: usize = 64 * 1024;
+
+/// What a key typed into a prompt does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptInput {
+    Text(String),
+    Backspace,
+    /// Ctrl-U: clear the line.
+    Clear,
+    Enter,
+    Esc,
+}
+
+/// What the app must do after a prompt key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptDone {
+    /// Nothing more.
+    Nothing,
+    /// The add prompt's text, to parse and add.
+    Add(String),
 }
 
 /// The table's rows, filtered and sorted, without a list of every one: in
@@ -264,6 +318,7 @@ pub const RESORT_ALWAYS_BELOW: usize = 20_000;
 struct SortCache {
     sort: SortOrder,
     filter: Filter,
+    search: String,
     version: u64,
     made: Instant,
     rows: Rc<SortedRows>,
@@ -271,18 +326,53 @@ struct SortCache {
 
 fn sort_key(order: SortOrder, download: &Download, now: Instant) -> f64 {
     match order {
+        SortOrder::State => download.state.rank() as f64,
         // Fastest first: the highest rate sorts lowest.
         SortOrder::Rate => -download.rate(now),
         // Lowest average first; downloads that have not started last.
         SortOrder::Slowest => download.average_rate(now).unwrap_or(f64::INFINITY),
-        SortOrder::Given | SortOrder::State => 0.0,
+        SortOrder::Given => 0.0,
     }
 }
 
-fn sorted_rows(model: &Model, order: SortOrder, filter: Filter, now: Instant) -> SortedRows {
+/// Whether `haystack` contains `needle` (already lower case), ignoring the
+/// case of ASCII letters (names and addresses are ASCII).
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn sorted_rows(
+    model: &Model,
+    order: SortOrder,
+    filter: Filter,
+    search: &str,
+    now: Instant,
+) -> SortedRows {
+    let needle = search.to_ascii_lowercase();
+    let mut address = String::new();
+    let mut found = |download: &Download| {
+        if needle.is_empty() {
+            return true;
+        }
+        if download
+            .address
+            .label()
+            .is_some_and(|label| contains_ignoring_case(label, &needle))
+        {
+            return true;
+        }
+        use std::fmt::Write;
+        address.clear();
+        let _ = write!(address, "{}", download.address);
+        contains_ignoring_case(&address, &needle)
+    };
     let mut keyed: Vec<(f64, TaskId)> = model
         .tasks()
-        .filter(|&task| filter.accepts(model[task].state))
+        .filter(|&task| filter.accepts(model[task].state) && found(&model[task]))
         .map(|task| (sort_key(order, &model[task], now), task))
         .collect();
     // Ties keep the given order, so rows do not jump around needlessly.
@@ -318,7 +408,7 @@ impl View {
     /// given order and by state; by rate or slowest it sorts again when the
     /// model changed (see [`RESORT_EVERY`]).
     pub fn rows<'m>(&mut self, model: &'m Model, now: Instant) -> Rows<'m> {
-        if matches!(self.sort, SortOrder::Given | SortOrder::State) {
+        if matches!(self.sort, SortOrder::Given | SortOrder::State) && self.search.is_empty() {
             self.sorted = None;
             return Rows::Indexed {
                 states: model.states(),
@@ -329,6 +419,7 @@ impl View {
         let fresh = self.sorted.as_ref().is_some_and(|cache| {
             cache.sort == self.sort
                 && cache.filter == self.filter
+                && cache.search == self.search
                 && (cache.version == model.version()
                     || (model.downloads.len() >= RESORT_ALWAYS_BELOW
                         && now.saturating_duration_since(cache.made) < RESORT_EVERY))
@@ -337,9 +428,16 @@ impl View {
             self.sorted = Some(SortCache {
                 sort: self.sort,
                 filter: self.filter,
+                search: self.search.clone(),
                 version: model.version(),
                 made: now,
-                rows: Rc::new(sorted_rows(model, self.sort, self.filter, now)),
+                rows: Rc::new(sorted_rows(
+                    model,
+                    self.sort,
+                    self.filter,
+                    &self.search,
+                    now,
+                )),
             });
         }
         match &self.sorted {
@@ -445,6 +543,87 @@ impl View {
         }
     }
 
+    fn open_prompt(&mut self, kind: PromptKind, text: String) {
+        self.prompt = Some(Prompt {
+            kind,
+            text,
+            error: None,
+        });
+    }
+
+    /// A key typed while a prompt is open. The find prompt searches as
+    /// the text changes; Esc clears the search. The add prompt hands its
+    /// text back on Enter (see [`View::prompt_failed`] and
+    /// [`View::prompt_done`]); Esc closes it.
+    pub fn prompt_input(&mut self, input: PromptInput) -> PromptDone {
+        let Some(prompt) = &mut self.prompt else {
+            return PromptDone::Nothing;
+        };
+        let kind = prompt.kind;
+        match input {
+            PromptInput::Text(text) => {
+                // One line: a pasted list's newlines separate addresses as
+                // spaces do, and no control character is kept.
+                let room = PROMPT_MAX.saturating_sub(prompt.text.len());
+                let clean: String = text
+                    .chars()
+                    .map(|c| if c.is_whitespace() { ' ' } else { c })
+                    .filter(|c| !c.is_control())
+                    .scan(0, |bytes, c| {
+                        *bytes += c.len_utf8();
+                        (*bytes <= room).then_some(c)
+                    })
+                    .collect();
+                prompt.text.push_str(&clean);
+                prompt.error = None;
+            }
+            PromptInput::Backspace => {
+                prompt.text.pop();
+                prompt.error = None;
+            }
+            PromptInput::Clear => {
+                prompt.text.clear();
+                prompt.error = None;
+            }
+            PromptInput::Esc => {
+                self.prompt = None;
+                if kind == PromptKind::Find {
+                    self.search.clear();
+                }
+                return PromptDone::Nothing;
+            }
+            PromptInput::Enter => match kind {
+                PromptKind::Find => {
+                    self.prompt = None;
+                    return PromptDone::Nothing;
+                }
+                PromptKind::Add => return PromptDone::Add(prompt.text.clone()),
+            },
+        }
+        if kind == PromptKind::Find {
+            self.search = self
+                .prompt
+                .as_ref()
+                .map(|p| p.text.clone())
+                .unwrap_or_default();
+            self.table_offset = 0;
+        }
+        PromptDone::Nothing
+    }
+
+    /// The add prompt's text was refused: it stays open with the reason.
+    pub fn prompt_failed(&mut self, error: String) {
+        if let Some(prompt) = &mut self.prompt {
+            prompt.error = Some(error);
+        }
+    }
+
+    /// The add prompt's text was taken: it closes, and says what it did.
+    pub fn prompt_done(&mut self, now: Instant, message: String) {
+        self.prompt = None;
+        self.say(now, message);
+    }
+
     /// Carries out `action`; returns the command for the engine, if any.
     pub fn handle(&mut self, action: Action, model: &Model, now: Instant) -> Option<Command> {
         let rows = self.rows(model, now);
@@ -544,6 +723,35 @@ impl View {
                 }
                 return Some(Command::CancelAll);
             }
+            Action::TogglePause => {
+                let task = self.selected?;
+                let download = model.get(task)?;
+                if download.state.is_final() {
+                    self.say(now, format!("task {task} has ended: nothing to pause"));
+                    return None;
+                }
+                return Some(if download.paused {
+                    Command::Resume(task)
+                } else {
+                    Command::Pause(task)
+                });
+            }
+            Action::TogglePauseAll => {
+                let totals = model.totals();
+                let going = totals.active + totals.queued;
+                if going == 0 {
+                    self.say(now, "every download has ended: nothing to pause".into());
+                    return None;
+                }
+                // Any still going: hold them all; all held: let them go.
+                return Some(if totals.paused < going {
+                    Command::PauseAll
+                } else {
+                    Command::ResumeAll
+                });
+            }
+            Action::OpenAdd => self.open_prompt(PromptKind::Add, String::new()),
+            Action::OpenFind => self.open_prompt(PromptKind::Find, self.search.clone()),
             Action::CycleSort => self.sort = self.sort.next(),
             Action::CycleFilter => {
                 self.filter = self.filter.next();

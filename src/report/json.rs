@@ -208,6 +208,10 @@ fn with_common_fields(fields: Value, about: Option<About>, model: &Model) -> Val
         "address".into(),
         json!(download.map(|(_, d)| d.address.to_string())),
     );
+    object.insert(
+        "label".into(),
+        json!(download.and_then(|(_, d)| d.address.label())),
+    );
     object.insert("t".into(), json!(t));
     object.insert("run".into(), json!(download.map(|(about, _)| about.run)));
     object.extend(fields);

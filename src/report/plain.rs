@@ -99,7 +99,10 @@ pub fn final_summary(model: &Model, interrupted: bool) -> String {
         model.tasks().filter(|&t| wanted(model[t].state)).collect()
     };
     let line = |task: TaskId, detail: String| {
-        format!("  Task {task}: {} — {detail}\n", model[task].address)
+        format!(
+            "  Task {task}: {} — {detail}\n",
+            model[task].address.shown()
+        )
     };
     let complete = members(&State::is_complete);
     let failed = members(&|s| s == State::Failed);
@@ -151,7 +154,7 @@ pub fn final_summary(model: &Model, interrupted: bool) -> String {
             out.push_str(&format!(
                 "  {why}: {} (the first: Task {first}, {})\n",
                 tasks.len(),
-                model[first].address
+                model[first].address.shown()
             ));
         }
     }
@@ -192,11 +195,15 @@ fn got_line(model: &Model, interrupted: bool) -> String {
 
 impl super::Reporter for PlainReporter {
     fn event(&mut self, event: &Event, model: &Model) {
-        let task = event.task;
         let Some(download) = model.get(event.task) else {
             return;
         };
         let address = &download.address;
+        // "Task 1" in the tutorial's words, "Task 1 (ecstasy)" when named.
+        let task = match address.label() {
+            Some(label) => format!("{} ({label})", event.task),
+            None => event.task.to_string(),
+        };
         match &event.kind {
             EventKind::Progress { .. } if !self.quiet => {
                 self.note(&format!(
@@ -217,7 +224,8 @@ impl super::Reporter for PlainReporter {
                 ));
             }
             EventKind::CancelledWaiting { count } => {
-                let last = TaskId::at(task.index() + *count as usize - 1);
+                let last = TaskId::at(event.task.index() + *count as usize - 1);
+                let task = event.task;
                 self.note(&format!(
                     "Tasks {task} to {last}: cancelled while waiting in line ({count} downloads, no bytes)"
                 ));

@@ -33,11 +33,16 @@ impl Saver {
     }
 
     /// Picks the file names of downloads added to the end of the list: its
-    /// server's address made safe for a file system, with `-2`, `-3`, ...
-    /// when an address repeats.
+    /// name if it has one (`ecstasy.txt`), else its server's address made
+    /// safe for a file system, with `-2`, `-3`, ... when one repeats.
     pub fn name<'a>(&mut self, addresses: impl IntoIterator<Item = &'a Address>) {
         for address in addresses {
-            let base = format!("{}_{}", file_safe(&address.host), address.port);
+            let base = match address.label() {
+                // Names hold only letters, digits, '.', '_' and '-', and the
+                // file name adds ".txt": never a path of its own.
+                Some(label) => label.to_string(),
+                None => format!("{}_{}", file_safe(&address.host), address.port),
+            };
             let count = self.seen.entry(base.clone()).or_insert(0);
             *count += 1;
             self.names.push(if *count == 1 {
@@ -145,6 +150,9 @@ mod tests {
             Address::loopback(10000),
             Address::loopback(10000),
             Address::new("::1", 10001),
+            Address::loopback(10002).named("ecstasy"),
+            Address::loopback(10003).named("ecstasy"),
+            Address::loopback(10004).named(".."),
         ];
         let mut saver = Saver::new(dir.path()).unwrap();
         saver.name(&addresses);
@@ -161,6 +169,10 @@ mod tests {
             name(saver.partial_path(TaskId::at(2))),
             "__1_10001.txt.partial"
         );
+        assert_eq!(name(saver.complete_path(TaskId::at(3))), "ecstasy.txt");
+        assert_eq!(name(saver.complete_path(TaskId::at(4))), "ecstasy-2.txt");
+        let dots = saver.complete_path(TaskId::at(5));
+        assert_eq!(dots.parent(), Some(dir.path()), "inside the directory");
         let poem = |text: &str| {
             let mut poem = PoemBytes::default();
             poem.push(bytes::BytesMut::from(text.as_bytes()));

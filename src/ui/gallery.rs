@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         let download = &model[task];
         let block = Block::bordered()
             .title(Span::styled(
-                format!(" {task} · {} ", download.address),
+                format!(" {task} · {} ", download.address.shown()),
                 theme.title(),
             ))
             .border_style(theme.dim());

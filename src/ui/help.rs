@@ -21,6 +21,22 @@ pub const KEYS: &[(&str, &str)] = &[
     ("R", "retry every failed or cancelled download"),
     ("c", "cancel the selected download"),
     ("C", "cancel all"),
+    (
+        "space",
+        "pause the selected download, or resume it (the server is held back; a queued one waits)",
+    ),
+    (
+        "P",
+        "pause every download that has not ended, or resume them all",
+    ),
+    (
+        "a",
+        "add servers while running: PORT, HOST:PORT or NAME=ADDRESS, several at once (Enter adds, Esc cancels)",
+    ),
+    (
+        "/",
+        "find rows whose name or address contains the text (Enter keeps it, Esc clears it)",
+    ),
     ("s", "cycle sort: given, state, rate, slowest first"),
     ("f", "cycle filter: all, active, complete, failed"),
     ("v", "gallery of finished poems (PgUp/PgDn pages)"),
@@ -29,6 +45,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("q  Esc", "quit (a popup closes first)"),
     ("Ctrl-C", "quit at once, exit status 130"),
     ("Ctrl-L", "redraw the screen"),
+    (
+        "Ctrl-Z",
+        "suspend to the shell (downloads are held); fg comes back",
+    ),
 ];
 
 /// The popup over `area`, scrolled to `view.help_scroll` (clamped here to

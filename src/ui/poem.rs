@@ -68,7 +68,7 @@ fn title<'a>(task: TaskId, download: &Download, theme: &Theme, width: usize) -> 
         fields.push(Field::new("PARTIAL", theme.warning(), 9));
     }
     fields.push(Field::new(format!("#{task}"), theme.plain(), 5));
-    fields.push(Field::new(download.address.to_string(), theme.plain(), 4));
+    fields.push(Field::new(download.address.shown(), theme.plain(), 4));
     fields.push(Field::new(
         format::bytes(download.received),
         theme.plain(),

@@ -90,7 +90,7 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
     let number = model.downloads.len().max(1).to_string().len().max(2);
     let longest_address = rows
         .iter()
-        .map(|&task| model[task].address.to_string().width())
+        .map(|&task| model[task].address.shown().width())
         .max()
         .unwrap_or(0)
         .clamp(SERVER_MIN, SERVER_MAX);
@@ -167,7 +167,7 @@ pub fn draw(
         })
         .collect();
 
-    let hidden_by_filter = model.downloads.len() - rows.len();
+    let hidden_by_filter = model.downloads.len().saturating_sub(rows.len());
     let below = rows.len().saturating_sub(view.table_offset + shown.len());
     let mut fields = vec![Field::new("Downloads", theme.title(), 10)];
     if !rows.is_empty() {
@@ -193,11 +193,21 @@ pub fn draw(
         fields.push(Field::new(format!("↓{below} more"), theme.warning(), 9));
     }
     if hidden_by_filter > 0 {
+        // Why they are hidden: the state filter, the search, or both.
+        let mut why = Vec::new();
+        if view.filter != Filter::All {
+            why.push(format!("filter:{}", view.filter.label()));
+        }
+        if !view.search.is_empty() {
+            let search: String = crate::text::sanitize(&view.search)
+                .text
+                .chars()
+                .take(20)
+                .collect();
+            why.push(format!("search:\"{search}\""));
+        }
         fields.push(Field::new(
-            format!(
-                "({hidden_by_filter} hidden by filter:{})",
-                view.filter.label()
-            ),
+            format!("({hidden_by_filter} hidden by {})", why.join(" ")),
             theme.dim(),
             6,
         ));
@@ -244,7 +254,10 @@ pub fn draw(
     frame.render_widget(table, area);
     if rows.is_empty() && inner.height > 1 {
         let what = match view.filter {
-            Filter::All => "no downloads yet".to_string(),
+            _ if !view.search.is_empty() => {
+                "nothing matches the search — / changes it, Esc there clears it".to_string()
+            }
+            Filter::All => "no downloads yet — a adds servers".to_string(),
             filter => format!("no {} downloads — f changes the filter", filter.label()),
         };
         let message = Rect {
@@ -299,7 +312,7 @@ fn row<'a>(
     let active = matches!(download.state, State::Connecting | State::Receiving);
     let cells = layout.columns.iter().map(|&(column, width)| match column {
         Column::Number => Cell::from(align(task.to_string(), column, width)),
-        Column::Server => Cell::from(keep_end(&download.address.to_string(), width)),
+        Column::Server => Cell::from(keep_end(&download.address.shown(), width)),
         Column::State => state_cell(download, now, theme, layout.wide),
         Column::Bytes => {
             let partial = if download.is_partial() && download.state.is_final() {
@@ -360,7 +373,7 @@ fn row<'a>(
 fn state_cell<'a>(download: &Download, now: Instant, theme: &Theme, wide: bool) -> Cell<'a> {
     let (symbol, label, style) = theme.state(download);
     let label = match (download.state, download.retry_at()) {
-        (State::Retrying, Some(at)) => {
+        (State::Retrying, Some(at)) if !download.paused => {
             let wait = at.saturating_duration_since(now).as_secs_f64();
             let wait = if wait < 10.0 {
                 // Tenths, rounded up: "0.4s" for a wait the log calls 0.323 s.
@@ -418,14 +431,13 @@ fn deadline_cell<'a>(
     // The deadline is the whole download's: it keeps counting through the
     // backoff between attempts.
     let counting = active || download.state == State::Retrying;
-    let (Some(limit), Some(start), true) = (
-        model.limits.deadline,
-        download.first_attempt_started(),
-        counting,
-    ) else {
+    let (Some(limit), true) = (model.limits.deadline, counting) else {
         return Cell::from("");
     };
-    let left = (start + limit).saturating_duration_since(now);
+    // Time paused does not count.
+    let Some(left) = download.time_left(limit, now) else {
+        return Cell::from("");
+    };
     let (mark, style) = if left.as_secs_f64() < limit.as_secs_f64() * 0.2 {
         ("!", theme.bad())
     } else {

@@ -93,9 +93,14 @@ impl Theme {
     /// Symbol, label and style of a download's state, failures told apart by
     /// their reason.
     pub fn state(&self, download: &Download) -> (&'static str, &'static str, Style) {
+        if download.paused && !download.state.is_final() {
+            return ("‖", "paused", self.fg(Color::LightMagenta));
+        }
         match download.state {
             State::Queued => ("·", "queued", self.dim()),
             State::Connecting => ("○", "connecting", self.fg(Color::Cyan)),
+            // Connected, and not a byte yet.
+            State::Receiving if download.received == 0 => ("◌", "waiting", self.fg(Color::Cyan)),
             State::Receiving => (
                 "▸",
                 "receiving",
