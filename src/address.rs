@@ -224,10 +224,111 @@ fn short(text: &str) -> String {
 /// the address) are ignored. Lines are read one at a time, never longer than
 /// [`MAX_LINE`].
 pub fn parse_lines(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     source_of_line: impl Fn(usize) -> Source,
 ) -> Result<Vec<Address>, ListError> {
     let mut addresses = Vec::new();
+    let mut bad = None;
+    each_line(reader, source_of_line, |parsed| match parsed {
+        Ok(address) => {
+            addresses.push(address);
+            true
+        }
+        Err(err) => {
+            bad = Some(err);
+            false
+        }
+    })?;
+    match bad {
+        Some(err) => Err(err.into()),
+        None => Ok(addresses),
+    }
+}
+
+/// Anything that stops an address list from being read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error("cannot read address list {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read address list {what}: {problem}")]
+    NotAList { what: String, problem: &'static str },
+}
+
+/// What a streamed address list sends, line by line.
+#[derive(Debug)]
+pub enum Streamed {
+    Address(Address),
+    /// A line that is not an address, skipped: the message names it and its
+    /// line number. (A line that is not text at all ends the list.)
+    Bad(String),
+}
+
+/// Whether `-i PATH` is read as a stream (downloads start as lines arrive):
+/// stdin (`-`) or a FIFO, unless it is a regular file.
+pub fn is_stream(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    if path == Path::new("-") {
+        // `-i - < file` is a file: read whole, like any other.
+        let stdin = std::fs::metadata("/dev/stdin");
+        return !stdin.is_ok_and(|meta| meta.is_file());
+    }
+    std::fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
+}
+
+/// Reads a list on a thread of its own and sends each address as its line
+/// arrives; the channel closes when the list ends. `tail -f list |
+/// poetry-dash -i -` feeds a running session this way.
+pub fn stream(path: &Path) -> Result<tokio::sync::mpsc::UnboundedReceiver<Streamed>, ListError> {
+    let (lines, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let reader: Box<dyn BufRead + Send> = if path == Path::new("-") {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let file = std::fs::File::open(path).map_err(|source| ListError::Read {
+            what: format!("{:?}", path.display().to_string()),
+            source,
+        })?;
+        Box::new(std::io::BufReader::new(file))
+    };
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let source_of_line = |line| {
+            if path == Path::new("-") {
+                Source::Stdin { line }
+            } else {
+                Source::File {
+                    path: path.clone(),
+                    line,
+                }
+            }
+        };
+        let sent = each_line(reader, source_of_line, |parsed| {
+            let streamed = match parsed {
+                Ok(address) => Streamed::Address(address),
+                Err(err) => Streamed::Bad(err.to_string()),
+            };
+            lines.send(streamed).is_ok()
+        });
+        if let Err(err) = sent {
+            let _ = lines.send(Streamed::Bad(err.to_string()));
+        }
+    });
+    Ok(receiver)
+}
+
+/// Reads `reader` a line at a time and hands each address (or the error
+/// naming a bad one) to `each`, which says whether to go on. Errors that
+/// end the list (unreadable, not text, a line too long) are returned.
+fn each_line(
+    mut reader: impl BufRead,
+    source_of_line: impl Fn(usize) -> Source,
+    mut each: impl FnMut(Result<Address, AddressError>) -> bool,
+) -> Result<(), ListError> {
     let mut bytes = Vec::new();
     for number in 1.. {
         let source = source_of_line(number);
@@ -257,28 +358,16 @@ pub fn parse_lines(
         if text.is_empty() {
             continue;
         }
-        addresses.push(parse(text).map_err(|problem| AddressError {
+        let parsed = parse(text).map_err(|problem| AddressError {
             text: text.to_string(),
             origin: source,
             problem,
-        })?);
+        });
+        if !each(parsed) {
+            break;
+        }
     }
-    Ok(addresses)
-}
-
-/// Anything that stops an address list from being read.
-#[derive(Debug, thiserror::Error)]
-pub enum ListError {
-    #[error(transparent)]
-    Address(#[from] AddressError),
-    #[error("cannot read address list {what}: {source}")]
-    Read {
-        what: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot read address list {what}: {problem}")]
-    NotAList { what: String, problem: &'static str },
+    Ok(())
 }
 
 /// Reads an address file, or standard input for `-`.
@@ -299,7 +388,8 @@ pub fn read_list(path: &Path) -> Result<Vec<Address>, ListError> {
 
 /// Expands the command line's address arguments (`@FILE` included) and any
 /// `--input` files into one list, in the order given. A repeated address is
-/// kept: it means a second download.
+/// kept: it means a second download. (Streamed inputs, see [`is_stream`],
+/// are left to the caller.)
 pub fn collect(arguments: &[String], inputs: &[PathBuf]) -> Result<Vec<Address>, ListError> {
     let mut addresses = Vec::new();
     for (index, argument) in arguments.iter().enumerate() {
@@ -314,7 +404,7 @@ pub fn collect(arguments: &[String], inputs: &[PathBuf]) -> Result<Vec<Address>,
             addresses.push(address);
         }
     }
-    for path in inputs {
+    for path in inputs.iter().filter(|path| !is_stream(path)) {
         addresses.extend(read_list(path)?);
     }
     Ok(addresses)

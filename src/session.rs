@@ -44,11 +44,32 @@ impl SaveFailure {
     }
 }
 
+/// The downloads to run: a list known at the start, and lines still
+/// arriving (stdin or a FIFO), if any.
+pub struct Sources {
+    pub addresses: Vec<Address>,
+    pub stream: Option<tokio::sync::mpsc::UnboundedReceiver<crate::address::Streamed>>,
+}
+
+/// Where a run keeps what it got, besides the screen or stdout: chosen on
+/// the command line, opened before anything starts.
+#[derive(Debug, Default)]
+pub struct Keep {
+    /// `--save DIR`.
+    pub saver: Option<Saver>,
+    /// `--events FILE`: every event as NDJSON.
+    pub events: Option<(std::path::PathBuf, std::fs::File)>,
+    /// `--save-failed FILE`: the failed and cancelled downloads, at the end.
+    pub save_failed: Option<std::path::PathBuf>,
+}
+
 /// What the writer thread reports for each job.
 #[derive(Debug)]
 pub enum Written {
     Done,
     SaveFailed(SaveFailure),
+    /// The `--events` file could not be written (said once).
+    RecordFailed(String),
     /// Stdout could not be written (a closed pipe): the run should stop.
     StdoutBroken(std::io::Error),
 }
@@ -64,33 +85,48 @@ enum Job {
     Print(PoemBytes),
     /// Downloads added to the end of the list: the saver names their files.
     Name(Vec<Arc<Address>>),
+    /// NDJSON lines for the `--events` file.
+    Record(Vec<u8>),
 }
 
 pub struct Session {
     pub model: Model,
     saving: bool,
     printing: bool,
+    recording: bool,
     jobs: Option<std::sync::mpsc::Sender<Job>>,
+    writer: Option<std::thread::JoinHandle<()>>,
     written: mpsc::UnboundedReceiver<Written>,
     pending: usize,
 }
 
 impl Session {
-    /// A session that saves with `saver` (if any) and, with `print_poems`,
-    /// writes each complete poem to stdout byte for byte.
-    pub fn new(model: Model, saver: Option<Saver>, print_poems: bool) -> Session {
+    /// A session that saves with `saver` (if any), records every event to
+    /// `events` (if any) and, with `print_poems`, writes each complete poem
+    /// to stdout byte for byte.
+    pub fn new(
+        model: Model,
+        saver: Option<Saver>,
+        events: Option<(std::path::PathBuf, std::fs::File)>,
+        print_poems: bool,
+    ) -> Session {
         let (done, written) = mpsc::unbounded_channel();
         let saving = saver.is_some();
-        let jobs = (saving || print_poems).then(|| {
+        let recording = events.is_some();
+        let (jobs, writer) = if saving || print_poems || recording {
             let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-            std::thread::spawn(move || write_in_order(queue, saver, done));
-            jobs
-        });
+            let writer = std::thread::spawn(move || write_in_order(queue, saver, events, done));
+            (Some(jobs), Some(writer))
+        } else {
+            (None, None)
+        };
         Session {
             model,
             saving,
             printing: print_poems,
+            recording,
             jobs,
+            writer,
             written,
             pending: 0,
         }
@@ -114,6 +150,10 @@ impl Session {
     pub fn apply(&mut self, event: &mut Event) -> bool {
         if !self.model.apply(event) {
             return false;
+        }
+        if self.recording {
+            let lines = crate::report::json::lines(event, &self.model, false);
+            self.record(lines);
         }
         let Some(download) = self.model.get(event.task) else {
             return true;
@@ -148,6 +188,22 @@ impl Session {
             }
         }
         true
+    }
+
+    /// Appends NDJSON objects to the `--events` file (off this thread).
+    pub fn record(&mut self, lines: Vec<serde_json::Value>) {
+        if !self.recording || lines.is_empty() {
+            return;
+        }
+        let mut bytes = Vec::new();
+        for line in lines {
+            if serde_json::to_writer(&mut bytes, &line).is_ok() {
+                bytes.push(b'\n');
+            }
+        }
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(Job::Record(bytes));
+        }
     }
 
     /// Writes still in progress.
@@ -189,8 +245,26 @@ impl Session {
         reports
     }
 
+    /// Ends the writer once every job sent is done, and the `--events`
+    /// file is flushed; returns the reports that came meanwhile. Nothing
+    /// more is written after this.
+    pub fn close(&mut self) -> Vec<Written> {
+        self.jobs = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+        let mut reports = Vec::new();
+        while let Ok(report) = self.written.try_recv() {
+            reports.push(self.count(report));
+        }
+        reports
+    }
+
     fn count(&mut self, report: Written) -> Written {
-        self.pending = self.pending.saturating_sub(1);
+        if !matches!(report, Written::RecordFailed(_)) {
+            // (Records are not counted as pending.)
+            self.pending = self.pending.saturating_sub(1);
+        }
         if let Written::SaveFailed(failure) = &report {
             self.model.unsaved += 1;
             self.model.note(
@@ -208,13 +282,50 @@ impl Session {
 fn write_in_order(
     queue: std::sync::mpsc::Receiver<Job>,
     saver: Option<Saver>,
+    events: Option<(std::path::PathBuf, std::fs::File)>,
     done: mpsc::UnboundedSender<Written>,
 ) {
     use std::io::Write;
+    use std::sync::mpsc::TryRecvError;
     let mut stdout_broken = false;
     let mut saver = saver;
-    for job in queue {
+    let mut record = events.map(|(path, file)| (path, std::io::BufWriter::new(file)));
+    let mut record_broken = false;
+    let mut record_error = |err: std::io::Error, path: &std::path::Path| {
+        if !std::mem::replace(&mut record_broken, true) {
+            let _ = done.send(Written::RecordFailed(format!(
+                "cannot write --events {}: {err}",
+                path.display()
+            )));
+        }
+    };
+    loop {
+        // The events file is flushed whenever the queue runs dry, so what
+        // happened is on disk moments later, and at the end.
+        let job = match queue.try_recv() {
+            Ok(job) => job,
+            Err(TryRecvError::Empty) => {
+                if let Some((path, file)) = &mut record
+                    && let Err(err) = file.flush()
+                {
+                    record_error(err, path);
+                }
+                match queue.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         let report = match job {
+            Job::Record(bytes) => {
+                if let Some((path, file)) = &mut record
+                    && let Err(err) = file.write_all(&bytes)
+                {
+                    record_error(err, path);
+                }
+                continue;
+            }
             Job::Name(addresses) => {
                 if let Some(saver) = &mut saver {
                     saver.name(addresses.iter().map(|a| &**a));
@@ -258,5 +369,10 @@ fn write_in_order(
         if done.send(report).is_err() {
             break;
         }
+    }
+    if let Some((path, file)) = &mut record
+        && let Err(err) = file.flush()
+    {
+        record_error(err, path);
     }
 }

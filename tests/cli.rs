@@ -694,3 +694,171 @@ fn a_closed_stdout_stops_the_run_without_claiming_success() {
         assert!(stderr.is_empty(), "{args:?} exits quietly: {stderr}");
     }
 }
+
+#[test]
+fn names_follow_a_download_into_every_output() {
+    let rt = runtime();
+    let (_server, ports) = start(&rt, vec![spec(SCIENCE, paced(200, 5), Behaviour::Poem)]);
+    let named = format!("science=127.0.0.1:{}", ports[0]);
+    // Plain: the tutorial's words with the name beside the task.
+    poetry_dash()
+        .arg(&named)
+        .arg(&ports[0])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "Task 1 (science): got 200 bytes of poetry from 127.0.0.1:{}",
+            ports[0]
+        )))
+        // Unnamed downloads keep the tutorial's exact words.
+        .stderr(predicate::str::contains(format!(
+            "Task 2: got 200 bytes of poetry from 127.0.0.1:{}",
+            ports[0]
+        )));
+    // NDJSON: `label`, null when unnamed.
+    let output = poetry_dash()
+        .args(["--json", "-q"])
+        .arg(&named)
+        .arg(&ports[0])
+        .output()
+        .expect("runs");
+    let lines = json_lines(&output.stdout);
+    let finished: Vec<&Value> = lines.iter().filter(|l| l["type"] == "finished").collect();
+    let label_of = |task: u64| {
+        finished
+            .iter()
+            .find(|l| l["task"] == task)
+            .map(|l| l["label"].clone())
+    };
+    assert_eq!(label_of(1), Some(Value::from("science")));
+    assert_eq!(label_of(2), Some(Value::Null));
+    // --save: the name is the file's.
+    let dir = tempfile::tempdir().unwrap();
+    poetry_dash()
+        .args(["-q", "--save"])
+        .arg(dir.path())
+        .arg(&named)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("science.txt")).unwrap(),
+        SCIENCE
+    );
+    // A bad name is a usage error naming the text and where it was.
+    poetry_dash()
+        .args([&ports[0], "no good!=10000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            r#"bad address "no good!=10000" (argument 2): a name"#,
+        ));
+}
+
+#[test]
+fn events_records_what_json_prints_and_save_failed_lists_what_to_retry() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, Pacing::fast(), Behaviour::Refuse),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.ndjson");
+    let failed = dir.path().join("failed.txt");
+    let good = format!("good=127.0.0.1:{}", ports[0]);
+    let refused = format!("shut=127.0.0.1:{}", ports[1]);
+    poetry_dash()
+        .args(["-q", "--events"])
+        .arg(&events)
+        .arg("--save-failed")
+        .arg(&failed)
+        .args([&good, &refused])
+        .assert()
+        .code(1);
+    let recorded = json_lines(&std::fs::read(&events).unwrap());
+    let output = poetry_dash()
+        .args(["--json", &good, &refused])
+        .output()
+        .expect("runs");
+    let printed = json_lines(&output.stdout);
+    let kinds = |lines: &[Value]| {
+        let mut kinds: Vec<String> = lines
+            .iter()
+            .map(|l| format!("{} {}", l["type"], l["task"]))
+            .collect();
+        kinds.sort();
+        kinds
+    };
+    assert_eq!(kinds(&recorded), kinds(&printed), "the same objects");
+    assert_eq!(
+        recorded.last().unwrap()["type"],
+        "summary",
+        "flushed to the end"
+    );
+    // The failed list holds the refused one, name and all; it retries it.
+    let list = std::fs::read_to_string(&failed).unwrap();
+    let entries: Vec<&str> = list.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(entries, [refused.as_str()]);
+    poetry_dash()
+        .args(["-q", "-i"])
+        .arg(&failed)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Task 1 (shut)"))
+        .stderr(predicate::str::contains("Got 0 poems"));
+}
+
+#[test]
+fn streamed_addresses_start_as_they_arrive_and_a_bad_line_is_skipped_with_status_2() {
+    let rt = runtime();
+    let (_server, ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .args(["--json", "-q", "-i", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    use std::io::{BufRead, Write};
+    writeln!(stdin, "first={}", ports[0]).unwrap();
+    stdin.flush().unwrap();
+    // The first poem arrives while the input is still open: the download
+    // started as its line came.
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "output ended early"
+        );
+        if line.contains("\"finished\"") {
+            break;
+        }
+    }
+    assert!(line.contains("\"label\":\"first\""), "{line}");
+    writeln!(stdin, "nope:0\n{}", ports[0]).unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "a bad line: status 2");
+    let lines = json_lines(rest.as_bytes());
+    let problem = lines
+        .iter()
+        .find(|l| l["type"] == "problem")
+        .expect("named");
+    assert!(
+        problem["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("stdin line 2")),
+        "{problem}"
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["complete"], 2, "the good lines ran: {summary}");
+    assert!(stderr.contains("skipped"), "{stderr}");
+}

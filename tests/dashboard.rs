@@ -180,7 +180,8 @@ fn row(screen: &str, n: usize) -> Option<&str> {
             .strip_prefix('│')
             .unwrap_or_default()
             .split_whitespace();
-        words.next() == Some(number.as_str()) && words.next().is_some_and(|w| w.contains(':'))
+        // The number, then the address (after a name, if it has one).
+        words.next() == Some(number.as_str()) && words.take(2).any(|w| w.contains(':'))
     })
 }
 
@@ -434,4 +435,122 @@ fn a_terminal_that_fails_mid_run_still_cancels_saves_and_summarises() {
         .join(format!("127.0.0.1_{}.txt.partial", address.port));
     let saved = std::fs::read(&partial).expect("the partial poem is saved");
     assert!(!saved.is_empty() && SCIENCE.as_bytes().starts_with(&saved));
+}
+
+#[test]
+fn add_find_and_pause_while_it_runs() {
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![
+        spec(SCIENCE, paced(20, 100), Behaviour::Poem),
+        spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+    ]));
+    let (slow, fast) = (address_of(&server, 0), address_of(&server, 1));
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let tmux = Tmux::start(120, 40, &format!("{binary} --tui slow={slow}"));
+    tmux.wait_for("the first row", |s| {
+        row(s, 1).is_some_and(|r| r.contains("slow"))
+    });
+
+    // a: a bad address is refused, named, and nothing is added.
+    tmux.keys("a");
+    tmux.keys("x:0");
+    tmux.keys("Enter");
+    let screen = tmux.wait_for("the error", |s| s.contains("bad address \"x:0\""));
+    assert!(row(&screen, 2).is_none(), "nothing added:\n{screen}");
+    // A q typed there is text: the dashboard does not quit.
+    tmux.keys("C-u");
+    tmux.keys(&format!("quick={fast}"));
+    tmux.keys("Enter");
+    let screen = tmux.wait_for("the added row complete", |s| {
+        row(s, 2).is_some_and(|r| r.contains("quick") && r.contains("complete"))
+    });
+    assert!(screen.contains("added task 2") || row(&screen, 2).is_some());
+
+    // /: only the rows that match, and the title says why others are hidden.
+    tmux.keys("/");
+    tmux.keys("QUI");
+    let screen = tmux.wait_for("the search", |s| row(s, 1).is_none() && row(s, 2).is_some());
+    assert!(screen.contains("1 hidden by search:\"QUI\""), "{screen}");
+    tmux.keys("Escape");
+    tmux.wait_for("every row again", |s| {
+        row(s, 1).is_some() && row(s, 2).is_some()
+    });
+
+    // space: the slow download holds still, then goes on to the end.
+    tmux.keys("g");
+    tmux.keys("Space");
+    let screen = tmux.wait_for("paused", |s| {
+        row(s, 1).is_some_and(|r| r.contains("paused"))
+    });
+    let held = bytes_of(&screen, 1).expect("a byte count");
+    std::thread::sleep(Duration::from_millis(800));
+    let later = tmux.screen();
+    assert_eq!(
+        bytes_of(&later, 1),
+        Some(held),
+        "no byte while paused:\n{later}"
+    );
+    tmux.keys("Space");
+    tmux.wait_for("the slow one complete", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    tmux.keys("q");
+    assert_eq!(tmux.exit_status(), 0);
+    tmux.assert_restored("after quitting");
+}
+
+#[test]
+fn ctrl_z_steps_out_to_the_shell_and_fg_comes_back_with_nothing_failed() {
+    let runtime = runtime();
+    // About three seconds of poem; an idle timeout of one second, and two
+    // and a half seconds stopped: only holding the downloads saves it.
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, paced(20, 100), Behaviour::Poem)]));
+    let address = address_of(&server, 0);
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let tmux = Tmux::start(120, 40, "bash --norc --noprofile -i");
+    tmux.keys(&format!("{binary} --tui --idle-timeout 1 {address}"));
+    tmux.keys("Enter");
+    tmux.wait_for("bytes", |s| bytes_of(s, 1).is_some_and(|b| b > 0));
+    tmux.keys("C-z");
+    tmux.wait_for("the shell", |s| s.contains("Stopped"));
+    tmux.assert_restored("while suspended");
+    std::thread::sleep(Duration::from_millis(2500));
+    tmux.keys("fg");
+    tmux.keys("Enter");
+    let screen = tmux.wait_for("the dashboard again, then the end", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete") || r.contains("timed out"))
+    });
+    assert!(
+        row(&screen, 1).is_some_and(|r| r.contains("complete")),
+        "the download did not fail for the time it was stopped:\n{screen}"
+    );
+    tmux.keys("q");
+    tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));
+}
+
+#[test]
+fn addresses_piped_in_become_rows_as_they_arrive_and_keys_still_work() {
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![
+        spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+        spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+    ]));
+    let (first, second) = (address_of(&server, 0), address_of(&server, 1));
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let command =
+        format!("(echo one={first}; sleep 2; echo two={second}; sleep 30) | {binary} --tui -i -");
+    let tmux = Tmux::start(120, 40, &command);
+    let screen = tmux.wait_for("the first row", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    assert!(
+        row(&screen, 2).is_none(),
+        "the second line has not come yet"
+    );
+    tmux.wait_for("the second row", |s| {
+        row(s, 2).is_some_and(|r| r.contains("two") && r.contains("complete"))
+    });
+    // Keys come from the terminal, not from the piped stdin.
+    tmux.keys("q");
+    tmux.wait_for("the summary", |s| s.contains("Got 2 poems in"));
 }

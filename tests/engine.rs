@@ -659,3 +659,75 @@ async fn an_endless_server_sent_at_full_speed_writes_bounded_chunks() {
     assert_eq!(err.reason, FailReason::TooLarge { limit: 4 << 20 });
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// Applies events for `how_long`, whatever they are.
+async fn run_for(run: &mut Run, how_long: Duration) {
+    let until = tokio::time::Instant::now() + how_long;
+    while let Ok(Some(mut event)) = tokio::time::timeout_at(until, run.events.recv()).await {
+        run.log.push(event.clone());
+        run.model.apply(&mut event);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_download_holds_still_outlives_its_timeouts_and_resumes_byte_exact() {
+    let poem = &ECSTASY.as_bytes()[..600];
+    let (_server, address) = serve_one(poem, paced(10, 10), Behaviour::Poem).await;
+    // Limits much shorter than the pause: they must not fire while paused.
+    let config = RunConfig {
+        limits: Limits {
+            idle_timeout: Duration::from_millis(300),
+            deadline: Some(Duration::from_millis(1500)),
+            ..limits()
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    run.until(|model, _| model.downloads[0].received >= 100)
+        .await;
+    run.handle.send(Command::Pause(TaskId::at(0)));
+    run.until(|model, _| model.downloads[0].paused).await;
+    // What was read before the pause may still be on its way: let it come.
+    run_for(&mut run, Duration::from_millis(100)).await;
+    let held_at = run.model.downloads[0].received;
+    run_for(&mut run, Duration::from_millis(1600)).await;
+    let download = &run.model.downloads[0];
+    assert_eq!(download.received, held_at, "no byte read while paused");
+    assert!(held_at < poem.len() as u64, "paused part way: {held_at}");
+    assert_eq!(
+        download.state,
+        State::Receiving,
+        "neither the idle timeout nor the deadline fired while paused"
+    );
+    run.handle.send(Command::Resume(TaskId::at(0)));
+    run.until(|model, _| model.downloads[0].state.is_final())
+        .await;
+    let download = &run.model.downloads[0];
+    assert_eq!(download.state, State::Complete, "{:?}", download.error);
+    assert!(download.poem == *poem, "byte for byte");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_queued_download_waits_until_resumed() {
+    let (_server, address) = serve_one(SHORT_POEM, paced(5, 20), Behaviour::Poem).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 1,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address.clone(), address.clone(), address], config);
+    run.handle.send(Command::Pause(TaskId::at(1)));
+    // The third overtakes the paused second.
+    run.until(|model, _| model.downloads[2].state == State::Complete)
+        .await;
+    assert_eq!(run.model.downloads[1].state, State::Queued);
+    assert!(run.model.downloads[1].paused);
+    run.handle.send(Command::Resume(TaskId::at(1)));
+    run.until_all_ended().await;
+    assert!(
+        run.model
+            .downloads
+            .iter()
+            .all(|d| d.state == State::Complete && !d.paused)
+    );
+}

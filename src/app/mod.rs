@@ -15,12 +15,13 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
-use crate::address::Address;
+use crate::address::{Address, Streamed};
+use crate::engine::TaskId;
 use crate::engine::{self, Command, Event, RunConfig, RunHandle};
 use crate::model::Model;
-use crate::model::view::{PromptDone, PromptInput, STATUS_FOR, View};
-use crate::report::{self, Saver, exit};
-use crate::session::{Session, Written};
+use crate::model::view::{Filter, PromptDone, PromptInput, STATUS_FOR, SortOrder, View};
+use crate::report::{self, exit};
+use crate::session::{Keep, Session, Sources, Written};
 use crate::signals::Signals;
 use crate::ui::{self, Areas, Theme};
 use keys::Input;
@@ -40,15 +41,19 @@ pub struct DashboardOptions {
     pub exit_when_done: bool,
     /// Print frame and key-latency statistics after closing.
     pub stats: bool,
+    /// The view at start (`--sort`, `--filter`, `--search`).
+    pub sort: SortOrder,
+    pub filter: Filter,
+    pub search: String,
 }
 
 /// Runs the dashboard until the user quits (or a signal arrives), then
 /// restores the terminal, prints the plain summary and returns the exit status.
 pub async fn run(
-    addresses: Vec<Address>,
+    input: Sources,
     config: RunConfig,
     options: DashboardOptions,
-    saver: Option<Saver>,
+    keep: Keep,
 ) -> color_eyre::Result<i32> {
     let model = Model::for_dashboard([], config.limits);
     let signals = Signals::install();
@@ -58,15 +63,31 @@ pub async fn run(
     let mut app = App {
         // With the dashboard on /dev/tty, stdout gets each poem as it
         // completes, byte for byte, as headless would write it.
-        session: Session::new(model, saver, !std::io::stdout().is_terminal()),
-        view: View::default(),
+        session: Session::new(
+            model,
+            keep.saver,
+            keep.events,
+            !std::io::stdout().is_terminal(),
+        ),
+        view: View {
+            sort: options.sort,
+            filter: options.filter,
+            search: options.search.clone(),
+            ..View::default()
+        },
+        stream: input.stream,
+        bad_lines: Vec::new(),
+        record_failed: false,
         areas: Areas::default(),
         options,
         perf: Perf::default(),
         save_failures: Vec::new(),
         stdout_broken: None,
     };
-    engine.send(app.session.add(addresses));
+    app.session.model.more_coming = app.stream.is_some();
+    if !input.addresses.is_empty() {
+        engine.send(app.session.add(input.addresses));
+    }
     let status = app
         .event_loop(&mut tui, &engine, &mut events, signals)
         .await;
@@ -80,7 +101,9 @@ pub async fn run(
     };
 
     // Downloads still running are cancelled; give them a moment to report
-    // so what arrived is counted and saved.
+    // so what arrived is counted and saved. Nothing more is read.
+    app.stream = None;
+    app.session.model.more_coming = false;
     engine.send(Command::CancelAll);
     let _ = tokio::time::timeout(CANCEL_GRACE, async {
         while !app.session.model.all_ended() {
@@ -103,8 +126,12 @@ pub async fn run(
         report::final_summary(&app.session.model, status.is_some())
     );
     // The log pane that showed them is gone with the screen.
-    for failure in &app.save_failures {
+    for failure in app.save_failures.iter().chain(&app.bad_lines) {
         eprintln!("{failure}");
+    }
+    let finished = report::finish(&mut app.session, &keep.save_failed, status.is_some());
+    for problem in &finished {
+        eprintln!("error: {problem}");
     }
     if app.options.stats {
         eprint!("{}", app.perf.report());
@@ -112,7 +139,14 @@ pub async fn run(
     if let Some(err) = failure {
         return Err(err);
     }
-    let problems = app.stdout_broken.is_some();
+    if !app.bad_lines.is_empty() && status.is_none() {
+        eprintln!(
+            "error: {} input line(s) were not addresses and were skipped",
+            app.bad_lines.len()
+        );
+        return Ok(exit::USAGE);
+    }
+    let problems = app.stdout_broken.is_some() || app.record_failed || !finished.is_empty();
     Ok(status.unwrap_or_else(|| report::exit_status(&app.session.model, None, problems)))
 }
 
@@ -128,6 +162,22 @@ struct App {
     /// Stdout (a file or pipe under a dashboard on /dev/tty) could not be
     /// written: the run stops and says so.
     stdout_broken: Option<std::io::Error>,
+    /// The `--events` file could not be written: the exit status is 1.
+    record_failed: bool,
+    /// Addresses still arriving (`-i -`, a FIFO): a row per line.
+    stream: Option<UnboundedReceiver<Streamed>>,
+    /// Lines of the stream that were not addresses, named: skipped, shown
+    /// in the log, printed again at the end, and the exit status is 2.
+    bad_lines: Vec<String>,
+}
+
+/// The next line of a streamed list; `None` once it has ended (pending
+/// forever when there is none).
+async fn next_line(stream: &mut Option<UnboundedReceiver<Streamed>>) -> Option<Streamed> {
+    match stream {
+        Some(stream) => stream.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 impl App {
@@ -162,6 +212,17 @@ impl App {
                 self.stdout_broken.get_or_insert(err);
                 true
             }
+            Written::RecordFailed(message) => {
+                let now = std::time::Instant::now();
+                let task = TaskId::at(0);
+                let line = format!("error: {message}");
+                self.session
+                    .model
+                    .note(now, task, crate::model::LogLevel::Bad, message);
+                self.save_failures.push(line);
+                self.record_failed = true;
+                true
+            }
         }
     }
 
@@ -186,6 +247,35 @@ impl App {
                 self.view.prompt_done(std::time::Instant::now(), message);
             }
             Err(err) => self.view.prompt_failed(err.to_string()),
+        }
+    }
+
+    /// A line of the streamed list, and every other one waiting: new rows,
+    /// or a bad line named in the log.
+    fn take_lines(&mut self, first: Option<Streamed>, engine: &RunHandle) {
+        let Some(stream) = &mut self.stream else {
+            return;
+        };
+        let (mut addresses, mut bad, mut ended) = report::take_streamed(stream);
+        match first {
+            Some(Streamed::Address(address)) => addresses.insert(0, address),
+            Some(Streamed::Bad(message)) => bad.insert(0, message),
+            None => ended = true,
+        }
+        let now = std::time::Instant::now();
+        for message in bad {
+            let task = TaskId::at(self.session.model.downloads.len());
+            self.session
+                .model
+                .note(now, task, crate::model::LogLevel::Bad, message.clone());
+            self.bad_lines.push(format!("error: {message} (skipped)"));
+        }
+        if !addresses.is_empty() {
+            engine.send(self.session.add(addresses));
+        }
+        if ended {
+            self.stream = None;
+            self.session.model.more_coming = false;
         }
     }
 
@@ -321,6 +411,11 @@ impl App {
                     }
                     None => events_open = false,
                 },
+                line = next_line(&mut self.stream), if self.stream.is_some() => {
+                    self.take_lines(line, engine);
+                    dirty = true;
+                    tick_at = Instant::now();
+                }
                 // A write that ends while nothing else happens (every
                 // download over) is shown at once.
                 report = self.session.next_written(), if !active => {

@@ -91,6 +91,67 @@ pub struct OutputArgs {
     /// After the dashboard closes, print frame and key-latency statistics.
     #[arg(long)]
     pub stats: bool,
+
+    /// The dashboard's order at start (s changes it).
+    #[arg(long, value_enum, value_name = "ORDER", default_value = "given")]
+    pub sort: SortArg,
+
+    /// The dashboard's state filter at start (f changes it).
+    #[arg(long, value_enum, value_name = "STATES", default_value = "all")]
+    pub filter: FilterArg,
+
+    /// Show only rows whose name or address contains TEXT, ignoring case (/ changes it).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+
+    /// Also write every event to FILE as NDJSON (the --json schema), as it happens.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
+    /// At the end, write the failed and cancelled downloads to FILE, one per line with their
+    /// names, so that `-i FILE` retries exactly them.
+    #[arg(long, value_name = "FILE")]
+    pub save_failed: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SortArg {
+    Given,
+    State,
+    Rate,
+    Slowest,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FilterArg {
+    All,
+    Active,
+    Complete,
+    Failed,
+}
+
+impl SortArg {
+    pub fn order(self) -> crate::model::view::SortOrder {
+        use crate::model::view::SortOrder;
+        match self {
+            SortArg::Given => SortOrder::Given,
+            SortArg::State => SortOrder::State,
+            SortArg::Rate => SortOrder::Rate,
+            SortArg::Slowest => SortOrder::Slowest,
+        }
+    }
+}
+
+impl FilterArg {
+    pub fn filter(self) -> crate::model::view::Filter {
+        use crate::model::view::Filter;
+        match self {
+            FilterArg::All => Filter::All,
+            FilterArg::Active => Filter::Active,
+            FilterArg::Complete => Filter::Complete,
+            FilterArg::Failed => Filter::Failed,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

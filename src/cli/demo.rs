@@ -15,7 +15,11 @@ pub async fn run(args: DemoArgs) -> i32 {
             return exit::SOME_FAILED;
         }
     };
-    let status = show(demo.addresses, demo.config, &args.output).await;
+    let input = crate::session::Sources {
+        addresses: demo.addresses,
+        stream: None,
+    };
+    let status = show(input, demo.config, &args.output).await;
     drop(demo.server); // the demo's servers stop with the dashboard
     status
 }

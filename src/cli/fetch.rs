@@ -5,10 +5,13 @@ use std::io::IsTerminal;
 
 use super::usage_error;
 use super::{FetchArgs, OutputArgs};
-use crate::address::{self, Address};
+use std::path::PathBuf;
+
+use crate::address;
 use crate::app::{self, DashboardOptions};
 use crate::engine::{self, FdBudget, Limits, RunConfig};
 use crate::report::{self, JsonReporter, PlainReporter, Reporter, Saver, exit};
+use crate::session::{Keep, Sources};
 use crate::ui::Theme;
 
 pub async fn run(args: FetchArgs) -> i32 {
@@ -16,18 +19,42 @@ pub async fn run(args: FetchArgs) -> i32 {
         Ok(addresses) => addresses,
         Err(err) => return usage_error(err),
     };
-    if addresses.is_empty() {
+    // Stdin and FIFOs are read as their lines arrive (one at most: two
+    // streams would interleave in no order anyone chose).
+    let streams: Vec<&PathBuf> = args
+        .inputs
+        .iter()
+        .filter(|p| address::is_stream(p))
+        .collect();
+    let stream = match streams.as_slice() {
+        [] => None,
+        [path] => match address::stream(path) {
+            Ok(stream) => Some(stream),
+            Err(err) => return usage_error(err),
+        },
+        _ => return usage_error("at most one -i may be stdin or a FIFO"),
+    };
+    if addresses.is_empty() && stream.is_none() {
         return usage_error("no servers given: name at least one ADDRESS (see --help)");
     }
+    // A stream's length is unknown: as many as it may bring.
+    let downloads = match stream {
+        Some(_) => usize::MAX,
+        None => addresses.len(),
+    };
     let mut concurrency = args.concurrency;
     if let Some(limit) = engine::raise_fd_limit() {
-        let (fitted, lowered) = FdBudget { limit }.fit(addresses.len(), concurrency);
-        if lowered {
+        let (fitted, lowered) = FdBudget { limit }.fit(downloads, concurrency);
+        if lowered && concurrency == 0 && stream.is_some() {
+            // Streamed addresses have no count to speak of: the limit is
+            // simply what fits.
+            concurrency = fitted;
+        } else if lowered {
             eprintln!(
                 "note: {} downloads at once need more file descriptors than the limit of {limit} \
                  (ulimit -n) allows; running at most {fitted} at a time",
                 if concurrency == 0 {
-                    addresses.len()
+                    downloads
                 } else {
                     concurrency
                 },
@@ -46,18 +73,33 @@ pub async fn run(args: FetchArgs) -> i32 {
         retries: args.retries,
         ..RunConfig::default()
     };
-    show(addresses, config, &args.output).await
+    let input = Sources { addresses, stream };
+    show(input, config, &args.output).await
 }
 
 /// Runs the downloads in the dashboard or headless, as `output` asks, and
 /// returns the exit status.
-pub(super) async fn show(addresses: Vec<Address>, config: RunConfig, output: &OutputArgs) -> i32 {
+pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs) -> i32 {
     let saver = match &output.save {
         Some(dir) => match Saver::new(dir) {
             Ok(saver) => Some(saver),
             Err(err) => return usage_error(err),
         },
         None => None,
+    };
+    let events = match &output.events {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Some((path.clone(), file)),
+            Err(err) => {
+                return usage_error(format!("cannot create --events {}: {err}", path.display()));
+            }
+        },
+        None => None,
+    };
+    let keep = Keep {
+        saver,
+        events,
+        save_failed: output.save_failed.clone(),
     };
     let dashboard =
         output.tui || (!output.plain && !output.json && std::io::stdout().is_terminal());
@@ -73,8 +115,11 @@ pub(super) async fn show(addresses: Vec<Address>, config: RunConfig, output: &Ou
             theme: Theme::from_env(output.no_color),
             exit_when_done: output.exit_when_done,
             stats: output.stats,
+            sort: output.sort.order(),
+            filter: output.filter.filter(),
+            search: output.search.clone().unwrap_or_default(),
         };
-        return match app::run(addresses, config, options, saver).await {
+        return match app::run(input, config, options, keep).await {
             Ok(status) => status,
             Err(err) => {
                 eprintln!("error: {err:#}");
@@ -87,5 +132,5 @@ pub(super) async fn show(addresses: Vec<Address>, config: RunConfig, output: &Ou
     } else {
         Box::new(PlainReporter::new(output.quiet))
     };
-    report::run_headless(addresses, config, reporter.as_mut(), saver).await
+    report::run_headless(input, config, reporter.as_mut(), keep).await
 }

@@ -260,3 +260,40 @@ fn a_poem_that_ended_can_be_let_go_of_but_not_one_that_runs() {
     assert_eq!(model.downloads[0].received, 7, "the count stays");
     assert_eq!(model.downloads[1].poem.len(), 7, "still running: kept");
 }
+
+#[test]
+fn a_pause_stops_the_idle_clock_and_moves_the_deadline() {
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let mut model = Model::new([Address::loopback(10000).named("slow")]);
+    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
+    model.apply(&mut event(ms(0), 0, 1, connecting));
+    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    model.apply(&mut event(ms(200), 0, 1, EventKind::Paused { count: 1 }));
+    let download = &model.downloads[0];
+    assert!(download.paused);
+    assert_eq!(download.state, State::Receiving, "held where it was");
+    assert_eq!(model.totals().paused, 1);
+    let limit = Duration::from_secs(10);
+    // Paused for ten seconds: idle and time left stand still.
+    assert_eq!(download.idle(ms(10_200)), Some(Duration::from_millis(100)));
+    assert_eq!(
+        download.time_left(limit, ms(10_200)),
+        Some(Duration::from_millis(9_800))
+    );
+    model.apply(&mut event(
+        ms(10_200),
+        0,
+        1,
+        EventKind::Resumed { count: 1 },
+    ));
+    let download = &model.downloads[0];
+    assert!(!download.paused);
+    assert_eq!(model.totals().paused, 0);
+    // The idle clock starts again at the resume; the deadline moved by the pause.
+    assert_eq!(download.idle(ms(10_300)), Some(Duration::from_millis(100)));
+    assert_eq!(
+        download.time_left(limit, ms(10_300)),
+        Some(Duration::from_millis(9_700))
+    );
+}

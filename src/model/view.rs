@@ -182,7 +182,7 @@ pub struct View {
     /// case); empty shows all.
     pub search: String,
     /// The rows by rate or slowest, or searched, as last sorted.
-    sorted: Option<SortCache>,
+    pub(crate) sorted: Option<SortCache>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,7 +315,7 @@ pub const RESORT_ALWAYS_BELOW: usize = 20_000;
 
 /// The sorted copy and what it was made from.
 #[derive(Debug, Clone)]
-struct SortCache {
+pub(crate) struct SortCache {
     sort: SortOrder,
     filter: Filter,
     search: String,
@@ -1232,5 +1232,140 @@ mod poem_pane_tests {
         view.handle(Action::FocusNext, &m, t0);
         view.handle(Action::FocusNext, &m, t0);
         assert_eq!(view.focus, Focus::Log);
+    }
+}
+
+#[cfg(test)]
+mod session_tests {
+    use std::time::Instant;
+
+    use super::tests::finished;
+    use super::*;
+    use crate::address::Address;
+    use crate::engine::{Event, EventKind};
+
+    fn ids(indexes: &[usize]) -> Vec<TaskId> {
+        indexes.iter().map(|&i| TaskId::at(i)).collect()
+    }
+
+    fn model(n: u16) -> Model {
+        Model::for_dashboard((1..=n).map(Address::loopback), Default::default())
+    }
+
+    fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
+        model.apply(&mut Event {
+            task: TaskId::at(task),
+            run: 1,
+            at,
+            kind,
+        });
+    }
+
+    #[test]
+    fn find_shows_rows_whose_name_or_address_match_and_keeps_the_selection() {
+        let t0 = Instant::now();
+        let mut m = Model::for_dashboard(
+            [
+                Address::loopback(10000).named("Ecstasy"),
+                Address::loopback(10001),
+                Address::new("poems.example", 10002).named("science"),
+                Address::loopback(10003).named("ecstasy-2"),
+            ],
+            Default::default(),
+        );
+        let mut view = View::default();
+        view.handle(Action::Last, &m, t0);
+        assert_eq!(view.selected, Some(TaskId::at(3)));
+        view.handle(Action::OpenFind, &m, t0);
+        for c in "ECST".chars() {
+            view.prompt_input(PromptInput::Text(c.to_string()));
+        }
+        // Case is ignored; the name matches.
+        assert_eq!(view.rows(&m, t0).to_vec(), ids(&[0, 3]));
+        view.handle(Action::Up, &m, t0);
+        assert_eq!(view.selected, Some(TaskId::at(0)), "moves among the found");
+        view.prompt_input(PromptInput::Enter);
+        assert!(view.prompt.is_none());
+        assert_eq!(view.search, "ECST", "Enter keeps the search");
+        // The address matches too, together with the state filter.
+        view.handle(Action::OpenFind, &m, t0);
+        view.prompt_input(PromptInput::Clear);
+        view.prompt_input(PromptInput::Text(":1000".into()));
+        assert_eq!(view.rows(&m, t0).to_vec(), ids(&[0, 1, 2, 3]));
+        feed(&mut m, t0, 1, finished(10));
+        view.filter = Filter::Complete;
+        assert_eq!(view.rows(&m, t0).to_vec(), ids(&[1]));
+        // Esc clears the search.
+        view.prompt_input(PromptInput::Esc);
+        assert_eq!(view.search, "");
+        view.filter = Filter::All;
+        assert_eq!(view.rows(&m, t0).len(), 4);
+    }
+
+    #[test]
+    fn the_add_prompt_takes_every_key_until_enter_or_esc() {
+        let t0 = Instant::now();
+        let m = model(2);
+        let mut view = View::default();
+        view.handle(Action::OpenAdd, &m, t0);
+        // A q typed here is text, not a quit; a pasted list becomes one line.
+        assert_eq!(
+            view.prompt_input(PromptInput::Text("q=1\n2".into())),
+            PromptDone::Nothing
+        );
+        assert!(!view.quit);
+        assert_eq!(view.prompt.as_ref().map(|p| p.text.as_str()), Some("q=1 2"));
+        assert_eq!(
+            view.prompt_input(PromptInput::Enter),
+            PromptDone::Add("q=1 2".into())
+        );
+        // Refused: the prompt stays with the reason until the text changes.
+        view.prompt_failed("bad address".into());
+        assert_eq!(
+            view.prompt.as_ref().and_then(|p| p.error.as_deref()),
+            Some("bad address")
+        );
+        view.prompt_input(PromptInput::Backspace);
+        assert_eq!(view.prompt.as_ref().and_then(|p| p.error.as_deref()), None);
+        view.prompt_input(PromptInput::Esc);
+        assert!(view.prompt.is_none(), "Esc always cancels");
+    }
+
+    #[test]
+    fn space_pauses_and_resumes_and_p_holds_or_frees_everything() {
+        let t0 = Instant::now();
+        let mut m = model(3);
+        feed(&mut m, t0, 0, EventKind::Connecting { attempt: 1, of: 1 });
+        let mut view = View::default();
+        view.handle(Action::First, &m, t0);
+        assert_eq!(
+            view.handle(Action::TogglePause, &m, t0),
+            Some(Command::Pause(TaskId::at(0)))
+        );
+        feed(&mut m, t0, 0, EventKind::Paused { count: 1 });
+        assert!(m.downloads[0].paused);
+        assert_eq!(
+            view.handle(Action::TogglePause, &m, t0),
+            Some(Command::Resume(TaskId::at(0)))
+        );
+        // One of three held: P holds them all.
+        assert_eq!(
+            view.handle(Action::TogglePauseAll, &m, t0),
+            Some(Command::PauseAll)
+        );
+        feed(&mut m, t0, 1, EventKind::Paused { count: 2 });
+        assert_eq!(m.totals().paused, 3, "a batch counts each download");
+        assert_eq!(
+            view.handle(Action::TogglePauseAll, &m, t0),
+            Some(Command::ResumeAll)
+        );
+        // An ended download has nothing to pause.
+        feed(&mut m, t0, 0, finished(5));
+        assert!(!m.downloads[0].paused, "an end lifts the pause");
+        assert_eq!(view.handle(Action::TogglePause, &m, t0), None);
+        assert!(
+            view.status(t0)
+                .is_some_and(|s| s.contains("nothing to pause"))
+        );
     }
 }

@@ -60,104 +60,129 @@ fn text_of(bytes: &[u8]) -> (String, bool) {
     }
 }
 
-impl super::Reporter for JsonReporter {
-    fn event(&mut self, event: &Event, model: &Model) {
-        let Some(download) = model.get(event.task) else {
-            return;
-        };
-        let fields = match &event.kind {
-            EventKind::Queued { count } if !self.quiet => {
-                // One line per download, as if each had its own event.
-                let lines = event.task.range(*count as usize).map(|task| {
-                    let about = About {
-                        task,
-                        ..About::from(event)
-                    };
-                    with_common_fields(json!({"type": "queued"}), Some(about), model)
-                });
-                self.write_all(lines);
-                return;
-            }
-            EventKind::Connecting { attempt, of } if !self.quiet => {
-                json!({"type": "connecting", "attempt": attempt, "attempts": of})
-            }
-            EventKind::Connected { connect_time } if !self.quiet => {
-                json!({"type": "connected", "connect_s": secs(*connect_time)})
-            }
-            EventKind::Progress { received, .. } if !self.quiet => {
-                json!({"type": "progress", "chunk": download.last_chunk, "bytes": received})
-            }
-            EventKind::Finished { received, times } => {
-                let (text, lossy) = text_of(&download.poem.contiguous());
-                json!({
-                    "type": "finished",
-                    "bytes": received,
-                    "empty": download.state == State::Empty,
-                    "connect_s": times.connect.map(secs),
-                    "first_byte_s": times.first_byte.map(secs),
-                    "total_s": secs(times.total),
-                    "text": text,
-                    "text_lossy": lossy,
-                })
-            }
-            EventKind::Failed { error } => {
-                let (text, lossy) = text_of(&download.poem.contiguous());
-                json!({
-                    "type": "failed",
-                    "reason": error.reason.code(),
-                    "message": error.to_string(),
-                    "bytes": error.received,
-                    "partial": !download.poem.is_empty(),
-                    "text": text,
-                    "text_lossy": lossy,
-                })
-            }
-            EventKind::CancelledWaiting { count } => {
-                // One line per download, as if each had its own event.
-                let lines = event.task.range(*count as usize).map(|task| {
-                    let about = About {
-                        task,
-                        ..About::from(event)
-                    };
-                    let fields = json!({
-                        "type": "cancelled",
-                        "bytes": 0,
-                        "partial": false,
-                        "text": "",
-                        "text_lossy": false,
-                    });
-                    with_common_fields(fields, Some(about), model)
-                });
-                self.write_all(lines);
-                return;
-            }
-            EventKind::Cancelled { received } => {
-                let (text, lossy) = text_of(&download.poem.contiguous());
-                json!({
-                    "type": "cancelled",
-                    "bytes": received,
-                    "partial": !download.poem.is_empty(),
-                    "text": text,
-                    "text_lossy": lossy,
-                })
-            }
-            EventKind::Retrying {
-                attempt,
-                of,
-                after,
-                error,
-            } => json!({
-                "type": "retrying",
-                "attempt": attempt,
-                "attempts": of,
-                "after_s": secs(*after),
+/// The NDJSON objects for one event, already applied to `model` (a batch
+/// event gives one per download); `quiet` leaves out the frequent kinds.
+pub fn lines(event: &Event, model: &Model, quiet: bool) -> Vec<Value> {
+    let Some(download) = model.get(event.task) else {
+        return Vec::new();
+    };
+    let fields = match &event.kind {
+        EventKind::Queued { count } if !quiet => {
+            // One line per download, as if each had its own event.
+            let lines = event.task.range(*count as usize).map(|task| {
+                let about = About {
+                    task,
+                    ..About::from(event)
+                };
+                with_common_fields(json!({"type": "queued"}), Some(about), model)
+            });
+            return lines.collect();
+        }
+        EventKind::Connecting { attempt, of } if !quiet => {
+            json!({"type": "connecting", "attempt": attempt, "attempts": of})
+        }
+        EventKind::Connected { connect_time } if !quiet => {
+            json!({"type": "connected", "connect_s": secs(*connect_time)})
+        }
+        EventKind::Progress { received, .. } if !quiet => {
+            json!({"type": "progress", "chunk": download.last_chunk, "bytes": received})
+        }
+        EventKind::Finished { received, times } => {
+            let (text, lossy) = text_of(&download.poem.contiguous());
+            json!({
+                "type": "finished",
+                "bytes": received,
+                "empty": download.state == State::Empty,
+                "connect_s": times.connect.map(secs),
+                "first_byte_s": times.first_byte.map(secs),
+                "total_s": secs(times.total),
+                "text": text,
+                "text_lossy": lossy,
+            })
+        }
+        EventKind::Failed { error } => {
+            let (text, lossy) = text_of(&download.poem.contiguous());
+            json!({
+                "type": "failed",
                 "reason": error.reason.code(),
                 "message": error.to_string(),
                 "bytes": error.received,
-            }),
-            _ => return,
-        };
-        self.write(&with_common_fields(fields, Some(About::from(event)), model));
+                "partial": !download.poem.is_empty(),
+                "text": text,
+                "text_lossy": lossy,
+            })
+        }
+        EventKind::CancelledWaiting { count } => {
+            // One line per download, as if each had its own event.
+            let lines = event.task.range(*count as usize).map(|task| {
+                let about = About {
+                    task,
+                    ..About::from(event)
+                };
+                let fields = json!({
+                    "type": "cancelled",
+                    "bytes": 0,
+                    "partial": false,
+                    "text": "",
+                    "text_lossy": false,
+                });
+                with_common_fields(fields, Some(about), model)
+            });
+            return lines.collect();
+        }
+        EventKind::Cancelled { received } => {
+            let (text, lossy) = text_of(&download.poem.contiguous());
+            json!({
+                "type": "cancelled",
+                "bytes": received,
+                "partial": !download.poem.is_empty(),
+                "text": text,
+                "text_lossy": lossy,
+            })
+        }
+        EventKind::Retrying {
+            attempt,
+            of,
+            after,
+            error,
+        } => json!({
+            "type": "retrying",
+            "attempt": attempt,
+            "attempts": of,
+            "after_s": secs(*after),
+            "reason": error.reason.code(),
+            "message": error.to_string(),
+            "bytes": error.received,
+        }),
+        EventKind::Paused { count } | EventKind::Resumed { count } if !quiet => {
+            let kind = if matches!(event.kind, EventKind::Paused { .. }) {
+                "paused"
+            } else {
+                "resumed"
+            };
+            return event
+                .task
+                .range(*count as usize)
+                .map(|task| {
+                    let about = About {
+                        task,
+                        ..About::from(event)
+                    };
+                    with_common_fields(json!({"type": kind}), Some(about), model)
+                })
+                .collect();
+        }
+        _ => return Vec::new(),
+    };
+    vec![with_common_fields(fields, Some(About::from(event)), model)]
+}
+
+impl super::Reporter for JsonReporter {
+    fn event(&mut self, event: &Event, model: &Model) {
+        let lines = lines(event, model, self.quiet);
+        if !lines.is_empty() {
+            self.write_all(lines.into_iter());
+        }
     }
 
     fn stdout_broken(&self) -> Option<&std::io::Error> {
@@ -170,19 +195,24 @@ impl super::Reporter for JsonReporter {
     }
 
     fn summary(&mut self, model: &Model, interrupted: bool) {
-        let totals = model.totals();
-        self.write(&json!({
-            "type": "summary",
-            "downloads": model.downloads.len(),
-            "complete": totals.complete,
-            "failed": totals.failed,
-            "cancelled": totals.cancelled,
-            "unsaved": model.unsaved,
-            "bytes": totals.bytes,
-            "elapsed_s": secs(model.elapsed()),
-            "interrupted": interrupted,
-        }));
+        self.write(&summary(model, interrupted));
     }
+}
+
+/// The last NDJSON object of a run.
+pub fn summary(model: &Model, interrupted: bool) -> Value {
+    let totals = model.totals();
+    json!({
+        "type": "summary",
+        "downloads": model.downloads.len(),
+        "complete": totals.complete,
+        "failed": totals.failed,
+        "cancelled": totals.cancelled,
+        "unsaved": model.unsaved,
+        "bytes": totals.bytes,
+        "elapsed_s": secs(model.elapsed()),
+        "interrupted": interrupted,
+    })
 }
 
 /// `fields` with what every event object has, in the documented order: the

@@ -5,7 +5,7 @@
 //! happen. Plain text goes to stderr (poems alone on stdout, so pipes get
 //! poems); NDJSON goes to stdout, one object per event.
 
-mod json;
+pub mod json;
 mod plain;
 mod save;
 
@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::error::TryRecvError;
 
-use crate::address::Address;
+use crate::address::{Address, Streamed};
+use crate::model::State;
+use crate::session::{Keep, Sources};
 use std::time::Instant;
 
 use crate::engine::{self, Command, Event, RunConfig, TaskId};
@@ -90,19 +92,27 @@ pub fn exit_status(model: &Model, interrupted: Option<i32>, other_problem: bool)
 /// status. The first Ctrl-C (or SIGTERM) cancels everything and still
 /// reports what arrived; a second Ctrl-C exits at once.
 pub async fn run_headless(
-    addresses: Vec<Address>,
+    input: Sources,
     config: RunConfig,
     reporter: &mut dyn Reporter,
-    saver: Option<Saver>,
+    keep: Keep,
 ) -> i32 {
     // Signal handlers first, so that no Ctrl-C can arrive unhandled once
     // downloads are under way.
     let mut signals = crate::signals::Signals::install();
     // Headless prints poems through its reporter (to a terminal they are
     // sanitised and headed), so the session only saves.
-    let mut session = Session::new(Model::default(), saver, false);
+    let mut session = Session::new(Model::default(), keep.saver, keep.events, false);
     let (engine, mut events) = engine::start(Vec::<Address>::new(), config);
-    engine.send(session.add(addresses));
+    if !input.addresses.is_empty() {
+        engine.send(session.add(input.addresses));
+    }
+    // Lines still arriving (stdin, a FIFO): each download starts as its line
+    // comes, and the run is not over until the input is.
+    let mut stream = input.stream;
+    session.model.more_coming = stream.is_some();
+    let mut bad_lines = 0;
+    let mut record_failed = false;
     let mut interrupted: Option<i32> = None;
     // Events are collected in batches on a short tick rather than one
     // wake-up each: with thousands of downloads, waking this task for every
@@ -114,7 +124,21 @@ pub async fn run_headless(
         tokio::select! {
             _ = tick.tick() => {
                 let reports = session.written();
-                report_unsaved(&session, reports, reporter);
+                record_failed |= report_unsaved(&session, reports, reporter);
+                if let Some(lines) = &mut stream {
+                    let (addresses, bad, ended) = take_streamed(lines);
+                    for message in &bad {
+                        reporter.problem(None, &session.model, message);
+                    }
+                    bad_lines += bad.len();
+                    if !addresses.is_empty() {
+                        engine.send(session.add(addresses));
+                    }
+                    if ended {
+                        stream = None;
+                        session.model.more_coming = false;
+                    }
+                }
                 events_open = drain(&mut events, &mut session, reporter);
                 reporter.flush();
                 if let Some(err) = reporter.stdout_broken() {
@@ -136,16 +160,94 @@ pub async fn run_headless(
                     continue;
                 }
                 interrupted = Some(status);
+                // Nothing more starts: the input is not read further.
+                stream = None;
+                session.model.more_coming = false;
                 engine.send(Command::CancelAll);
             }
         }
     }
     // Poems still being written are waited for: the summary counts them.
     let reports = session.all_written().await;
-    report_unsaved(&session, reports, reporter);
+    record_failed |= report_unsaved(&session, reports, reporter);
     reporter.flush();
     reporter.summary(&session.model, interrupted.is_some());
-    exit_status(&session.model, interrupted, false)
+    let problems = finish(&mut session, &keep.save_failed, interrupted.is_some());
+    for problem in &problems {
+        reporter.problem(None, &session.model, problem);
+    }
+    if bad_lines > 0 && interrupted.is_none() {
+        // Every good line ran; the bad ones were named as they came.
+        eprintln!("error: {bad_lines} input line(s) were not addresses and were skipped");
+        return exit::USAGE;
+    }
+    exit_status(
+        &session.model,
+        interrupted,
+        record_failed || !problems.is_empty(),
+    )
+}
+
+/// Takes every line waiting in a streamed list: the addresses, the messages
+/// about bad lines, and whether the list has ended.
+pub fn take_streamed(
+    lines: &mut tokio::sync::mpsc::UnboundedReceiver<Streamed>,
+) -> (Vec<Address>, Vec<String>, bool) {
+    let mut addresses = Vec::new();
+    let mut bad = Vec::new();
+    loop {
+        match lines.try_recv() {
+            Ok(Streamed::Address(address)) => addresses.push(address),
+            Ok(Streamed::Bad(message)) => bad.push(message),
+            Err(TryRecvError::Empty) => return (addresses, bad, false),
+            Err(TryRecvError::Disconnected) => return (addresses, bad, true),
+        }
+    }
+}
+
+/// What both faces do at the very end: the summary into the `--events`
+/// file, the writer closed (every file flushed), and `--save-failed`
+/// written. Returns the problems, each a line to show.
+pub fn finish(
+    session: &mut Session,
+    save_failed: &Option<std::path::PathBuf>,
+    interrupted: bool,
+) -> Vec<String> {
+    session.record(vec![json::summary(&session.model, interrupted)]);
+    let mut problems: Vec<String> = session
+        .close()
+        .into_iter()
+        .filter_map(|report| match report {
+            Written::RecordFailed(message) => Some(message),
+            _ => None,
+        })
+        .collect();
+    if let Some(path) = save_failed
+        && let Err(err) = write_failed_list(&session.model, path)
+    {
+        problems.push(format!(
+            "cannot write --save-failed {}: {err}",
+            path.display()
+        ));
+    }
+    problems
+}
+
+/// `--save-failed`: the failed and cancelled downloads in the `-i` format,
+/// names kept, so `poetry-dash -i FILE` retries exactly them.
+fn write_failed_list(model: &Model, path: &std::path::Path) -> io::Result<()> {
+    use std::io::Write;
+    let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "# poetry-dash: downloads that failed or were cancelled; retry with: poetry-dash -i FILE"
+    )?;
+    for download in &model.downloads {
+        if matches!(download.state, State::Failed | State::Cancelled) {
+            writeln!(out, "{}", download.address.as_input())?;
+        }
+    }
+    out.flush()
 }
 
 /// Applies and reports every event waiting; false once the engine has gone.
@@ -174,11 +276,22 @@ fn drain(
     }
 }
 
-/// Tells the reporter about poems that could not be saved.
-fn report_unsaved(session: &Session, reports: Vec<Written>, reporter: &mut dyn Reporter) {
+/// Tells the reporter about poems that could not be saved and an events
+/// file that could not be written; true when there was such a problem of
+/// ours besides unsaved poems (the model counts those).
+fn report_unsaved(session: &Session, reports: Vec<Written>, reporter: &mut dyn Reporter) -> bool {
+    let mut other = false;
     for report in reports {
-        if let Written::SaveFailed(failure) = report {
-            reporter.problem(Some(failure.about()), &session.model, &failure.line());
+        match report {
+            Written::SaveFailed(failure) => {
+                reporter.problem(Some(failure.about()), &session.model, &failure.line());
+            }
+            Written::RecordFailed(message) => {
+                reporter.problem(None, &session.model, &message);
+                other = true;
+            }
+            Written::Done | Written::StdoutBroken(_) => {}
         }
     }
+    other
 }
