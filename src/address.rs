@@ -284,19 +284,27 @@ pub fn is_stream(path: &Path) -> bool {
 /// Reads a list on a thread of its own and sends each address as its line
 /// arrives; the channel closes when the list ends. `tail -f list |
 /// poetry-dash -i -` feeds a running session this way.
-pub fn stream(path: &Path) -> Result<tokio::sync::mpsc::UnboundedReceiver<Streamed>, ListError> {
+pub fn stream(path: &Path) -> tokio::sync::mpsc::UnboundedReceiver<Streamed> {
     let (lines, receiver) = tokio::sync::mpsc::unbounded_channel();
-    let reader: Box<dyn BufRead + Send> = if path == Path::new("-") {
-        Box::new(std::io::BufReader::new(std::io::stdin()))
-    } else {
-        let file = std::fs::File::open(path).map_err(|source| ListError::Read {
-            what: format!("{:?}", path.display().to_string()),
-            source,
-        })?;
-        Box::new(std::io::BufReader::new(file))
-    };
     let path = path.to_path_buf();
     std::thread::spawn(move || {
+        // Opened here: opening a FIFO waits for its writer, and the run
+        // must not wait for that.
+        let reader: Box<dyn BufRead + Send> = if path == Path::new("-") {
+            Box::new(std::io::BufReader::new(std::io::stdin()))
+        } else {
+            match std::fs::File::open(&path) {
+                Ok(file) => Box::new(std::io::BufReader::new(file)),
+                Err(source) => {
+                    let err = ListError::Read {
+                        what: format!("{:?}", path.display().to_string()),
+                        source,
+                    };
+                    let _ = lines.send(Streamed::Bad(err.to_string()));
+                    return;
+                }
+            }
+        };
         let source_of_line = |line| {
             if path == Path::new("-") {
                 Source::Stdin { line }
@@ -318,7 +326,7 @@ pub fn stream(path: &Path) -> Result<tokio::sync::mpsc::UnboundedReceiver<Stream
             let _ = lines.send(Streamed::Bad(err.to_string()));
         }
     });
-    Ok(receiver)
+    receiver
 }
 
 /// Reads `reader` a line at a time and hands each address (or the error

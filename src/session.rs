@@ -153,7 +153,7 @@ impl Session {
         }
         if self.recording {
             let lines = crate::report::json::lines(event, &self.model, false);
-            self.record(lines);
+            record_lines(self.jobs.as_ref(), lines);
         }
         let Some(download) = self.model.get(event.task) else {
             return true;
@@ -192,17 +192,16 @@ impl Session {
 
     /// Appends NDJSON objects to the `--events` file (off this thread).
     pub fn record(&mut self, lines: Vec<serde_json::Value>) {
-        if !self.recording || lines.is_empty() {
-            return;
+        if self.recording {
+            record_lines(self.jobs.as_ref(), Box::new(lines.into_iter()));
         }
-        let mut bytes = Vec::new();
-        for line in lines {
-            if serde_json::to_writer(&mut bytes, &line).is_ok() {
-                bytes.push(b'\n');
-            }
-        }
-        if let Some(jobs) = &self.jobs {
-            let _ = jobs.send(Job::Record(bytes));
+    }
+
+    /// A problem of our own, into the `--events` record as `--json` prints it.
+    pub fn record_problem(&mut self, about: Option<About>, message: &str) {
+        if self.recording {
+            let line = crate::report::json::problem(about, &self.model, message);
+            self.record(vec![line]);
         }
     }
 
@@ -266,10 +265,11 @@ impl Session {
             self.pending = self.pending.saturating_sub(1);
         }
         if let Written::SaveFailed(failure) = &report {
+            self.record_problem(Some(failure.about()), &failure.line());
             self.model.unsaved += 1;
             self.model.note(
                 failure.at,
-                failure.task,
+                Some(failure.task),
                 crate::model::LogLevel::Bad,
                 failure.message.clone(),
             );
@@ -277,6 +277,29 @@ impl Session {
         report
     }
 }
+
+/// Serialises NDJSON objects for the writer thread, in pieces of at most
+/// about [`RECORD_PIECE`] bytes: a batch of a million downloads is written
+/// as it is made, never held whole.
+fn record_lines(jobs: Option<&std::sync::mpsc::Sender<Job>>, lines: crate::report::json::Lines) {
+    let Some(jobs) = jobs else {
+        return;
+    };
+    let mut bytes = Vec::new();
+    for line in lines {
+        if serde_json::to_writer(&mut bytes, &line).is_ok() {
+            bytes.push(b'\n');
+        }
+        if bytes.len() >= RECORD_PIECE {
+            let _ = jobs.send(Job::Record(std::mem::take(&mut bytes)));
+        }
+    }
+    if !bytes.is_empty() {
+        let _ = jobs.send(Job::Record(bytes));
+    }
+}
+
+const RECORD_PIECE: usize = 256 * 1024;
 
 /// The writer thread: each job in the order given, a report for each.
 fn write_in_order(

@@ -469,8 +469,13 @@ fn add_find_and_pause_while_it_runs() {
     // /: only the rows that match, and the title says why others are hidden.
     tmux.keys("/");
     tmux.keys("QUI");
-    let screen = tmux.wait_for("the search", |s| row(s, 1).is_none() && row(s, 2).is_some());
+    // (Typed letters arrive one by one: wait for the whole text.)
+    let screen = tmux.wait_for("the search", |s| s.contains("search:\"QUI\""));
     assert!(screen.contains("1 hidden by search:\"QUI\""), "{screen}");
+    assert!(
+        row(&screen, 1).is_none() && row(&screen, 2).is_some(),
+        "{screen}"
+    );
     tmux.keys("Escape");
     tmux.wait_for("every row again", |s| {
         row(s, 1).is_some() && row(s, 2).is_some()

@@ -731,3 +731,34 @@ async fn a_paused_queued_download_waits_until_resumed() {
             .all(|d| d.state == State::Complete && !d.paused)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_and_resuming_everything_keeps_the_line_in_order() {
+    let (_server, address) = serve_one(SHORT_POEM, paced(5, 20), Behaviour::Poem).await;
+    let config = RunConfig {
+        limits: limits(),
+        concurrency: 1,
+        ..Default::default()
+    };
+    let mut run = Run::start(vec![address; 5], config);
+    run.until(|model, _| model.downloads[0].state == State::Receiving)
+        .await;
+    run.handle.send(Command::PauseAll);
+    run.until(|model, _| model.downloads.iter().all(|d| d.paused))
+        .await;
+    run.handle.send(Command::ResumeAll);
+    run.until_all_ended().await;
+    let order: Vec<usize> = run
+        .log
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
+        .map(|e| e.task.index())
+        .collect();
+    assert_eq!(order, [0, 1, 2, 3, 4], "first in, first out, once each");
+    assert!(
+        run.model
+            .downloads
+            .iter()
+            .all(|d| d.state == State::Complete && d.poem == *SHORT_POEM.as_bytes())
+    );
+}

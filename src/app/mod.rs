@@ -16,7 +16,6 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 use crate::address::{Address, Streamed};
-use crate::engine::TaskId;
 use crate::engine::{self, Command, Event, RunConfig, RunHandle};
 use crate::model::Model;
 use crate::model::view::{Filter, PromptDone, PromptInput, STATUS_FOR, SortOrder, View};
@@ -214,11 +213,10 @@ impl App {
             }
             Written::RecordFailed(message) => {
                 let now = std::time::Instant::now();
-                let task = TaskId::at(0);
                 let line = format!("error: {message}");
                 self.session
                     .model
-                    .note(now, task, crate::model::LogLevel::Bad, message);
+                    .note(now, None, crate::model::LogLevel::Bad, message);
                 self.save_failures.push(line);
                 self.record_failed = true;
                 true
@@ -264,10 +262,10 @@ impl App {
         }
         let now = std::time::Instant::now();
         for message in bad {
-            let task = TaskId::at(self.session.model.downloads.len());
+            self.session.record_problem(None, &message);
             self.session
                 .model
-                .note(now, task, crate::model::LogLevel::Bad, message.clone());
+                .note(now, None, crate::model::LogLevel::Bad, message.clone());
             self.bad_lines.push(format!("error: {message} (skipped)"));
         }
         if !addresses.is_empty() {
@@ -379,8 +377,10 @@ impl App {
                             // No download fails for the time the process is
                             // stopped: every one is held until `fg`.
                             engine.freeze(true);
-                            terminal::suspend(tui)?;
+                            let suspended = terminal::suspend(tui);
+                            // Let go even when coming back failed.
                             engine.freeze(false);
+                            suspended?;
                             draw_now = true;
                         }
                         Some(Input::Redraw) => {

@@ -26,29 +26,38 @@ pub async fn run(args: FetchArgs) -> i32 {
         .iter()
         .filter(|p| address::is_stream(p))
         .collect();
+    let dashboard = dashboard_wanted(&args.output);
     let stream = match streams.as_slice() {
         [] => None,
-        [path] => match address::stream(path) {
-            Ok(stream) => Some(stream),
-            Err(err) => return usage_error(err),
-        },
+        // Raw mode turns Enter into a carriage return and the keys come
+        // from that same terminal: typed addresses go through `a` instead.
+        [path] if dashboard && path.as_os_str() == "-" && std::io::stdin().is_terminal() => {
+            return usage_error(
+                "-i - would read the terminal the dashboard reads its keys from: \
+                 pipe the addresses in, or press a in the dashboard to type them",
+            );
+        }
+        [path] => Some(address::stream(path)),
         _ => return usage_error("at most one -i may be stdin or a FIFO"),
     };
     if addresses.is_empty() && stream.is_none() {
         return usage_error("no servers given: name at least one ADDRESS (see --help)");
     }
-    // A stream's length is unknown: as many as it may bring.
+    // A stream's length is unknown, and the dashboard's `a` adds more: as
+    // many as they may bring.
+    let more_may_come = stream.is_some() || dashboard;
     let downloads = match stream {
         Some(_) => usize::MAX,
         None => addresses.len(),
     };
     let mut concurrency = args.concurrency;
     if let Some(limit) = engine::raise_fd_limit() {
-        let (fitted, lowered) = FdBudget { limit }.fit(downloads, concurrency);
-        if lowered && concurrency == 0 && stream.is_some() {
-            // Streamed addresses have no count to speak of: the limit is
-            // simply what fits.
-            concurrency = fitted;
+        let budget = FdBudget { limit };
+        let (fitted, lowered) = budget.fit(downloads, concurrency);
+        if concurrency == 0 && more_may_come && !(lowered && stream.is_none()) {
+            // Downloads still to come have no count to speak of: at most
+            // what the descriptors allow run at once.
+            concurrency = budget.fit(usize::MAX, 0).0;
         } else if lowered {
             eprintln!(
                 "note: {} downloads at once need more file descriptors than the limit of {limit} \
@@ -77,6 +86,11 @@ pub async fn run(args: FetchArgs) -> i32 {
     show(input, config, &args.output).await
 }
 
+/// Whether `output` asks for the dashboard (or leaves it to a terminal).
+fn dashboard_wanted(output: &OutputArgs) -> bool {
+    output.tui || (!output.plain && !output.json && std::io::stdout().is_terminal())
+}
+
 /// Runs the downloads in the dashboard or headless, as `output` asks, and
 /// returns the exit status.
 pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs) -> i32 {
@@ -101,9 +115,7 @@ pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs)
         events,
         save_failed: output.save_failed.clone(),
     };
-    let dashboard =
-        output.tui || (!output.plain && !output.json && std::io::stdout().is_terminal());
-    if dashboard {
+    if dashboard_wanted(output) {
         if let Err(err) = app::terminal::Screen::open() {
             return usage_error(err);
         }

@@ -164,6 +164,9 @@ pub enum Command {
     /// Every download that has not ended.
     PauseAll,
     ResumeAll,
+    /// The process was stopped this long (Ctrl-Z): deadlines and backoffs
+    /// move by it. Sent by [`RunHandle::freeze`](super::RunHandle::freeze).
+    Shift(Duration),
 }
 
 #[cfg(test)]

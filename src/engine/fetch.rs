@@ -93,6 +93,14 @@ impl Hold {
     }
 }
 
+/// Whether a freeze holds the attempt, and the frozen time it has already
+/// moved its clocks by.
+fn frozen_state(hold: Option<&Hold>) -> (bool, Duration) {
+    hold.map_or((false, Duration::ZERO), |hold| {
+        (hold.holds.is_frozen(), hold.holds.frozen_total())
+    })
+}
+
 /// Resolves when the pause board changes (never without one).
 async fn hold_changed(hold: &mut Option<&mut Hold>) {
     let gone = match hold {
@@ -205,6 +213,10 @@ pub(crate) async fn fetch(
         .as_deref()
         .filter(|hold| hold.is_paused())
         .map(|_| Instant::now());
+    // Every download held while the process stops (Ctrl-Z): the time the
+    // process was stopped moves this attempt's clocks, whether or not it
+    // saw the freeze begin.
+    let (mut frozen, mut frozen_seen) = frozen_state(hold.as_deref());
     loop {
         // Fill each buffer nearly to the end before starting another: a poem
         // is kept in the buffers it was read into, so half-used ones would
@@ -220,6 +232,16 @@ pub(crate) async fn fetch(
                 return Err(Stop::Cancelled { received });
             }
             _ = hold_changed(&mut hold), if hold.is_some() => {
+                let (now_frozen, frozen_total) = frozen_state(hold.as_deref());
+                frozen = now_frozen;
+                if frozen_total > frozen_seen {
+                    let stopped = frozen_total - frozen_seen;
+                    frozen_seen = frozen_total;
+                    deadline = deadline.map(|at| at + stopped);
+                    last_byte = Instant::now();
+                    timer.as_mut().reset(earliest(last_byte + limits.idle_timeout, deadline));
+                    observer.resumed(stopped);
+                }
                 let paused = hold.as_deref().is_some_and(Hold::is_paused);
                 match (paused, paused_since) {
                     (true, None) => {
@@ -241,13 +263,13 @@ pub(crate) async fn fetch(
                 }
                 continue;
             }
-            read = stream.read_buf(&mut buffer), if paused_since.is_none() => Step::Read(read),
+            read = stream.read_buf(&mut buffer), if paused_since.is_none() && !frozen => Step::Read(read),
             _ = &mut held_back, if holding => {
                 holding = false;
                 observer.flush(&mut buffer, received);
                 continue;
             }
-            _ = &mut timer, if paused_since.is_none() => {
+            _ = &mut timer, if paused_since.is_none() && !frozen => {
                 let now = Instant::now();
                 match (limits.deadline, deadline) {
                     (Some(limit), Some(at)) if now >= at => Step::Limit(FailReason::Deadline(limit)),

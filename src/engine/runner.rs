@@ -84,7 +84,10 @@ impl RunHandle {
     /// stopped (Ctrl-Z), so that no download fails for the time it was
     /// stopped. Downloads paused one by one stay paused.
     pub fn freeze(&self, frozen: bool) {
-        self.holds.freeze(frozen);
+        if let Some(stopped) = self.holds.freeze(frozen) {
+            // Downloads between attempts (backoffs, deadlines) move too.
+            let _ = self.commands.send(Command::Shift(stopped));
+        }
     }
 }
 
@@ -139,6 +142,7 @@ impl Supervisor {
             attempts: JoinSet::new(),
             running_ids: HashMap::new(),
             holds: Arc::new(Holds::default()),
+            paused_since: HashMap::new(),
         }
     }
 
@@ -161,6 +165,7 @@ impl Supervisor {
                 run: 1,
                 attempt: 0,
                 paused: false,
+                in_line: true,
                 deadline_at: None,
                 phase: Phase::Queued,
             });
@@ -208,6 +213,9 @@ struct Slot {
     /// Held still by the person: a running attempt stops reading, a queued
     /// one does not start.
     paused: bool,
+    /// Whether `queue` holds an entry for the current run (a paused one is
+    /// dropped from the line when its turn comes, and put back on resume).
+    in_line: bool,
     /// `--timeout` counts from the first attempt of the run, across retries.
     deadline_at: Option<Instant>,
     phase: Phase,
@@ -231,17 +239,51 @@ enum Outcome {
 #[derive(Debug, Default)]
 pub(crate) struct Holds {
     paused: std::sync::Mutex<HashSet<TaskId>>,
-    /// Every download held (the process is about to stop).
-    frozen: std::sync::atomic::AtomicBool,
+    /// Since when every download has been held (the process is stopped
+    /// or about to be), while it is.
+    frozen_since: std::sync::Mutex<Option<std::time::Instant>>,
+    /// All the time every download was held, in nanoseconds: an attempt
+    /// that did not see a freeze begin still moves its clocks by it.
+    frozen_total: std::sync::atomic::AtomicU64,
     changed: tokio::sync::watch::Sender<()>,
 }
 
 impl Holds {
-    fn freeze(&self, frozen: bool) {
+    /// Begins or ends a freeze; at its end, returns how long it lasted.
+    fn freeze(&self, frozen: bool) -> Option<Duration> {
         use std::sync::atomic::Ordering;
-        if self.frozen.swap(frozen, Ordering::SeqCst) != frozen {
-            self.changed.send_replace(());
-        }
+        let mut since = self
+            .frozen_since
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let lasted = match (frozen, *since) {
+            (true, None) => {
+                *since = Some(std::time::Instant::now());
+                None
+            }
+            (false, Some(at)) => {
+                *since = None;
+                let lasted = at.elapsed();
+                let nanos = u64::try_from(lasted.as_nanos()).unwrap_or(u64::MAX);
+                self.frozen_total.fetch_add(nanos, Ordering::SeqCst);
+                Some(lasted)
+            }
+            _ => return None,
+        };
+        drop(since);
+        self.changed.send_replace(());
+        lasted
+    }
+
+    pub(crate) fn is_frozen(&self) -> bool {
+        self.frozen_since
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .is_some()
+    }
+
+    pub(crate) fn frozen_total(&self) -> Duration {
+        Duration::from_nanos(self.frozen_total.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     fn set(&self, task: TaskId, paused: bool) {
@@ -261,12 +303,10 @@ impl Holds {
     }
 
     pub(crate) fn is_paused(&self, task: TaskId) -> bool {
-        self.frozen.load(std::sync::atomic::Ordering::SeqCst)
-            || self
-                .paused
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner())
-                .contains(&task)
+        self.paused
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .contains(&task)
     }
 
     /// What one attempt watches.
@@ -296,6 +336,11 @@ struct Supervisor {
     /// that panics still ends its row.
     running_ids: HashMap<tokio::task::Id, (TaskId, u32)>,
     holds: Arc<Holds>,
+    /// Since when each paused download between attempts (queued again, or
+    /// waiting out a backoff) has been paused, when it has a deadline: the
+    /// deadline moves by the pause on resume. (A running attempt moves its
+    /// own; one that never started has no deadline yet.)
+    paused_since: HashMap<TaskId, Instant>,
 }
 
 impl Supervisor {
@@ -396,6 +441,10 @@ impl Supervisor {
             } => {
                 // Time held still does not count against the deadline.
                 slot.deadline_at = slot.deadline_at.map(|at| at + paused);
+                if slot.paused && slot.deadline_at.is_some() {
+                    // Still paused: the wait from here on does not count.
+                    self.paused_since.insert(task, Instant::now());
+                }
                 self.backoffs
                     .push(Reverse((Instant::now() + after, task, run)));
                 Phase::Backoff { received }
@@ -423,6 +472,7 @@ impl Supervisor {
         let must_wait = self.running() + self.queue.len() >= self.limit;
         let slot = &mut self.slots[task.index()];
         slot.phase = Phase::Queued;
+        slot.in_line = true;
         self.queue.push_back((task, slot.run));
         if must_wait {
             self.emit(task, EventKind::Queued { count: 1 });
@@ -435,9 +485,13 @@ impl Supervisor {
             let Some((task, run)) = self.queue.pop_front() else {
                 break;
             };
-            let slot = &self.slots[task.index()];
+            let slot = &mut self.slots[task.index()];
+            if slot.run != run || !matches!(slot.phase, Phase::Queued) {
+                continue; // a stale entry: cancelled, restarted or started
+            }
+            slot.in_line = false;
             // A paused download leaves the line; resuming puts it back first.
-            if slot.run == run && matches!(slot.phase, Phase::Queued) && !slot.paused {
+            if !slot.paused {
                 self.start_attempt(task);
             }
         }
@@ -500,6 +554,7 @@ impl Supervisor {
             Command::Resume(task) if task.index() < self.slots.len() => {
                 self.set_paused(std::iter::once(task), false)
             }
+            Command::Shift(stopped) => self.shift(stopped),
             Command::PauseAll => self.set_paused(TaskId::all(self.slots.len()), true),
             Command::ResumeAll => self.set_paused(TaskId::all(self.slots.len()), false),
             Command::Cancel(_) | Command::Retry(_) | Command::Pause(_) | Command::Resume(_) => {}
@@ -510,6 +565,9 @@ impl Supervisor {
     /// and are not already so; says so in batches of consecutive ids.
     fn set_paused(&mut self, tasks: impl Iterator<Item = TaskId>, paused: bool) {
         let mut batches = Batches::default();
+        // Resumed downloads that had left the line, in list order.
+        let mut back_in_line = Vec::new();
+        let now = Instant::now();
         for task in tasks {
             let slot = &mut self.slots[task.index()];
             if slot.paused == paused || matches!(slot.phase, Phase::Ended(_)) {
@@ -519,10 +577,20 @@ impl Supervisor {
             let run = slot.run;
             match slot.phase {
                 Phase::Connecting(_) => self.holds.set(task, paused),
-                // Back in line, at its head: it was next when it was paused
-                // or has waited longer than what came after it.
-                Phase::Queued if !paused => self.queue.push_front((task, run)),
-                _ => {}
+                _ if paused => {
+                    if slot.deadline_at.is_some() {
+                        self.paused_since.insert(task, now);
+                    }
+                }
+                _ => {
+                    if let Some(since) = self.paused_since.remove(&task) {
+                        slot.deadline_at = slot.deadline_at.map(|at| at + (now - since));
+                    }
+                    if matches!(slot.phase, Phase::Queued) && !slot.in_line {
+                        slot.in_line = true;
+                        back_in_line.push((task, run));
+                    }
+                }
             }
             if let Some((first, count)) = batches.push(task, run) {
                 self.emit_batch(first, count, paused);
@@ -531,6 +599,26 @@ impl Supervisor {
         if let Some((first, count)) = batches.finish() {
             self.emit_batch(first, count, paused);
         }
+        // At the head of the line, in their own order: they were next, or
+        // had waited longer than what came after them.
+        for entry in back_in_line.into_iter().rev() {
+            self.queue.push_front(entry);
+        }
+    }
+
+    /// The process was stopped this long: deadlines and backoffs of
+    /// downloads between attempts move by it (running attempts move their
+    /// own), so no download fails for the time it was stopped.
+    fn shift(&mut self, stopped: Duration) {
+        for slot in &mut self.slots {
+            if !matches!(slot.phase, Phase::Connecting(_) | Phase::Ended(_)) {
+                slot.deadline_at = slot.deadline_at.map(|at| at + stopped);
+            }
+        }
+        self.backoffs = std::mem::take(&mut self.backoffs)
+            .into_iter()
+            .map(|Reverse((at, task, run))| Reverse((at + stopped, task, run)))
+            .collect();
     }
 
     fn emit_batch(&self, first: TaskId, count: u32, paused: bool) {
@@ -545,43 +633,36 @@ impl Supervisor {
     /// Cancels everything. Downloads waiting in line are told about in
     /// batches of consecutive ids (one event each), and the line empties.
     fn cancel_all(&mut self) {
-        // (first task, its run, how many)
-        let mut batch: Option<(TaskId, u32, usize)> = None;
+        let mut batches = Batches::default();
         for task in TaskId::all(self.slots.len()) {
             let slot = &mut self.slots[task.index()];
-            if matches!(slot.phase, Phase::Queued) {
+            // Only downloads that never started this run go in a batch: one
+            // queued again after an attempt may hold a partial poem, and is
+            // told about on its own, with its bytes.
+            if matches!(slot.phase, Phase::Queued) && slot.attempt == 0 {
                 slot.phase = Phase::Ended(Ended::Cancelled);
-                let slot_run = slot.run;
-                match &mut batch {
-                    Some((first, run, count))
-                        if *run == slot_run && first.index() + *count == task.index() =>
-                    {
-                        *count += 1
-                    }
-                    _ => {
-                        self.emit_cancelled_waiting(batch.take());
-                        batch = Some((task, slot_run, 1));
-                    }
+                slot.in_line = false;
+                slot.paused = false;
+                if let Some((first, count)) = batches.push(task, slot.run) {
+                    self.emit_cancelled_waiting(first, count);
                 }
             } else {
                 self.cancel(task);
             }
         }
-        self.emit_cancelled_waiting(batch);
+        if let Some((first, count)) = batches.finish() {
+            self.emit_cancelled_waiting(first, count);
+        }
         self.queue.clear();
+        self.paused_since.clear();
     }
 
-    fn emit_cancelled_waiting(&self, batch: Option<(TaskId, u32, usize)>) {
-        match batch {
-            Some((task, _, 1)) => self.emit(task, EventKind::Cancelled { received: 0 }),
-            Some((task, _, count)) => self.emit(
-                task,
-                EventKind::CancelledWaiting {
-                    count: u32::try_from(count).unwrap_or(u32::MAX),
-                },
-            ),
-            None => {}
-        }
+    fn emit_cancelled_waiting(&self, first: TaskId, count: u32) {
+        let kind = match count {
+            1 => EventKind::Cancelled { received: 0 },
+            count => EventKind::CancelledWaiting { count },
+        };
+        self.emit(first, kind);
     }
 
     /// Ends the current run now; a running attempt reports its own end.
@@ -597,6 +678,8 @@ impl Supervisor {
             Phase::Backoff { received } => *received,
         };
         slot.phase = Phase::Ended(Ended::Cancelled);
+        slot.paused = false;
+        self.paused_since.remove(&task);
         self.emit(task, EventKind::Cancelled { received });
     }
 
@@ -615,6 +698,7 @@ impl Supervisor {
         // A retry is a wish to fetch: it is not held.
         slot.paused = false;
         self.holds.set(task, false);
+        self.paused_since.remove(&task);
         self.enqueue(task);
     }
 }
@@ -719,13 +803,15 @@ impl Attempt {
                 Outcome::Ended(Ended::Cancelled)
             }
             Err(Stop::Failed(error)) => {
-                let out_of_time = self.deadline_at.is_some_and(|at| at <= Instant::now());
+                // The deadline moved by the time this attempt was paused.
+                let deadline_at = self.deadline_at.map(|at| at + paused);
+                let out_of_time = deadline_at.is_some_and(|at| at <= Instant::now());
                 if self.attempt >= self.of || !error.reason.is_retryable() || out_of_time {
                     self.emit(EventKind::Failed { error });
                     return Outcome::Ended(Ended::Failed);
                 }
                 let mut after = self.config.backoff.delay(self.attempt);
-                if let Some(deadline_at) = self.deadline_at {
+                if let Some(deadline_at) = deadline_at {
                     // The deadline is the whole download's: no wait runs
                     // past it (the next attempt then fails at once).
                     after = after.min(deadline_at.saturating_duration_since(Instant::now()));

@@ -353,6 +353,7 @@ impl Download {
                 self.poem = PoemBytes::default();
                 self.received = 0;
                 self.last_chunk = 0;
+                let paused = self.paused;
                 let detail = self.detail_mut();
                 detail.run_started.get_or_insert(event.at);
                 detail.attempt_started = Some(event.at);
@@ -360,6 +361,10 @@ impl Download {
                     detail.first_attempt_started = Some(event.at);
                 }
                 detail.index = TextIndex::default();
+                if paused {
+                    // Paused before this attempt's first event came.
+                    detail.paused_at.get_or_insert(event.at);
+                }
                 detail.last_byte = None;
                 detail.retry_at = None;
                 detail.times = AttemptTimes::default();

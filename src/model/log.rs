@@ -18,7 +18,9 @@ pub enum LogLevel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
     pub at: Instant,
-    pub task: TaskId,
+    /// The download it is about, if any (a bad line of a streamed list is
+    /// about none).
+    pub task: Option<TaskId>,
     pub level: LogLevel,
     pub message: String,
 }
@@ -83,7 +85,7 @@ impl LogEntry {
         };
         Some(LogEntry {
             at: event.at,
-            task: event.task,
+            task: Some(event.task),
             level,
             message,
         })

@@ -183,7 +183,7 @@ impl Model {
                 let last = TaskId::at(event.task.index() + count as usize - 1);
                 self.note(
                     event.at,
-                    event.task,
+                    Some(event.task),
                     LogLevel::Info,
                     format!("tasks {} to {last} ({any}): {what}", event.task),
                 );
@@ -230,7 +230,7 @@ impl Model {
     }
 
     /// Adds a line of our own to the log (a file that could not be saved).
-    pub fn note(&mut self, at: Instant, task: TaskId, level: LogLevel, message: String) {
+    pub fn note(&mut self, at: Instant, task: Option<TaskId>, level: LogLevel, message: String) {
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
         }

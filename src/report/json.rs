@@ -60,23 +60,28 @@ fn text_of(bytes: &[u8]) -> (String, bool) {
     }
 }
 
+/// The objects of a batch or of one event.
+pub type Lines<'a> = Box<dyn Iterator<Item = Value> + 'a>;
+
 /// The NDJSON objects for one event, already applied to `model` (a batch
-/// event gives one per download); `quiet` leaves out the frequent kinds.
-pub fn lines(event: &Event, model: &Model, quiet: bool) -> Vec<Value> {
+/// event gives one per download, made one at a time as they are written:
+/// a batch of a million is never a million objects at once); `quiet`
+/// leaves out the frequent kinds.
+pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
     let Some(download) = model.get(event.task) else {
-        return Vec::new();
+        return Box::new(std::iter::empty());
     };
     let fields = match &event.kind {
         EventKind::Queued { count } if !quiet => {
             // One line per download, as if each had its own event.
-            let lines = event.task.range(*count as usize).map(|task| {
+            let lines = event.task.range(*count as usize).map(move |task| {
                 let about = About {
                     task,
                     ..About::from(event)
                 };
                 with_common_fields(json!({"type": "queued"}), Some(about), model)
             });
-            return lines.collect();
+            return Box::new(lines);
         }
         EventKind::Connecting { attempt, of } if !quiet => {
             json!({"type": "connecting", "attempt": attempt, "attempts": of})
@@ -114,7 +119,7 @@ pub fn lines(event: &Event, model: &Model, quiet: bool) -> Vec<Value> {
         }
         EventKind::CancelledWaiting { count } => {
             // One line per download, as if each had its own event.
-            let lines = event.task.range(*count as usize).map(|task| {
+            let lines = event.task.range(*count as usize).map(move |task| {
                 let about = About {
                     task,
                     ..About::from(event)
@@ -128,7 +133,7 @@ pub fn lines(event: &Event, model: &Model, quiet: bool) -> Vec<Value> {
                 });
                 with_common_fields(fields, Some(about), model)
             });
-            return lines.collect();
+            return Box::new(lines);
         }
         EventKind::Cancelled { received } => {
             let (text, lossy) = text_of(&download.poem.contiguous());
@@ -160,29 +165,26 @@ pub fn lines(event: &Event, model: &Model, quiet: bool) -> Vec<Value> {
             } else {
                 "resumed"
             };
-            return event
-                .task
-                .range(*count as usize)
-                .map(|task| {
-                    let about = About {
-                        task,
-                        ..About::from(event)
-                    };
-                    with_common_fields(json!({"type": kind}), Some(about), model)
-                })
-                .collect();
+            return Box::new(event.task.range(*count as usize).map(move |task| {
+                let about = About {
+                    task,
+                    ..About::from(event)
+                };
+                with_common_fields(json!({"type": kind}), Some(about), model)
+            }));
         }
-        _ => return Vec::new(),
+        _ => return Box::new(std::iter::empty()),
     };
-    vec![with_common_fields(fields, Some(About::from(event)), model)]
+    Box::new(std::iter::once(with_common_fields(
+        fields,
+        Some(About::from(event)),
+        model,
+    )))
 }
 
 impl super::Reporter for JsonReporter {
     fn event(&mut self, event: &Event, model: &Model) {
-        let lines = lines(event, model, self.quiet);
-        if !lines.is_empty() {
-            self.write_all(lines.into_iter());
-        }
+        self.write_all(lines(event, model, self.quiet));
     }
 
     fn stdout_broken(&self) -> Option<&std::io::Error> {
@@ -190,13 +192,18 @@ impl super::Reporter for JsonReporter {
     }
 
     fn problem(&mut self, about: Option<About>, model: &Model, message: &str) {
-        let fields = json!({"type": "problem", "message": message});
-        self.write(&with_common_fields(fields, about, model));
+        self.write(&problem(about, model, message));
     }
 
     fn summary(&mut self, model: &Model, interrupted: bool) {
         self.write(&summary(model, interrupted));
     }
+}
+
+/// A problem of our own, about a download or none.
+pub fn problem(about: Option<About>, model: &Model, message: &str) -> Value {
+    let fields = json!({"type": "problem", "message": message});
+    with_common_fields(fields, about, model)
 }
 
 /// The last NDJSON object of a run.

@@ -129,6 +129,7 @@ pub async fn run_headless(
                     let (addresses, bad, ended) = take_streamed(lines);
                     for message in &bad {
                         reporter.problem(None, &session.model, message);
+                        session.record_problem(None, message);
                     }
                     bad_lines += bad.len();
                     if !addresses.is_empty() {
@@ -143,9 +144,13 @@ pub async fn run_headless(
                 reporter.flush();
                 if let Some(err) = reporter.stdout_broken() {
                     // The poems have nowhere to go: stop at once, cancel
-                    // what runs, and claim nothing.
+                    // what runs, and claim nothing (the record and the
+                    // failed list are still finished).
                     eprintln!("error: cannot write to stdout ({err}); stopping");
                     engine.send(Command::CancelAll);
+                    for problem in finish(&mut session, &keep.save_failed, true) {
+                        eprintln!("error: {problem}");
+                    }
                     return exit::SOME_FAILED;
                 }
             }
@@ -155,6 +160,9 @@ pub async fn run_headless(
                     if status == exit::INTERRUPTED {
                         reporter.flush();
                         reporter.summary(&session.model, true);
+                        for problem in finish(&mut session, &keep.save_failed, true) {
+                            eprintln!("error: {problem}");
+                        }
                         return exit::INTERRUPTED;
                     }
                     continue;

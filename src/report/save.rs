@@ -15,6 +15,9 @@ pub struct Saver {
     names: Vec<String>,
     /// How many downloads have used each base name so far.
     seen: std::collections::HashMap<String, usize>,
+    /// Every name handed out: `a-2` given to a name `a-2` must not be given
+    /// again to the second `a`.
+    taken: std::collections::HashSet<String>,
 }
 
 impl Saver {
@@ -29,6 +32,7 @@ impl Saver {
             dir: dir.to_path_buf(),
             names: Vec::new(),
             seen: Default::default(),
+            taken: Default::default(),
         })
     }
 
@@ -44,12 +48,19 @@ impl Saver {
                 None => format!("{}_{}", file_safe(&address.host), address.port),
             };
             let count = self.seen.entry(base.clone()).or_insert(0);
-            *count += 1;
-            self.names.push(if *count == 1 {
-                base
-            } else {
-                format!("{base}-{count}")
-            });
+            let name = loop {
+                *count += 1;
+                let name = if *count == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{count}")
+                };
+                if !self.taken.contains(&name) {
+                    break name;
+                }
+            };
+            self.taken.insert(name.clone());
+            self.names.push(name);
         }
     }
 
@@ -153,6 +164,9 @@ mod tests {
             Address::loopback(10002).named("ecstasy"),
             Address::loopback(10003).named("ecstasy"),
             Address::loopback(10004).named(".."),
+            Address::loopback(10005).named("a-2"),
+            Address::loopback(10006).named("a"),
+            Address::loopback(10007).named("a"),
         ];
         let mut saver = Saver::new(dir.path()).unwrap();
         saver.name(&addresses);
@@ -171,6 +185,11 @@ mod tests {
         );
         assert_eq!(name(saver.complete_path(TaskId::at(3))), "ecstasy.txt");
         assert_eq!(name(saver.complete_path(TaskId::at(4))), "ecstasy-2.txt");
+        assert_eq!(
+            name(saver.complete_path(TaskId::at(8))),
+            "a-3.txt",
+            "a-2 is taken"
+        );
         let dots = saver.complete_path(TaskId::at(5));
         assert_eq!(dots.parent(), Some(dir.path()), "inside the directory");
         let poem = |text: &str| {

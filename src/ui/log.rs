@@ -24,7 +24,10 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             .started
             .map(|s| entry.at.saturating_duration_since(s))
             .unwrap_or_default();
-        let prefix = format!("{:>6} #{} ", format::duration(at), entry.task);
+        let prefix = match entry.task {
+            Some(task) => format!("{:>6} #{task} ", format::duration(at)),
+            None => format!("{:>6} ", format::duration(at)),
+        };
         let mut rows = Vec::new();
         text::wrap(
             &format!("{prefix}{}", entry.message),
