@@ -85,10 +85,25 @@ pub struct Download {
     pub paused: bool,
 }
 
-/// What a run that has started keeps: its times, its rate history and its
-/// text index.
+/// What a run that has started keeps. While it runs: its clocks, times and
+/// rate history ([`Live`]); once it has ended, only what the table and the
+/// poem pane still show: how long it took, and its text index. (A million
+/// ended rows in the dashboard keep a few dozen bytes each here.)
 #[derive(Debug, Clone, Default)]
 struct Detail {
+    live: Option<Box<Live>>,
+    /// From the run's first event to its end (the Time column), once ended.
+    took: Option<Duration>,
+    /// From its first attempt to its end (for the average rate), once ended.
+    active: Option<Duration>,
+    /// Lines and control characters, kept only when the model indexes text
+    /// (for the dashboard).
+    index: TextIndex,
+}
+
+/// What a run keeps while it runs.
+#[derive(Debug, Clone, Default)]
+struct Live {
     /// When the current run started (its first event).
     run_started: Option<Instant>,
     /// When the run's first attempt started: `--timeout` counts from here,
@@ -96,7 +111,6 @@ struct Detail {
     first_attempt_started: Option<Instant>,
     attempt_started: Option<Instant>,
     last_byte: Option<Instant>,
-    ended: Option<Instant>,
     /// When the next attempt starts, while `Retrying`.
     retry_at: Option<Instant>,
     /// Since when it has been paused, while it is.
@@ -104,12 +118,9 @@ struct Detail {
     /// Time held still in this run: the deadline moves by it.
     paused_total: Duration,
     times: AttemptTimes,
-    /// Kept only in a dashboard model, and only while the run is live (the
-    /// sparkline of an ended run is not drawn).
+    /// Kept only in a dashboard model (the sparkline of an ended run is not
+    /// drawn).
     throughput: Throughput,
-    /// Lines and control characters, kept only when the model indexes text
-    /// (for the dashboard).
-    index: TextIndex,
 }
 
 /// What the dashboard needs to show any part of a poem without decoding or
@@ -184,55 +195,74 @@ impl Download {
         self.detail.as_deref()
     }
 
+    fn live(&self) -> Option<&Live> {
+        self.detail()?.live.as_deref()
+    }
+
     fn detail_mut(&mut self) -> &mut Detail {
         self.detail.get_or_insert_with(Box::default)
     }
 
-    /// When the current run started (its first event).
-    pub fn run_started(&self) -> Option<Instant> {
-        self.detail().and_then(|d| d.run_started)
+    fn live_mut(&mut self) -> &mut Live {
+        self.detail_mut().live.get_or_insert_with(Box::default)
     }
 
-    /// When the run's first attempt started: `--timeout` counts from here.
+    /// How long the run has taken: from its first event to its end, or to
+    /// `now` while it goes on; `None` before it started.
+    pub fn elapsed(&self, now: Instant) -> Option<Duration> {
+        let detail = self.detail()?;
+        match &detail.live {
+            Some(live) => live
+                .run_started
+                .map(|start| now.saturating_duration_since(start)),
+            None => detail.took,
+        }
+    }
+
+    /// When the run's first attempt started, while it runs: `--timeout`
+    /// counts from here.
     pub fn first_attempt_started(&self) -> Option<Instant> {
-        self.detail().and_then(|d| d.first_attempt_started)
-    }
-
-    /// When the run ended, once it has.
-    pub fn ended(&self) -> Option<Instant> {
-        self.detail().and_then(|d| d.ended)
+        self.live().and_then(|live| live.first_attempt_started)
     }
 
     /// When the next attempt starts, while `Retrying`.
     pub fn retry_at(&self) -> Option<Instant> {
-        self.detail().and_then(|d| d.retry_at)
+        self.live().and_then(|live| live.retry_at)
     }
 
+    /// The current attempt's times, while the run goes on (an ended run's
+    /// are in its `Finished` event).
     pub fn times(&self) -> AttemptTimes {
-        self.detail().map(|d| d.times).unwrap_or_default()
+        self.live().map(|live| live.times).unwrap_or_default()
     }
 
     /// When `--timeout` runs out for this run, given `limit`: the first
     /// attempt's start plus the limit plus the time it was paused. While
     /// paused, what is left does not shrink: the answer is as of `now`.
     pub fn time_left(&self, limit: Duration, now: Instant) -> Option<Duration> {
-        let detail = self.detail()?;
-        let start = detail.first_attempt_started?;
-        let now = detail.paused_at.unwrap_or(now);
-        Some((start + limit + detail.paused_total).saturating_duration_since(now))
+        let live = self.live()?;
+        let start = live.first_attempt_started?;
+        let now = live.paused_at.unwrap_or(now);
+        Some((start + limit + live.paused_total).saturating_duration_since(now))
     }
 
     /// Bytes over time (empty outside a dashboard model, and once the run
     /// has ended).
     pub fn throughput(&self) -> Option<&Throughput> {
-        self.detail().map(|d| &d.throughput)
+        self.live().map(|live| &live.throughput)
     }
 
     /// Notes when the run ended, if it had started: one that never did (a
     /// queued download cancelled) has no times to keep, and gets no detail.
+    /// What only a running download needs is let go of here.
     fn mark_ended(&mut self, at: Instant) {
-        if let Some(detail) = self.detail.as_deref_mut() {
-            detail.ended = Some(at);
+        let Some(detail) = self.detail.as_deref_mut() else {
+            return;
+        };
+        if let Some(live) = detail.live.take() {
+            let since = |start: Option<Instant>| start.map(|s| at.saturating_duration_since(s));
+            detail.took = since(live.run_started);
+            detail.active = since(live.first_attempt_started);
         }
     }
 
@@ -305,8 +335,11 @@ impl Download {
     /// Bytes per second over the whole run so far (to its end, once it has
     /// ended); `None` before its first attempt.
     pub fn average_rate(&self, now: Instant) -> Option<f64> {
-        let start = self.first_attempt_started()?;
-        let took = self.ended().unwrap_or(now).saturating_duration_since(start);
+        let detail = self.detail()?;
+        let took = match &detail.live {
+            Some(live) => now.saturating_duration_since(live.first_attempt_started?),
+            None => detail.active?,
+        };
         Some(self.received as f64 / took.as_secs_f64().max(0.001))
     }
 
@@ -322,10 +355,10 @@ impl Download {
     /// Time since the last byte (or since the attempt began, before the
     /// first byte), as of `now`.
     pub fn idle(&self, now: Instant) -> Option<Duration> {
-        let detail = self.detail()?;
-        let since = detail.last_byte.or(detail.attempt_started)?;
+        let live = self.live()?;
+        let since = live.last_byte.or(live.attempt_started)?;
         // A pause is the person's choice, not the server's silence.
-        let now = detail.paused_at.unwrap_or(now);
+        let now = live.paused_at.unwrap_or(now);
         Some(now.saturating_duration_since(since))
     }
 
@@ -341,8 +374,18 @@ impl Download {
             *self = Download::new(Arc::clone(&self.address));
             self.run = event.run;
             if !matches!(event.kind, EventKind::Queued { .. }) {
-                self.detail_mut().run_started = Some(event.at);
+                self.live_mut().run_started = Some(event.at);
             }
+        }
+        if self.state.is_final()
+            && matches!(
+                event.kind,
+                EventKind::Paused { .. } | EventKind::Resumed { .. }
+            )
+        {
+            // A run that has ended holds nothing to pause (the engine starts
+            // a new run to go on).
+            return true;
         }
         match &mut event.kind {
             EventKind::Queued { .. } => self.state = State::Queued,
@@ -354,24 +397,24 @@ impl Download {
                 self.received = 0;
                 self.last_chunk = 0;
                 let paused = self.paused;
-                let detail = self.detail_mut();
-                detail.run_started.get_or_insert(event.at);
-                detail.attempt_started = Some(event.at);
+                self.detail_mut().index = TextIndex::default();
+                let live = self.live_mut();
+                live.run_started.get_or_insert(event.at);
+                live.attempt_started = Some(event.at);
                 if *attempt == 1 {
-                    detail.first_attempt_started = Some(event.at);
+                    live.first_attempt_started = Some(event.at);
                 }
-                detail.index = TextIndex::default();
                 if paused {
                     // Paused before this attempt's first event came.
-                    detail.paused_at.get_or_insert(event.at);
+                    live.paused_at.get_or_insert(event.at);
                 }
-                detail.last_byte = None;
-                detail.retry_at = None;
-                detail.times = AttemptTimes::default();
+                live.last_byte = None;
+                live.retry_at = None;
+                live.times = AttemptTimes::default();
             }
             EventKind::Connected { connect_time } => {
                 self.state = State::Receiving;
-                self.detail_mut().times.connect = Some(*connect_time);
+                self.live_mut().times.connect = Some(*connect_time);
             }
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
@@ -381,17 +424,20 @@ impl Download {
                 self.received = *received;
                 let detail = self.detail.get_or_insert_with(Box::default);
                 if dashboard {
-                    detail.throughput.record(event.at, chunk as u64);
                     detail.index.update(&self.poem);
                 }
-                if detail.times.first_byte.is_none() {
-                    detail.times.first_byte = detail
+                let live = detail.live.get_or_insert_with(Box::default);
+                if dashboard {
+                    live.throughput.record(event.at, chunk as u64);
+                }
+                if live.times.first_byte.is_none() {
+                    live.times.first_byte = live
                         .attempt_started
                         .map(|start| event.at.saturating_duration_since(start));
                 }
-                detail.last_byte = Some(event.at);
+                live.last_byte = Some(event.at);
             }
-            EventKind::Finished { received, times } => {
+            EventKind::Finished { received, .. } => {
                 self.state = if *received == 0 {
                     State::Empty
                 } else {
@@ -399,33 +445,38 @@ impl Download {
                 };
                 self.received = *received;
                 self.error = None;
-                let detail = self.detail_mut();
-                detail.times = *times;
-                detail.ended = Some(event.at);
+                self.mark_ended(event.at);
             }
             EventKind::Failed { error } => {
                 self.state = State::Failed;
                 self.received = error.received;
                 self.error = Some(Box::new(error.clone()));
-                self.detail_mut().ended = Some(event.at);
+                self.mark_ended(event.at);
             }
             EventKind::Paused { .. } => {
                 self.paused = true;
-                if let Some(detail) = self.detail.as_deref_mut() {
-                    detail.paused_at.get_or_insert(event.at);
+                if let Some(live) = self
+                    .detail
+                    .as_deref_mut()
+                    .and_then(|d| d.live.as_deref_mut())
+                {
+                    live.paused_at.get_or_insert(event.at);
                 }
             }
             EventKind::Resumed { .. } => {
                 self.paused = false;
-                if let Some(detail) = self.detail.as_deref_mut()
-                    && let Some(at) = detail.paused_at.take()
+                if let Some(live) = self
+                    .detail
+                    .as_deref_mut()
+                    .and_then(|d| d.live.as_deref_mut())
+                    && let Some(at) = live.paused_at.take()
                 {
-                    detail.paused_total += event.at.saturating_duration_since(at);
+                    live.paused_total += event.at.saturating_duration_since(at);
                     // The engine's idle clock starts again now; so does ours.
-                    if detail.last_byte.is_some() {
-                        detail.last_byte = Some(event.at);
+                    if live.last_byte.is_some() {
+                        live.last_byte = Some(event.at);
                     } else {
-                        detail.attempt_started = Some(event.at);
+                        live.attempt_started = Some(event.at);
                     }
                 }
             }
@@ -449,7 +500,7 @@ impl Download {
                 self.attempt = *attempt;
                 self.attempts = *of;
                 self.error = Some(Box::new(error.clone()));
-                self.detail_mut().retry_at = Some(event.at + *after);
+                self.live_mut().retry_at = Some(event.at + *after);
             }
         }
         if self.state.is_final() {
@@ -459,13 +510,10 @@ impl Download {
             if dashboard {
                 self.poem.shrink_if_short();
             }
-            if let Some(detail) = self.detail.as_deref_mut() {
-                // An ended run's rate history is never drawn again.
-                detail.throughput = Throughput::default();
-                if dashboard {
-                    detail.index.update(&self.poem);
-                    detail.index.controls.finish();
-                }
+            if dashboard && let Some(detail) = self.detail.as_deref_mut() {
+                detail.index.update(&self.poem);
+                detail.index.controls.finish();
+                detail.index.checkpoints.shrink_to_fit();
             }
         }
         true

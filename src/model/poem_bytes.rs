@@ -55,6 +55,11 @@ impl PoemBytes {
     pub fn shrink_if_short(&mut self) {
         const SHORT: usize = 2 * 1024;
         let len = self.len();
+        if let Some(pieces) = &mut self.pieces {
+            // The list of pieces grew in steps while the poem arrived.
+            pieces.segments.shrink_to_fit();
+            pieces.later_starts.shrink_to_fit();
+        }
         if len == 0 || len > SHORT {
             return;
         }

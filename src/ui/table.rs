@@ -352,12 +352,7 @@ fn row<'a>(
         }
         Column::Idle => idle_cell(download, model, now, theme, active),
         Column::Time => {
-            let elapsed = download.run_started().map(|start| {
-                download
-                    .ended()
-                    .unwrap_or(now)
-                    .saturating_duration_since(start)
-            });
+            let elapsed = download.elapsed(now);
             Cell::from(elapsed.map(format::duration).unwrap_or_default())
         }
         Column::Try => Cell::from(if download.attempts > 0 {
