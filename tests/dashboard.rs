@@ -559,3 +559,37 @@ fn addresses_piped_in_become_rows_as_they_arrive_and_keys_still_work() {
     tmux.keys("q");
     tmux.wait_for("the summary", |s| s.contains("Got 2 poems in"));
 }
+
+#[test]
+fn sort_filter_and_search_can_be_set_at_start() {
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![
+        spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+        spec(SCIENCE, Pacing::fast(), Behaviour::Refuse),
+        spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+    ]));
+    let (a, b, c) = (
+        address_of(&server, 0),
+        address_of(&server, 1),
+        address_of(&server, 2),
+    );
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let command = format!(
+        "{binary} --tui --sort state --filter complete --search KEEP keep-1={a} keep-2={b} other={c}"
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    let screen = tmux.wait_for("the first row complete", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    assert!(screen.contains("sort:state"), "{screen}");
+    assert!(
+        screen.contains("2 hidden by filter:complete search:\"KEEP\""),
+        "the refused keep-2 and the unmatched other are hidden:\n{screen}"
+    );
+    assert!(
+        row(&screen, 2).is_none() && row(&screen, 3).is_none(),
+        "{screen}"
+    );
+    tmux.keys("q");
+    tmux.wait_for("the summary", |s| s.contains("Got 2 poems in"));
+}

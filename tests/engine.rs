@@ -770,3 +770,33 @@ async fn pausing_and_resuming_everything_keeps_the_line_in_order() {
             .all(|d| d.state == State::Complete && d.poem == *SHORT_POEM.as_bytes())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_and_retry_work_on_paused_downloads() {
+    let poem = &ECSTASY.as_bytes()[..400];
+    let (_server, address) = serve_one(poem, paced(10, 10), Behaviour::Poem).await;
+    let mut run = Run::start(
+        vec![address.clone(), address],
+        RunConfig {
+            limits: limits(),
+            ..Default::default()
+        },
+    );
+    run.until(|model, _| model.downloads.iter().all(|d| d.received >= 50))
+        .await;
+    run.handle.send(Command::PauseAll);
+    run.until(|model, _| model.downloads.iter().all(|d| d.paused))
+        .await;
+    // Cancel a paused one: it ends at once, keeping what came.
+    run.handle.send(Command::Cancel(TaskId::at(0)));
+    run.until(|model, _| model.downloads[0].state == State::Cancelled)
+        .await;
+    assert!(run.model.downloads[0].received >= 50);
+    assert!(!run.model.downloads[0].paused, "an end lifts the pause");
+    // Retry a paused one: a new run, not held, to the end.
+    run.handle.send(Command::Retry(TaskId::at(1)));
+    run.until(|model, _| model.downloads[1].state == State::Complete)
+        .await;
+    assert!(run.model.downloads[1].poem == *poem);
+    assert_eq!(run.model.downloads[1].run, 2);
+}

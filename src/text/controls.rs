@@ -18,9 +18,15 @@ const BLOCK: usize = 64;
 pub struct ControlCounter {
     count: usize,
     /// The last bytes seen, when they may begin a pattern that the next
-    /// piece completes (at most two).
-    carry: Vec<u8>,
+    /// piece completes: `carry[..carried]`. Kept in place, not on the heap:
+    /// every poem the dashboard keeps has a counter.
+    carry: [u8; CARRY],
+    carried: u8,
 }
+
+/// Room for the bytes of a pattern that a piece leaves unfinished (patterns
+/// are at most three bytes long).
+const CARRY: usize = 4;
 
 impl ControlCounter {
     /// Characters counted so far (not counting a pattern still waiting for
@@ -32,26 +38,39 @@ impl ControlCounter {
     /// Counts in the next piece of the stream.
     pub fn push(&mut self, piece: &[u8]) {
         let mut start = 0;
-        if !self.carry.is_empty() {
+        if self.carried > 0 {
             // Patterns that began in the carry end within the next two bytes.
-            let mut joined = std::mem::take(&mut self.carry);
-            let carried = joined.len();
-            joined.extend_from_slice(&piece[..piece.len().min(2)]);
-            let next = self.scan(&joined, 0, carried, false);
+            let carried = usize::from(self.carried);
+            let taken = piece.len().min(2);
+            let mut joined = [0u8; CARRY + 2];
+            joined[..carried].copy_from_slice(&self.carry[..carried]);
+            joined[carried..carried + taken].copy_from_slice(&piece[..taken]);
+            let joined = &joined[..carried + taken];
+            self.carried = 0;
+            let next = self.scan(joined, 0, carried, false);
             if next < carried {
-                self.carry = joined[next..].to_vec(); // the piece was too short to tell
+                self.keep(&joined[next..]); // the piece was too short to tell
                 return;
             }
             start = next - carried;
         }
         let next = self.scan(piece, start, piece.len(), false);
-        self.carry = piece[next.min(piece.len())..].to_vec();
+        self.keep(&piece[next.min(piece.len())..]);
+    }
+
+    /// Holds the unfinished end of a piece for the next one.
+    fn keep(&mut self, bytes: &[u8]) {
+        debug_assert!(bytes.len() <= CARRY, "a pattern is at most three bytes");
+        let kept = bytes.len().min(CARRY);
+        self.carry[..kept].copy_from_slice(&bytes[..kept]);
+        self.carried = kept as u8;
     }
 
     /// Ends the stream: a pattern cut off by the end is judged as it is.
     pub fn finish(&mut self) {
-        let carry = std::mem::take(&mut self.carry);
-        self.scan(&carry, 0, carry.len(), true);
+        let carry = self.carry;
+        let carried = usize::from(std::mem::take(&mut self.carried));
+        self.scan(&carry[..carried], 0, carried, true);
     }
 
     /// Counts the patterns starting in `from..until` and returns where
