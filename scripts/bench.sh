@@ -27,7 +27,9 @@ WORKLOADS=${WORKLOADS:-"w1 w2 w3 w4 m1"}
 W4_COUNT=${W4_COUNT:-100000}
 M1_COUNT=${M1_COUNT:-1000000}
 CLIENTS=${CLIENTS:-"minimal twisted poetry-dash dashboard"}
-BASE_PORT=${BASE_PORT:-24000}
+# Below the ephemeral range (32768 and up), so no client connection holds
+# one of the ports W3 needs.
+BASE_PORT=${BASE_PORT:-12000}
 PIN=${PIN:-1}
 mkdir -p "$WORK"
 ulimit -n "$(ulimit -Hn)"

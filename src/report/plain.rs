@@ -193,17 +193,26 @@ fn got_line(model: &Model, interrupted: bool) -> String {
     line
 }
 
+/// "1" in the tutorial's words, "1 (ecstasy)" when named: written only
+/// when a line is, so the events no line is written for cost nothing here.
+struct TaskName<'a>(TaskId, Option<&'a str>);
+
+impl std::fmt::Display for TaskName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.1 {
+            Some(label) => write!(f, "{} ({label})", self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
 impl super::Reporter for PlainReporter {
     fn event(&mut self, event: &Event, model: &Model) {
         let Some(download) = model.get(event.task) else {
             return;
         };
         let address = &download.address;
-        // "Task 1" in the tutorial's words, "Task 1 (ecstasy)" when named.
-        let task = match address.label() {
-            Some(label) => format!("{} ({label})", event.task),
-            None => event.task.to_string(),
-        };
+        let task = TaskName(event.task, address.label());
         match &event.kind {
             EventKind::Progress { .. } if !self.quiet => {
                 self.note(&format!(
