@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use bytes::BytesMut;
+use smallvec::SmallVec;
 
 use crate::engine::push_segment;
 
@@ -22,7 +23,9 @@ pub struct PoemBytes {
 
 #[derive(Debug, Clone, Default)]
 struct Pieces {
-    segments: Vec<BytesMut>,
+    /// One piece in place (a short poem, or any poem the dashboard keeps
+    /// after copying it whole), more on the heap.
+    segments: SmallVec<[BytesMut; 1]>,
     /// Where each segment after the first starts in the poem, for finding a
     /// position without walking every segment before it. (The first starts
     /// at 0: a poem in one piece, the usual short poem, allocates nothing
@@ -41,7 +44,7 @@ impl PoemBytes {
     }
 
     fn segment_list(&self) -> &[BytesMut] {
-        self.pieces.as_ref().map_or(&[], |p| &p.segments)
+        self.pieces.as_ref().map_or(&[], |p| &p.segments[..])
     }
 
     /// A short poem moved into a buffer of its own size. Its bytes sit in
@@ -92,7 +95,7 @@ impl PoemBytes {
         if self.pieces.is_none() && pieces.len() == 1 && !pieces[0].is_empty() {
             let len = pieces[0].len();
             self.pieces = Some(Box::new(Pieces {
-                segments: pieces,
+                segments: SmallVec::from_vec(pieces),
                 later_starts: Vec::new(),
                 len,
             }));
@@ -111,7 +114,7 @@ impl PoemBytes {
     /// The pieces from byte `from` on, each with its offset in the poem.
     pub fn segments_from(&self, from: usize) -> impl Iterator<Item = (usize, &[u8])> {
         let (segments, later): (&[BytesMut], &[usize]) = match &self.pieces {
-            Some(p) => (&p.segments, &p.later_starts),
+            Some(p) => (&p.segments[..], &p.later_starts[..]),
             None => (&[], &[]),
         };
         // The last segment starting at or before `from` (segment 0 starts
