@@ -156,12 +156,14 @@ impl FilterArg {
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// Servers to download from: PORT (on 127.0.0.1), HOST:PORT, [IPv6]:PORT,
-    /// or @FILE with one address per line. The same address twice means two downloads.
+    /// Servers to download from: PORT (on 127.0.0.1), HOST:PORT, [IPv6]:PORT, each optionally
+    /// named (NAME=ADDRESS), or @FILE with one address per line. The same address twice means
+    /// two downloads.
     #[arg(value_name = "ADDRESS")]
     pub addresses: Vec<String>,
 
-    /// Read addresses from FILE, one per line ('-' reads stdin); '#' starts a comment.
+    /// Read addresses from FILE, one per line ('-' reads stdin); '#' starts a comment. Stdin
+    /// (unless it is a file) and FIFOs are read as lines arrive: each starts a download.
     #[arg(short = 'i', long = "input", value_name = "FILE")]
     pub inputs: Vec<PathBuf>,
 
