@@ -223,8 +223,9 @@ pub fn summary(model: &Model, interrupted: bool) -> Value {
 }
 
 /// `fields` with what every event object has, in the documented order: the
-/// type first, then `task`, `address`, `t` and `run`. A problem that is about
-/// no download has null `task`, `address` and `run`, and `t` of now.
+/// type first, then `task`, `address`, `label`, `t` and `run`. A problem that
+/// is about no download has null `task`, `address`, `label` and `run`, and `t`
+/// of now.
 fn with_common_fields(fields: Value, about: Option<About>, model: &Model) -> Value {
     let Value::Object(mut fields) = fields else {
         return fields;
