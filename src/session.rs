@@ -59,8 +59,10 @@ pub struct Keep {
     pub saver: Option<Saver>,
     /// `--events FILE`: every event as NDJSON.
     pub events: Option<(std::path::PathBuf, std::fs::File)>,
-    /// `--save-failed FILE`: the failed and cancelled downloads, at the end.
-    pub save_failed: Option<std::path::PathBuf>,
+    /// `--save-failed FILE`: the failed and cancelled downloads, written at
+    /// the end (created at the start, so a path that cannot be written is a
+    /// usage error before anything runs).
+    pub save_failed: Option<(std::path::PathBuf, std::fs::File)>,
 }
 
 /// What the writer thread reports for each job.

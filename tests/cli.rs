@@ -862,3 +862,26 @@ fn streamed_addresses_start_as_they_arrive_and_a_bad_line_is_skipped_with_status
     assert_eq!(summary["complete"], 2, "the good lines ran: {summary}");
     assert!(stderr.contains("skipped"), "{stderr}");
 }
+
+#[test]
+fn a_record_path_that_cannot_be_written_is_refused_before_anything_runs_and_an_empty_list_is_no_error()
+ {
+    for option in ["--events", "--save-failed"] {
+        poetry_dash()
+            .args([option, "/nonexistent/dir/file.txt", "10000"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("cannot create {option}")));
+    }
+    // A --save-failed file of a run where nothing failed holds only its
+    // comment: given back with -i, it runs nothing, successfully.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("failed.txt");
+    std::fs::write(&list, "# nothing failed\n").unwrap();
+    poetry_dash()
+        .arg("-i")
+        .arg(&list)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Got 0 poems"));
+}

@@ -52,7 +52,7 @@ pub async fn run(
     input: Sources,
     config: RunConfig,
     options: DashboardOptions,
-    keep: Keep,
+    mut keep: Keep,
 ) -> color_eyre::Result<i32> {
     let model = Model::for_dashboard([], config.limits);
     let signals = Signals::install();
@@ -128,7 +128,7 @@ pub async fn run(
     for failure in app.save_failures.iter().chain(&app.bad_lines) {
         eprintln!("{failure}");
     }
-    let finished = report::finish(&mut app.session, &keep.save_failed, status.is_some());
+    let finished = report::finish(&mut app.session, &mut keep.save_failed, status.is_some());
     for problem in &finished {
         eprintln!("error: {problem}");
     }
@@ -289,7 +289,8 @@ impl App {
 
     fn draw(&mut self, tui: &mut terminal::Tui) -> color_eyre::Result<()> {
         let started = std::time::Instant::now();
-        let stats = self.view.overlay.then(|| self.perf.stats(started));
+        // The overlay stays out of the way of the help popup.
+        let stats = (self.view.overlay && !self.view.help).then(|| self.perf.stats(started));
         tui.draw(|frame| {
             self.areas = ui::draw(
                 frame,

@@ -71,8 +71,8 @@ pub struct OutputArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Save each poem in DIR, named after its server; a failed or cancelled download that
-    /// received bytes leaves them in a .partial file.
+    /// Save each poem in DIR, named after its name (NAME=ADDRESS) or else its server; a failed or
+    /// cancelled download that received bytes leaves them in a .partial file.
     #[arg(short = 'o', long = "save", value_name = "DIR")]
     pub save: Option<PathBuf>,
 

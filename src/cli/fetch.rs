@@ -40,7 +40,9 @@ pub async fn run(args: FetchArgs) -> i32 {
         [path] => Some(address::stream(path)),
         _ => return usage_error("at most one -i may be stdin or a FIFO"),
     };
-    if addresses.is_empty() && stream.is_none() {
+    // (An -i list with no address in it, such as a --save-failed file of a
+    // run where nothing failed, is nothing to do, not a mistake.)
+    if addresses.is_empty() && stream.is_none() && args.inputs.is_empty() {
         return usage_error("no servers given: name at least one ADDRESS (see --help)");
     }
     // A stream's length is unknown, and the dashboard's `a` adds more: as
@@ -110,10 +112,22 @@ pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs)
         },
         None => None,
     };
+    let save_failed = match &output.save_failed {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Some((path.clone(), file)),
+            Err(err) => {
+                return usage_error(format!(
+                    "cannot create --save-failed {}: {err}",
+                    path.display()
+                ));
+            }
+        },
+        None => None,
+    };
     let keep = Keep {
         saver,
         events,
-        save_failed: output.save_failed.clone(),
+        save_failed,
     };
     if dashboard_wanted(output) {
         if let Err(err) = app::terminal::Screen::open() {

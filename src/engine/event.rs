@@ -132,6 +132,12 @@ pub enum EventKind {
     Resumed {
         count: u32,
     },
+    /// The whole process was stopped (Ctrl-Z) for `by`: every download's
+    /// clocks move by it, as the engine's did. About every download, not one
+    /// (the task is the first).
+    Shifted {
+        by: Duration,
+    },
     /// An attempt failed and attempt `attempt` of `of` starts `after` this long.
     Retrying {
         attempt: u32,

@@ -619,6 +619,13 @@ impl Supervisor {
             .into_iter()
             .map(|Reverse((at, task, run))| Reverse((at + stopped, task, run)))
             .collect();
+        // The model's clocks move too, so what it shows agrees.
+        let _ = self.events.send(Event {
+            task: TaskId::at(0),
+            run: 0,
+            at: std::time::Instant::now(),
+            kind: EventKind::Shifted { by: stopped },
+        });
     }
 
     fn emit_batch(&self, first: TaskId, count: u32, paused: bool) {

@@ -283,6 +283,25 @@ impl Download {
         }
     }
 
+    /// The process was stopped for `by` (Ctrl-Z): the clocks of a run that
+    /// goes on move by it, as the engine's did (idle, time left, retry).
+    pub(super) fn shift(&mut self, by: Duration) {
+        if self.state.is_final() {
+            return;
+        }
+        if let Some(live) = self
+            .detail
+            .as_deref_mut()
+            .and_then(|d| d.live.as_deref_mut())
+        {
+            let later = |at: &mut Option<Instant>| *at = at.map(|at| at + by);
+            later(&mut live.last_byte);
+            later(&mut live.attempt_started);
+            later(&mut live.retry_at);
+            live.paused_total += by;
+        }
+    }
+
     /// Lets go of everything but the outcome: the poem, times and rate
     /// history. Headless output does this once a download ended and was
     /// written out.
@@ -497,6 +516,8 @@ impl Download {
                     }
                 }
             }
+            // (The model moves every download's clocks itself.)
+            EventKind::Shifted { .. } => {}
             EventKind::CancelledWaiting { .. } => {
                 // (The model hands each download of a batch a `Cancelled`.)
                 self.state = State::Cancelled;

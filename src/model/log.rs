@@ -36,6 +36,7 @@ impl LogEntry {
             event.kind,
             EventKind::Queued { .. }
                 | EventKind::CancelledWaiting { .. }
+                | EventKind::Shifted { .. }
                 | EventKind::Connecting { .. }
                 | EventKind::Connected { .. }
                 | EventKind::Progress { .. }
@@ -46,6 +47,7 @@ impl LogEntry {
         let (level, message) = match &event.kind {
             EventKind::Queued { .. }
             | EventKind::CancelledWaiting { .. }
+            | EventKind::Shifted { .. }
             | EventKind::Connecting { .. }
             | EventKind::Connected { .. }
             | EventKind::Progress { .. } => return None,

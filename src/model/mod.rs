@@ -146,6 +146,14 @@ impl Model {
     /// ignored because it belongs to an older run of its download (a restart
     /// overtook it) or names no download.
     pub fn apply(&mut self, event: &mut Event) -> bool {
+        if let EventKind::Shifted { by } = event.kind {
+            // Once per Ctrl-Z: every download that has clocks running.
+            for download in &mut self.downloads {
+                download.shift(by);
+            }
+            self.version += 1;
+            return true;
+        }
         let batch = match event.kind {
             EventKind::Queued { count } if count > 1 => {
                 Some((count, EventKind::Queued { count: 1 }))

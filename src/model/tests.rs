@@ -297,3 +297,34 @@ fn a_pause_stops_the_idle_clock_and_moves_the_deadline() {
         Some(Duration::from_millis(9_700))
     );
 }
+
+#[test]
+fn a_stopped_process_moves_every_running_clock() {
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let mut model = Model::new([Address::loopback(10000), Address::loopback(10001)]);
+    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
+    model.apply(&mut event(ms(0), 0, 1, connecting));
+    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    let limit = Duration::from_secs(30);
+    // Stopped (Ctrl-Z) for ten seconds, from 200 ms to 10,200 ms.
+    model.apply(&mut event(
+        ms(10_200),
+        0,
+        0,
+        EventKind::Shifted {
+            by: Duration::from_secs(10),
+        },
+    ));
+    let download = &model.downloads[0];
+    assert_eq!(download.idle(ms(10_300)), Some(Duration::from_millis(200)));
+    assert_eq!(
+        download.time_left(limit, ms(10_300)),
+        Some(Duration::from_millis(29_700))
+    );
+    assert_eq!(
+        model.downloads[1].idle(ms(10_300)),
+        None,
+        "a queued one has no clocks"
+    );
+}

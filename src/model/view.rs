@@ -769,6 +769,11 @@ impl View {
             // Esc and q close a popup first, as in htop and less.
             Action::Back | Action::Quit if self.help => self.help = false,
             Action::Back | Action::Quit if self.gallery => self.gallery = false,
+            // Esc clears a search kept with Enter before it quits (q quits).
+            Action::Back if !self.search.is_empty() => {
+                self.search.clear();
+                self.say(now, "search cleared".into());
+            }
             Action::Back | Action::Quit => self.quit = true,
         }
         let rows = self.rows(model, now);
@@ -1298,6 +1303,16 @@ mod session_tests {
         // Esc clears the search.
         view.prompt_input(PromptInput::Esc);
         assert_eq!(view.search, "");
+        // A search kept with Enter: Esc in the table clears it, and only
+        // then quits.
+        view.handle(Action::OpenFind, &m, t0);
+        view.prompt_input(PromptInput::Text("sci".into()));
+        view.prompt_input(PromptInput::Enter);
+        view.handle(Action::Back, &m, t0);
+        assert_eq!((view.search.as_str(), view.quit), ("", false));
+        view.handle(Action::Back, &m, t0);
+        assert!(view.quit);
+        view.quit = false;
         view.filter = Filter::All;
         assert_eq!(view.rows(&m, t0).len(), 4);
     }

@@ -95,7 +95,7 @@ pub async fn run_headless(
     input: Sources,
     config: RunConfig,
     reporter: &mut dyn Reporter,
-    keep: Keep,
+    mut keep: Keep,
 ) -> i32 {
     // Signal handlers first, so that no Ctrl-C can arrive unhandled once
     // downloads are under way.
@@ -148,7 +148,7 @@ pub async fn run_headless(
                     // failed list are still finished).
                     eprintln!("error: cannot write to stdout ({err}); stopping");
                     engine.send(Command::CancelAll);
-                    for problem in finish(&mut session, &keep.save_failed, true) {
+                    for problem in finish(&mut session, &mut keep.save_failed, true) {
                         eprintln!("error: {problem}");
                     }
                     return exit::SOME_FAILED;
@@ -160,7 +160,7 @@ pub async fn run_headless(
                     if status == exit::INTERRUPTED {
                         reporter.flush();
                         reporter.summary(&session.model, true);
-                        for problem in finish(&mut session, &keep.save_failed, true) {
+                        for problem in finish(&mut session, &mut keep.save_failed, true) {
                             eprintln!("error: {problem}");
                         }
                         return exit::INTERRUPTED;
@@ -180,7 +180,7 @@ pub async fn run_headless(
     record_failed |= report_unsaved(&session, reports, reporter);
     reporter.flush();
     reporter.summary(&session.model, interrupted.is_some());
-    let problems = finish(&mut session, &keep.save_failed, interrupted.is_some());
+    let problems = finish(&mut session, &mut keep.save_failed, interrupted.is_some());
     for problem in &problems {
         reporter.problem(None, &session.model, problem);
     }
@@ -218,7 +218,7 @@ pub fn take_streamed(
 /// written. Returns the problems, each a line to show.
 pub fn finish(
     session: &mut Session,
-    save_failed: &Option<std::path::PathBuf>,
+    save_failed: &mut Option<(std::path::PathBuf, std::fs::File)>,
     interrupted: bool,
 ) -> Vec<String> {
     session.record(vec![json::summary(&session.model, interrupted)]);
@@ -230,8 +230,8 @@ pub fn finish(
             _ => None,
         })
         .collect();
-    if let Some(path) = save_failed
-        && let Err(err) = write_failed_list(&session.model, path)
+    if let Some((path, file)) = save_failed.take()
+        && let Err(err) = write_failed_list(&session.model, file)
     {
         problems.push(format!(
             "cannot write --save-failed {}: {err}",
@@ -243,9 +243,9 @@ pub fn finish(
 
 /// `--save-failed`: the failed and cancelled downloads in the `-i` format,
 /// names kept, so `poetry-dash -i FILE` retries exactly them.
-fn write_failed_list(model: &Model, path: &std::path::Path) -> io::Result<()> {
+fn write_failed_list(model: &Model, file: std::fs::File) -> io::Result<()> {
     use std::io::Write;
-    let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+    let mut out = io::BufWriter::new(file);
     writeln!(
         out,
         "# poetry-dash: downloads that failed or were cancelled; retry with: poetry-dash -i FILE"

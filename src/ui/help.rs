@@ -35,7 +35,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "/",
-        "find rows whose name or address contains the text (Enter keeps it, Esc clears it)",
+        "find rows whose name or address contains the text (Enter keeps it; Esc clears it, there or later in the table)",
     ),
     ("s", "cycle sort: given, state, rate, slowest first"),
     ("f", "cycle filter: all, active, complete, failed"),
