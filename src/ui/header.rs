@@ -37,6 +37,15 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
             Field::new(count("▸", totals.active, "active"), theme.warning(), 7),
             Field::new(count("·", totals.queued, "queued"), theme.dim(), 6),
         ];
+        if totals.paused > 0 {
+            // Paused ones are among the active and queued: said apart, since
+            // they are not moving.
+            fields.push(Field::new(
+                count("‖", totals.paused, "paused"),
+                theme.paused(),
+                5,
+            ));
+        }
         if totals.cancelled > 0 {
             fields.push(Field::new(
                 count("⊘", totals.cancelled, "cancelled"),

@@ -378,3 +378,22 @@ fn a_gallery_card_cut_at_the_bottom_says_so() {
         "the footer has the gallery's keys"
     );
 }
+
+#[test]
+fn a_paused_download_says_so_in_its_row_and_the_header() {
+    let mut scene = every_state();
+    // Row 1 is receiving: held still at 9 s.
+    scene.feed(9_000, 0, EventKind::Paused { count: 1 });
+    let mut view = View::default();
+    let terminal = render(&scene, &mut view, 120, 40, true);
+    let screen = format!("{}", terminal.backend());
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("‖ 1 paused"), "{header}");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("127.0.0.1:10000"))
+        .unwrap_or_default();
+    assert!(row.contains("‖ paused"), "{row}");
+    // Its idle clock stopped at the pause, well short of a warning.
+    assert!(!row.contains("!"), "no idle warning while paused: {row}");
+}

@@ -43,6 +43,11 @@ impl Theme {
         Style::new()
     }
 
+    /// A paused download, in the table and the header.
+    pub fn paused(&self) -> Style {
+        self.fg(Color::LightMagenta)
+    }
+
     pub fn title(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
@@ -94,7 +99,7 @@ impl Theme {
     /// their reason.
     pub fn state(&self, download: &Download) -> (&'static str, &'static str, Style) {
         if download.paused && !download.state.is_final() {
-            return ("‖", "paused", self.fg(Color::LightMagenta));
+            return ("‖", "paused", self.paused());
         }
         match download.state {
             State::Queued => ("·", "queued", self.dim()),
