@@ -293,13 +293,9 @@ pub fn stream(path: &Path) -> tokio::sync::mpsc::UnboundedReceiver<Streamed> {
         let reader: Box<dyn BufRead + Send> = if path == Path::new("-") {
             Box::new(std::io::BufReader::new(std::io::stdin()))
         } else {
-            match std::fs::File::open(&path) {
+            match open_list(&path) {
                 Ok(file) => Box::new(std::io::BufReader::new(file)),
-                Err(source) => {
-                    let err = ListError::Read {
-                        what: format!("{:?}", path.display().to_string()),
-                        source,
-                    };
+                Err(err) => {
                     let _ = lines.send(Streamed::Bad(err.to_string()));
                     return;
                 }
@@ -378,16 +374,21 @@ fn each_line(
     Ok(())
 }
 
+/// Opens an address file, the error naming it.
+fn open_list(path: &Path) -> Result<std::fs::File, ListError> {
+    std::fs::File::open(path).map_err(|source| ListError::Read {
+        what: format!("{:?}", path.display().to_string()),
+        source,
+    })
+}
+
 /// Reads an address file, or standard input for `-`.
 pub fn read_list(path: &Path) -> Result<Vec<Address>, ListError> {
     if path == Path::new("-") {
         let stdin = std::io::stdin();
         return parse_lines(stdin.lock(), |line| Source::Stdin { line });
     }
-    let file = std::fs::File::open(path).map_err(|source| ListError::Read {
-        what: format!("{:?}", path.display().to_string()),
-        source,
-    })?;
+    let file = open_list(path)?;
     parse_lines(std::io::BufReader::new(file), |line| Source::File {
         path: path.to_path_buf(),
         line,

@@ -289,9 +289,8 @@ fn record_lines(jobs: Option<&std::sync::mpsc::Sender<Job>>, lines: crate::repor
     };
     let mut bytes = Vec::new();
     for line in lines {
-        if serde_json::to_writer(&mut bytes, &line).is_ok() {
-            bytes.push(b'\n');
-        }
+        // (Writing to memory cannot fail.)
+        let _ = crate::report::json::write_line(&mut bytes, &line);
         if bytes.len() >= RECORD_PIECE {
             let _ = jobs.send(Job::Record(std::mem::take(&mut bytes)));
         }

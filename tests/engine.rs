@@ -22,6 +22,15 @@ fn limits() -> Limits {
     }
 }
 
+/// The default limits, one download at a time: the rest wait in line.
+fn one_at_a_time() -> RunConfig {
+    RunConfig {
+        limits: limits(),
+        concurrency: 1,
+        ..Default::default()
+    }
+}
+
 fn quick_retries(retries: u32) -> RunConfig {
     RunConfig {
         limits: limits(),
@@ -304,11 +313,7 @@ async fn cancel_closes_at_once_and_retry_restarts() {
 #[tokio::test]
 async fn cancelling_a_queued_download_never_connects_it() {
     let (server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
-    let config = RunConfig {
-        limits: limits(),
-        concurrency: 1,
-        ..Default::default()
-    };
+    let config = one_at_a_time();
     let mut run = Run::start(vec![address.clone(), address], config);
     run.until(|model, _| model.downloads[0].state == State::Receiving)
         .await;
@@ -398,11 +403,7 @@ async fn downloads_added_while_running_join_the_line_within_the_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_download_retried_keeps_its_place_and_runs_once() {
     let (server, address) = serve_one(SHORT_POEM, paced(5, 20), Behaviour::Poem).await;
-    let config = RunConfig {
-        limits: limits(),
-        concurrency: 1,
-        ..Default::default()
-    };
+    let config = one_at_a_time();
     let mut run = Run::start(vec![address.clone(), address.clone(), address], config);
     run.until(|model, _| model.downloads[0].state == State::Receiving)
         .await;
@@ -528,11 +529,7 @@ async fn bytes_held_back_by_coalescing_are_sent_when_the_interval_passes() {
 #[tokio::test]
 async fn retry_failed_right_after_cancel_all_restarts_every_download() {
     let (_server, address) = serve_one(ECSTASY, paced(10, 100), Behaviour::Poem).await;
-    let config = RunConfig {
-        limits: limits(),
-        concurrency: 1,
-        ..Default::default()
-    };
+    let config = one_at_a_time();
     let mut run = Run::start(vec![address; 3], config);
     run.until(|model, _| model.downloads[0].state == State::Receiving)
         .await;
@@ -575,11 +572,7 @@ async fn a_download_waiting_out_its_backoff_leaves_its_slot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_downloads_start_first_in_first_out() {
     let (_server, address) = serve_one(SHORT_POEM, Pacing::fast(), Behaviour::Poem).await;
-    let config = RunConfig {
-        limits: limits(),
-        concurrency: 1,
-        ..Default::default()
-    };
+    let config = one_at_a_time();
     let mut run = Run::start(vec![address; 8], config);
     run.until_all_ended().await;
     let order: Vec<usize> = run
@@ -718,11 +711,7 @@ async fn a_paused_download_holds_still_outlives_its_timeouts_and_resumes_byte_ex
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_queued_download_waits_until_resumed() {
     let (_server, address) = serve_one(SHORT_POEM, paced(5, 20), Behaviour::Poem).await;
-    let config = RunConfig {
-        limits: limits(),
-        concurrency: 1,
-        ..Default::default()
-    };
+    let config = one_at_a_time();
     let mut run = Run::start(vec![address.clone(), address.clone(), address], config);
     run.handle.send(Command::Pause(TaskId::at(1)));
     // The third overtakes the paused second.
@@ -743,11 +732,7 @@ async fn a_paused_queued_download_waits_until_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pausing_and_resuming_everything_keeps_the_line_in_order() {
     let (_server, address) = serve_one(SHORT_POEM, paced(5, 20), Behaviour::Poem).await;
-    let config = RunConfig {
-        limits: limits(),
-        concurrency: 1,
-        ..Default::default()
-    };
+    let config = one_at_a_time();
     let mut run = Run::start(vec![address; 5], config);
     run.until(|model, _| model.downloads[0].state == State::Receiving)
         .await;

@@ -431,7 +431,11 @@ impl Supervisor {
         if slot.run != run {
             return; // a restart overtook it
         }
-        self.holds.set(task, false);
+        if slot.paused {
+            // (Only a paused attempt is on the board: the lock is not taken
+            // for every download that ends.)
+            self.holds.set(task, false);
+        }
         slot.phase = match outcome {
             Outcome::Ended(ended) => Phase::Ended(ended),
             Outcome::RetryAfter {

@@ -219,6 +219,12 @@ impl Download {
         self.detail.get_or_insert_with(Box::default)
     }
 
+    /// The running run's clocks, if it has any (none before its first
+    /// attempt or after its end).
+    fn running_mut(&mut self) -> Option<&mut Live> {
+        self.detail.as_deref_mut()?.live.as_deref_mut()
+    }
+
     fn live_mut(&mut self) -> &mut Live {
         self.detail_mut().live.get_or_insert_with(Box::default)
     }
@@ -289,11 +295,7 @@ impl Download {
         if self.state.is_final() {
             return;
         }
-        if let Some(live) = self
-            .detail
-            .as_deref_mut()
-            .and_then(|d| d.live.as_deref_mut())
-        {
+        if let Some(live) = self.running_mut() {
             let later = |at: &mut Option<Instant>| *at = at.map(|at| at + by);
             later(&mut live.last_byte);
             later(&mut live.attempt_started);
@@ -491,20 +493,13 @@ impl Download {
             }
             EventKind::Paused { .. } => {
                 self.paused = true;
-                if let Some(live) = self
-                    .detail
-                    .as_deref_mut()
-                    .and_then(|d| d.live.as_deref_mut())
-                {
+                if let Some(live) = self.running_mut() {
                     live.paused_at.get_or_insert(event.at);
                 }
             }
             EventKind::Resumed { .. } => {
                 self.paused = false;
-                if let Some(live) = self
-                    .detail
-                    .as_deref_mut()
-                    .and_then(|d| d.live.as_deref_mut())
+                if let Some(live) = self.running_mut()
                     && let Some(at) = live.paused_at.take()
                 {
                     live.paused_total += event.at.saturating_duration_since(at);

@@ -792,11 +792,11 @@ mod tests {
     use crate::address::Address;
     use crate::engine::{Event, EventKind};
 
-    fn ids(indexes: &[usize]) -> Vec<TaskId> {
+    pub(super) fn ids(indexes: &[usize]) -> Vec<TaskId> {
         indexes.iter().map(|&i| TaskId::at(i)).collect()
     }
 
-    fn model(n: u16) -> Model {
+    pub(super) fn model(n: u16) -> Model {
         Model::for_dashboard((1..=n).map(Address::loopback), Default::default())
     }
 
@@ -808,7 +808,7 @@ mod tests {
         }
     }
 
-    fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
+    pub(super) fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
         model.apply(&mut Event {
             task: TaskId::at(task),
             run: 1,
@@ -1244,27 +1244,10 @@ mod poem_pane_tests {
 mod session_tests {
     use std::time::Instant;
 
-    use super::tests::finished;
+    use super::tests::{feed, finished, ids, model};
     use super::*;
     use crate::address::Address;
-    use crate::engine::{Event, EventKind};
-
-    fn ids(indexes: &[usize]) -> Vec<TaskId> {
-        indexes.iter().map(|&i| TaskId::at(i)).collect()
-    }
-
-    fn model(n: u16) -> Model {
-        Model::for_dashboard((1..=n).map(Address::loopback), Default::default())
-    }
-
-    fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
-        model.apply(&mut Event {
-            task: TaskId::at(task),
-            run: 1,
-            at,
-            kind,
-        });
-    }
+    use crate::engine::EventKind;
 
     #[test]
     fn find_shows_rows_whose_name_or_address_match_and_keeps_the_selection() {

@@ -38,9 +38,7 @@ impl JsonReporter {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
         let mut written = Ok(());
         for value in values {
-            written = serde_json::to_writer(&mut stdout, &value)
-                .map_err(std::io::Error::from)
-                .and_then(|()| stdout.write_all(b"\n"));
+            written = write_line(&mut stdout, &value);
             if written.is_err() {
                 break;
             }
@@ -73,15 +71,7 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
     };
     let fields = match &event.kind {
         EventKind::Queued { count } if !quiet => {
-            // One line per download, as if each had its own event.
-            let lines = event.task.range(*count as usize).map(move |task| {
-                let about = About {
-                    task,
-                    ..About::from(event)
-                };
-                with_common_fields(json!({"type": "queued"}), Some(about), model)
-            });
-            return Box::new(lines);
+            return each_of(event, *count, model, json!({"type": "queued"}));
         }
         EventKind::Connecting { attempt, of } if !quiet => {
             json!({"type": "connecting", "attempt": attempt, "attempts": of})
@@ -118,22 +108,14 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
             })
         }
         EventKind::CancelledWaiting { count } => {
-            // One line per download, as if each had its own event.
-            let lines = event.task.range(*count as usize).map(move |task| {
-                let about = About {
-                    task,
-                    ..About::from(event)
-                };
-                let fields = json!({
-                    "type": "cancelled",
-                    "bytes": 0,
-                    "partial": false,
-                    "text": "",
-                    "text_lossy": false,
-                });
-                with_common_fields(fields, Some(about), model)
+            let fields = json!({
+                "type": "cancelled",
+                "bytes": 0,
+                "partial": false,
+                "text": "",
+                "text_lossy": false,
             });
-            return Box::new(lines);
+            return each_of(event, *count, model, fields);
         }
         EventKind::Cancelled { received } => {
             let (text, lossy) = text_of(&download.poem.contiguous());
@@ -165,13 +147,7 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
             } else {
                 "resumed"
             };
-            return Box::new(event.task.range(*count as usize).map(move |task| {
-                let about = About {
-                    task,
-                    ..About::from(event)
-                };
-                with_common_fields(json!({"type": kind}), Some(about), model)
-            }));
+            return each_of(event, *count, model, json!({"type": kind}));
         }
         _ => return Box::new(std::iter::empty()),
     };
@@ -198,6 +174,24 @@ impl super::Reporter for JsonReporter {
     fn summary(&mut self, model: &Model, interrupted: bool) {
         self.write(&summary(model, interrupted));
     }
+}
+
+/// A batch event as one object per download (`count` of them from the
+/// event's task on), as if each had its own event, made as they are written.
+fn each_of<'a>(event: &'a Event, count: u32, model: &'a Model, fields: Value) -> Lines<'a> {
+    Box::new(event.task.range(count as usize).map(move |task| {
+        let about = About {
+            task,
+            ..About::from(event)
+        };
+        with_common_fields(fields.clone(), Some(about), model)
+    }))
+}
+
+/// One NDJSON line: the object and its newline.
+pub fn write_line(out: &mut impl Write, value: &Value) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// A problem of our own, about a download or none.
