@@ -594,3 +594,98 @@ fn sort_filter_and_search_can_be_set_at_start() {
     tmux.keys("q");
     tmux.wait_for("the summary", |s| s.contains("Got 2 poems in"));
 }
+
+#[test]
+fn with_stdout_redirected_ctrl_l_a_resize_and_ctrl_z_leave_only_poems_in_the_file() {
+    let runtime = runtime();
+    // A slow poem (about three seconds) and a fast one, as in the issue.
+    let server = runtime.block_on(serve(vec![
+        spec(SCIENCE, paced(20, 100), Behaviour::Poem),
+        spec(common::ECSTASY, Pacing::fast(), Behaviour::Poem),
+    ]));
+    let (slow, fast) = (address_of(&server, 0), address_of(&server, 1));
+    let dir = tempfile::tempdir().unwrap();
+    let poems = dir.path().join("poems.txt");
+    let status = dir.path().join("status");
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let tmux = Tmux::start(120, 40, "bash --norc --noprofile -i");
+    // In a script of its own, so that its status is written once the run
+    // ends, not when Ctrl-Z stops it (bash would go on with the list).
+    tmux.keys(&format!(
+        "sh -c '{binary} --tui slow={slow} fast={fast} > {}; echo $? > {}'",
+        poems.display(),
+        status.display()
+    ));
+    tmux.keys("Enter");
+    tmux.wait_for("the fast poem", |s| {
+        row(s, 2).is_some_and(|r| r.contains("complete"))
+    });
+    // Each of these used to ask the terminal for the cursor through stdout.
+    tmux.keys("C-l");
+    let resized = tmux
+        .command()
+        .args(["resize-window", "-t", "dash", "-x", "100", "-y", "30"])
+        .status()
+        .expect("resize-window");
+    assert!(resized.success());
+    tmux.wait_for("the dashboard at the new size", |s| {
+        s.lines().count() <= 30 && s.contains("Downloads")
+    });
+    tmux.keys("C-z");
+    tmux.wait_for("the shell", |s| s.contains("Stopped"));
+    tmux.keys("fg");
+    tmux.keys("Enter");
+    tmux.wait_for("the slow poem", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    tmux.keys("q");
+    let started = Instant::now();
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status)
+            && let Ok(status) = text.trim().parse::<i32>()
+        {
+            break status;
+        }
+        assert!(started.elapsed() < PATIENCE, "no exit:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status, 0, "the run ended cleanly:\n{}", tmux.history());
+    let written = std::fs::read(&poems).unwrap();
+    assert!(
+        !written.contains(&0x1b),
+        "no escape sequence in stdout: {:?}",
+        String::from_utf8_lossy(&written)
+    );
+    assert_eq!(
+        String::from_utf8(written).unwrap(),
+        format!("{}{SCIENCE}", common::ECSTASY),
+        "the poems, as they completed, and nothing else"
+    );
+}
+
+#[test]
+fn ctrl_z_with_piped_input_stops_the_whole_job_and_gives_the_shell_back() {
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]));
+    let address = address_of(&server, 0);
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let tmux = Tmux::start(120, 40, "bash --norc --noprofile -i");
+    tmux.keys(&format!(
+        "(echo one={address}; sleep 60) | {binary} --tui -i -"
+    ));
+    tmux.keys("Enter");
+    tmux.wait_for("the row", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    tmux.keys("C-z");
+    // The shell says so only once every process of the job has stopped.
+    tmux.wait_for("the shell", |s| s.contains("Stopped"));
+    tmux.assert_restored("while suspended");
+    tmux.keys("fg");
+    tmux.keys("Enter");
+    tmux.wait_for("the dashboard again", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    tmux.keys("q");
+    tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));
+}

@@ -14,9 +14,11 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
 
-pub type Tui = Terminal<CrosstermBackend<Screen>>;
+pub type Tui = Terminal<ScreenBackend>;
 
 /// Where the dashboard is drawn: stdout when it is a terminal, else the
 /// controlling terminal (`/dev/tty`), so that `poetry-dash --tui ... >
@@ -65,6 +67,91 @@ impl Write for Screen {
     }
 }
 
+/// crossterm's backend, drawing on [`Screen`], except that it never asks
+/// the terminal where its cursor is. crossterm asks by writing `ESC[6n` to
+/// the process's *stdout* whatever the backend writes to, and waits up to
+/// 2 s for the answer: with stdout redirected (`--tui > poems.txt`) the
+/// query landed in the poem file and the answer never came, which ended the
+/// dashboard. ratatui asks only to put the cursor back after clearing a
+/// full-screen viewport, so the position it last set is the true answer.
+pub struct ScreenBackend {
+    inner: CrosstermBackend<Screen>,
+    cursor: Position,
+}
+
+impl ScreenBackend {
+    fn new(screen: Screen) -> Self {
+        ScreenBackend {
+            inner: CrosstermBackend::new(screen),
+            cursor: Position::ORIGIN,
+        }
+    }
+}
+
+impl Write for ScreenBackend {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Write::flush(&mut self.inner)
+    }
+}
+
+impl Backend for ScreenBackend {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn append_lines(&mut self, n: u16) -> io::Result<()> {
+        self.inner.append_lines(n)
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(self.cursor)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        let position = position.into();
+        self.inner.set_cursor_position(position)?;
+        self.cursor = position;
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        self.inner.size()
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        self.inner.window_size()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
 /// Raw mode, the alternate screen, mouse reporting and a hidden cursor.
 /// Install color-eyre before calling this: the panic hook added here
 /// restores the terminal first and then hands over to the hook it found, so
@@ -90,7 +177,7 @@ pub fn enter() -> io::Result<Tui> {
         leave();
         return Err(err);
     }
-    Terminal::new(CrosstermBackend::new(screen)).inspect_err(|_| leave())
+    Terminal::new(ScreenBackend::new(screen)).inspect_err(|_| leave())
 }
 
 /// Undoes [`enter`]. Safe to call more than once, and when `enter` failed
@@ -112,9 +199,18 @@ pub fn leave() {
 /// screen, cursor, no mouse reporting), stops the process as the shell's
 /// job control expects (SIGTSTP), and takes the terminal again once `fg`
 /// continues it. The caller redraws.
+///
+/// The signal goes to the whole process group, as vim and less send it:
+/// the shell gets its prompt back only when every process of the job has
+/// stopped, and in `tail -f list | poetry-dash -i -` the `tail` would go on.
 pub fn suspend(tui: &mut Tui) -> io::Result<()> {
     leave();
-    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::from)?;
+    // Pid 0: every process in our process group (the job), us included.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(0),
+        nix::sys::signal::Signal::SIGTSTP,
+    )
+    .map_err(io::Error::from)?;
     // Continued (SIGCONT): here again.
     enable_raw_mode()?;
     execute!(

@@ -12,9 +12,10 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::time::{Instant, timeout_at};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::clock::{AttemptClock, Change, Hold, sleep_until_some};
 use super::error::{FailReason, FetchError};
 use crate::address::Address;
 
@@ -74,42 +75,9 @@ pub(crate) trait Observer {
     /// Send what is held back: when the time [`Observer::data`] asked for
     /// has come, and once before the attempt ends, whatever the outcome.
     fn flush(&mut self, _buffer: &mut BytesMut, _received: u64) {}
-    /// The attempt goes on after being held still this long.
+    /// The attempt goes on after being paused this long (on the process
+    /// clock: a Ctrl-Z during the pause is not in it).
     fn resumed(&mut self, _paused_for: Duration) {}
-}
-
-/// Whether the person has paused this attempt's download (see
-/// [`Command::Pause`](super::Command::Pause)), and a way to hear when that
-/// changes.
-pub(crate) struct Hold {
-    pub(super) holds: std::sync::Arc<super::runner::Holds>,
-    pub(super) changes: tokio::sync::watch::Receiver<()>,
-    pub(super) task: super::TaskId,
-}
-
-impl Hold {
-    fn is_paused(&self) -> bool {
-        self.holds.is_paused(self.task)
-    }
-}
-
-/// Whether a freeze holds the attempt, and the frozen time it has already
-/// moved its clocks by.
-fn frozen_state(hold: Option<&Hold>) -> (bool, Duration) {
-    hold.map_or((false, Duration::ZERO), |hold| {
-        (hold.holds.is_frozen(), hold.holds.frozen_total())
-    })
-}
-
-/// Resolves when the pause board changes (never without one).
-async fn hold_changed(hold: &mut Option<&mut Hold>) {
-    let gone = match hold {
-        Some(hold) => hold.changes.changed().await.is_err(),
-        None => true,
-    };
-    if gone {
-        std::future::pending::<()>().await;
-    }
 }
 
 /// An observer that keeps everything in the buffer.
@@ -143,19 +111,23 @@ const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 const LARGEST_READ: usize = 2 * 1024 * 1024;
 
 /// One attempt. `deadline` is when `limits.deadline` runs out for the whole
-/// download (it counts from the first attempt, across retries). While
-/// `hold` says the download is paused, nothing is read (TCP's flow control
-/// holds the server back) and the idle and deadline clocks stop.
+/// download (it counts from the first attempt, across retries), on the
+/// process clock (see [`super::clock`]). While `hold` says the download is
+/// paused or the process frozen, no limit counts: connecting goes on but
+/// its timeout stands still, nothing is read (TCP's flow control holds the
+/// server back), and the idle and deadline clocks stop, to go on from where
+/// they were.
 pub(crate) async fn fetch(
     address: &Address,
     limits: &Limits,
     deadline: Option<Instant>,
     cancel: &CancellationToken,
-    mut hold: Option<&mut Hold>,
+    hold: Option<&mut Hold>,
     observer: &mut impl Observer,
 ) -> Result<(Poem, u64), Stop> {
+    let mut clock = AttemptClock::new(hold);
     let mut deadline = deadline;
-    let started = Instant::now();
+    let started = clock.now();
     let mut times = AttemptTimes::default();
     let fail = |reason, received, partial| {
         Stop::Failed(FetchError {
@@ -171,52 +143,71 @@ pub(crate) async fn fetch(
     {
         return Err(fail(FailReason::Deadline(limit), 0, Bytes::new()));
     }
-    let connect_by = earliest(started + limits.connect_timeout, deadline);
-    let mut stream = tokio::select! {
-        biased;
-        _ = cancel.cancelled() => return Err(Stop::Cancelled { received: 0 }),
-        connected = timeout_at(connect_by, connect(address)) => match connected {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(reason)) => return Err(fail(reason, 0, Bytes::new())),
-            Err(_elapsed) => {
+    // Time paused while connecting, which the connect timeout leaves out.
+    let mut connect_paused = Duration::ZERO;
+    let connecting = connect(address);
+    tokio::pin!(connecting);
+    let mut stream = loop {
+        let connect_by = started + limits.connect_timeout + connect_paused;
+        let limit_at = earliest(connect_by, deadline);
+        let timer_at = clock.timer_for(limit_at);
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(Stop::Cancelled { received: 0 }),
+            _ = clock.changed() => {
+                if let Change::Resumed(paused_for) = clock.update() {
+                    connect_paused += paused_for;
+                    deadline = deadline.map(|at| at + paused_for);
+                    observer.resumed(paused_for);
+                }
+            }
+            connected = &mut connecting => match connected {
+                Ok(stream) => break stream,
+                Err(reason) => return Err(fail(reason, 0, Bytes::new())),
+            },
+            _ = sleep_until_some(timer_at) => {
+                if clock.is_held() || clock.now() < limit_at {
+                    continue; // the board changed under the timer
+                }
                 let reason = match limits.deadline {
-                    Some(limit) if Some(connect_by) == deadline => FailReason::Deadline(limit),
+                    Some(limit) if deadline.is_some_and(|at| at <= connect_by) => {
+                        FailReason::Deadline(limit)
+                    }
                     _ => FailReason::ConnectTimeout(limits.connect_timeout),
                 };
                 return Err(fail(reason, 0, Bytes::new()));
             }
-        },
+        }
     };
-    let connect_time = started.elapsed();
+    // The handshake went on while paused: this is how long it took.
+    let connect_time = clock.now().saturating_duration_since(started);
     times.connect = Some(connect_time);
     observer.connected(connect_time);
 
     let mut buffer = BytesMut::new();
     let mut read_size = FIRST_READ;
     let mut received: u64 = 0;
-    let mut last_byte = Instant::now();
+    // Process-clock instants, moved on by every pause (never reset by one).
+    let mut last_byte = clock.now();
     // One timer serves both the idle timeout and the deadline. Reads never
     // touch it (that would be a timer-wheel update per read); when it fires
     // early because bytes came meanwhile, it is moved on, at most once per
-    // idle period.
-    let timer = tokio::time::sleep_until(earliest(last_byte + limits.idle_timeout, deadline));
+    // idle period. It is disarmed (far away) while the download is held.
+    let far = Instant::now() + NEVER;
+    let arm = |clock: &AttemptClock, last_byte: Instant, deadline: Option<Instant>| {
+        clock
+            .timer_for(earliest(last_byte + limits.idle_timeout, deadline))
+            .unwrap_or(far)
+    };
+    let timer = tokio::time::sleep_until(arm(&clock, last_byte, deadline));
     tokio::pin!(timer);
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
     // Wakes the observer when bytes it held back are due, so that a burst
     // followed by silence is shown when it arrives, not at the next read.
-    let held_back = tokio::time::sleep_until(started);
+    let held_back = tokio::time::sleep_until(Instant::now());
     tokio::pin!(held_back);
     let mut holding = false;
-    // Since when the download has been paused, while it is.
-    let mut paused_since = hold
-        .as_deref()
-        .filter(|hold| hold.is_paused())
-        .map(|_| Instant::now());
-    // Every download held while the process stops (Ctrl-Z): the time the
-    // process was stopped moves this attempt's clocks, whether or not it
-    // saw the freeze begin.
-    let (mut frozen, mut frozen_seen) = frozen_state(hold.as_deref());
     loop {
         // Fill each buffer nearly to the end before starting another: a poem
         // is kept in the buffers it was read into, so half-used ones would
@@ -225,59 +216,47 @@ pub(crate) async fn fetch(
             buffer.reserve(read_size);
         }
         let spare = buffer.capacity() - buffer.len();
+        let held = clock.is_held();
         let step = tokio::select! {
             biased;
             _ = &mut cancelled => {
                 observer.flush(&mut buffer, received);
                 return Err(Stop::Cancelled { received });
             }
-            _ = hold_changed(&mut hold), if hold.is_some() => {
-                let (now_frozen, frozen_total) = frozen_state(hold.as_deref());
-                frozen = now_frozen;
-                if frozen_total > frozen_seen {
-                    let stopped = frozen_total - frozen_seen;
-                    frozen_seen = frozen_total;
-                    deadline = deadline.map(|at| at + stopped);
-                    last_byte = Instant::now();
-                    timer.as_mut().reset(earliest(last_byte + limits.idle_timeout, deadline));
-                    observer.resumed(stopped);
-                }
-                let paused = hold.as_deref().is_some_and(Hold::is_paused);
-                match (paused, paused_since) {
-                    (true, None) => {
-                        paused_since = Some(Instant::now());
+            _ = clock.changed() => {
+                match clock.update() {
+                    Change::Paused => {
                         // What came before the pause is shown now.
                         holding = false;
                         observer.flush(&mut buffer, received);
                     }
-                    (false, Some(since)) => {
+                    Change::Resumed(paused_for) => {
                         // The clocks go on from where they stopped.
-                        let paused_for = since.elapsed();
                         deadline = deadline.map(|at| at + paused_for);
-                        last_byte = Instant::now();
-                        paused_since = None;
-                        timer.as_mut().reset(earliest(last_byte + limits.idle_timeout, deadline));
+                        last_byte += paused_for;
                         observer.resumed(paused_for);
                     }
-                    _ => {}
+                    Change::Other => {}
                 }
+                // The process clock may have stopped or gone on.
+                timer.as_mut().reset(arm(&clock, last_byte, deadline));
                 continue;
             }
-            read = stream.read_buf(&mut buffer), if paused_since.is_none() && !frozen => Step::Read(read),
+            read = stream.read_buf(&mut buffer), if !held => Step::Read(read),
             _ = &mut held_back, if holding => {
                 holding = false;
                 observer.flush(&mut buffer, received);
                 continue;
             }
-            _ = &mut timer, if paused_since.is_none() && !frozen => {
-                let now = Instant::now();
+            _ = &mut timer, if !held => {
+                let now = clock.now();
                 match (limits.deadline, deadline) {
                     (Some(limit), Some(at)) if now >= at => Step::Limit(FailReason::Deadline(limit)),
                     _ if now >= last_byte + limits.idle_timeout => {
                         Step::Limit(FailReason::IdleTimeout(limits.idle_timeout))
                     }
                     _ => {
-                        timer.as_mut().reset(earliest(last_byte + limits.idle_timeout, deadline));
+                        timer.as_mut().reset(arm(&clock, last_byte, deadline));
                         continue;
                     }
                 }
@@ -285,7 +264,7 @@ pub(crate) async fn fetch(
         };
         let stop_reason = match step {
             Step::Read(Ok(0)) => {
-                times.total = started.elapsed();
+                times.total = clock.now().saturating_duration_since(started);
                 observer.flush(&mut buffer, received);
                 let poem = Poem {
                     address: address.clone(),
@@ -296,8 +275,10 @@ pub(crate) async fn fetch(
             }
             Step::Read(Ok(n)) => {
                 received += n as u64;
-                last_byte = Instant::now();
-                times.first_byte.get_or_insert_with(|| started.elapsed());
+                last_byte = clock.now();
+                times
+                    .first_byte
+                    .get_or_insert_with(|| last_byte.saturating_duration_since(started));
                 if n == spare {
                     read_size = (read_size * 2).min(LARGEST_READ);
                 }
@@ -319,7 +300,7 @@ pub(crate) async fn fetch(
                                 // moved out of the way rather than left to
                                 // wake the loop for nothing (a wake costs a
                                 // poll and a read that finds no data).
-                                held_back.as_mut().reset(started + NEVER);
+                                held_back.as_mut().reset(far);
                                 holding = false;
                             }
                             _ => {}

@@ -3,6 +3,7 @@
 //! - [`get_poem`] fetches one poem (the tutorial's Deferred, as a future).
 //! - [`start`] runs many downloads, reports [`Event`]s and obeys [`Command`]s.
 
+mod clock;
 mod error;
 mod event;
 mod fd_limit;

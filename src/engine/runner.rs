@@ -4,7 +4,7 @@
 //! are plain data in the supervisor: no task, no timer of their own.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +14,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::clock::{Hold, Holds, sleep_until_some};
 use super::error::{FailReason, FetchError};
 use super::event::{Command, Event, EventKind, TaskId};
-use super::fetch::{Hold, Limits, Observer, Stop, fetch};
+use super::fetch::{Limits, Observer, Stop, fetch};
 use super::segments::push_segment;
 use crate::address::Address;
 
@@ -79,13 +80,14 @@ impl RunHandle {
         let _ = self.commands.send(command);
     }
 
-    /// Holds every running download still, at once (not through the
-    /// command queue), or lets them go on: for the whole process being
-    /// stopped (Ctrl-Z), so that no download fails for the time it was
-    /// stopped. Downloads paused one by one stay paused.
+    /// Stops the engine's process clock, at once (not through the command
+    /// queue), or lets it go on: for the whole process being stopped
+    /// (Ctrl-Z), so that no download fails for the time it was stopped and
+    /// every clock goes on from where it was (see [`super::clock`]).
+    /// Downloads paused one by one stay paused.
     pub fn freeze(&self, frozen: bool) {
         if let Some(stopped) = self.holds.freeze(frozen) {
-            // Downloads between attempts (backoffs, deadlines) move too.
+            // Only for the listeners, whose clocks are the wall's.
             let _ = self.commands.send(Command::Shift(stopped));
         }
     }
@@ -143,6 +145,7 @@ impl Supervisor {
             running_ids: HashMap::new(),
             holds: Arc::new(Holds::default()),
             paused_since: HashMap::new(),
+            backoff_until: HashMap::new(),
         }
     }
 
@@ -167,7 +170,7 @@ impl Supervisor {
                 paused: false,
                 in_line: true,
                 deadline_at: None,
-                phase: Phase::Queued,
+                phase: Phase::Queued { received: 0 },
             });
             self.queue.push_back((task, 1));
         }
@@ -194,8 +197,11 @@ enum Ended {
 /// Where a download's current run is, as the supervisor sees it.
 #[derive(Debug)]
 enum Phase {
-    /// In line for a connection slot.
-    Queued,
+    /// In line for a connection slot; `received`: what the run's last
+    /// attempt got (0 before any), which the row keeps showing.
+    Queued {
+        received: u64,
+    },
     /// An attempt holds a slot; the token cancels it.
     Connecting(CancellationToken),
     /// Waiting out the backoff before the next attempt; holds no slot.
@@ -233,92 +239,6 @@ enum Outcome {
     },
 }
 
-/// Which running downloads are paused, shared by the supervisor and the
-/// attempts. One board for all: an attempt only subscribes to its changes
-/// (no allocation per attempt), and wakes to look when it changes.
-#[derive(Debug, Default)]
-pub(crate) struct Holds {
-    paused: std::sync::Mutex<HashSet<TaskId>>,
-    /// Since when every download has been held (the process is stopped
-    /// or about to be), while it is.
-    frozen_since: std::sync::Mutex<Option<std::time::Instant>>,
-    /// All the time every download was held, in nanoseconds: an attempt
-    /// that did not see a freeze begin still moves its clocks by it.
-    frozen_total: std::sync::atomic::AtomicU64,
-    changed: tokio::sync::watch::Sender<()>,
-}
-
-impl Holds {
-    /// Begins or ends a freeze; at its end, returns how long it lasted.
-    fn freeze(&self, frozen: bool) -> Option<Duration> {
-        use std::sync::atomic::Ordering;
-        let mut since = self
-            .frozen_since
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        let lasted = match (frozen, *since) {
-            (true, None) => {
-                *since = Some(std::time::Instant::now());
-                None
-            }
-            (false, Some(at)) => {
-                *since = None;
-                let lasted = at.elapsed();
-                let nanos = u64::try_from(lasted.as_nanos()).unwrap_or(u64::MAX);
-                self.frozen_total.fetch_add(nanos, Ordering::SeqCst);
-                Some(lasted)
-            }
-            _ => return None,
-        };
-        drop(since);
-        self.changed.send_replace(());
-        lasted
-    }
-
-    pub(crate) fn is_frozen(&self) -> bool {
-        self.frozen_since
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .is_some()
-    }
-
-    pub(crate) fn frozen_total(&self) -> Duration {
-        Duration::from_nanos(self.frozen_total.load(std::sync::atomic::Ordering::SeqCst))
-    }
-
-    fn set(&self, task: TaskId, paused: bool) {
-        let mut board = self
-            .paused
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        let changed = if paused {
-            board.insert(task)
-        } else {
-            board.remove(&task)
-        };
-        drop(board);
-        if changed {
-            self.changed.send_replace(());
-        }
-    }
-
-    pub(crate) fn is_paused(&self, task: TaskId) -> bool {
-        self.paused
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .contains(&task)
-    }
-
-    /// What one attempt watches.
-    fn watch(self: &Arc<Self>, task: TaskId) -> Hold {
-        Hold {
-            holds: Arc::clone(self),
-            changes: self.changed.subscribe(),
-            task,
-        }
-    }
-}
-
 struct Supervisor {
     slots: Vec<Slot>,
     /// Downloads waiting for a slot, with the run they were queued for (a
@@ -336,18 +256,26 @@ struct Supervisor {
     /// that panics still ends its row.
     running_ids: HashMap<tokio::task::Id, (TaskId, u32)>,
     holds: Arc<Holds>,
-    /// Since when each paused download between attempts (queued again, or
-    /// waiting out a backoff) has been paused, when it has a deadline: the
-    /// deadline moves by the pause on resume. (A running attempt moves its
-    /// own; one that never started has no deadline yet.)
+    /// Since when (process clock) each paused download between attempts
+    /// (queued again, or waiting out a backoff) has been paused, when it has
+    /// a clock to stop: its deadline and its backoff move by the pause on
+    /// resume. (A running attempt moves its own; one that never started has
+    /// no deadline yet.)
     paused_since: HashMap<TaskId, Instant>,
+    /// When each download waiting out a backoff goes back in line (process
+    /// clock). A heap entry that disagrees is stale (a pause moved it).
+    backoff_until: HashMap<TaskId, Instant>,
 }
 
 impl Supervisor {
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         let mut commands_open = true;
+        // A freeze stops the process clock: backoffs are not due during one,
+        // and their timers are armed again when it ends.
+        let mut clock_changes = self.holds.subscribe();
         loop {
             let next_backoff = self.backoffs.peek().map(|Reverse((at, _, _))| *at);
+            let timer_at = next_backoff.and_then(|at| self.holds.process_time().wall(at));
             tokio::select! {
                 command = commands.recv(), if commands_open => match command {
                     Some(command) => self.obey(command),
@@ -362,8 +290,13 @@ impl Supervisor {
                         self.attempt_ended(joined);
                     }
                 }
-                _ = sleep_until_some(next_backoff), if next_backoff.is_some() => {
+                _ = sleep_until_some(timer_at), if timer_at.is_some() => {
                     self.backoffs_due();
+                }
+                changed = clock_changes.changed(), if next_backoff.is_some() => {
+                    if changed.is_err() {
+                        break; // (the board lives as long as we do)
+                    }
                 }
                 else => break,
             }
@@ -372,6 +305,11 @@ impl Supervisor {
                 break;
             }
         }
+    }
+
+    /// Now, on the process clock every deadline and backoff is measured on.
+    fn now(&self) -> Instant {
+        self.holds.process_time().now()
     }
 
     /// Attempts holding a slot: every attempt task not yet joined (a
@@ -434,7 +372,7 @@ impl Supervisor {
         if slot.paused {
             // (Only a paused attempt is on the board: the lock is not taken
             // for every download that ends.)
-            self.holds.set(task, false);
+            self.holds.set_paused(task, false);
         }
         slot.phase = match outcome {
             Outcome::Ended(ended) => Phase::Ended(ended),
@@ -445,27 +383,35 @@ impl Supervisor {
             } => {
                 // Time held still does not count against the deadline.
                 slot.deadline_at = slot.deadline_at.map(|at| at + paused);
-                if slot.paused && slot.deadline_at.is_some() {
-                    // Still paused: the wait from here on does not count.
-                    self.paused_since.insert(task, Instant::now());
+                let now = self.holds.process_time().now();
+                if slot.paused {
+                    // Still paused: the wait stands still from here on.
+                    self.paused_since.insert(task, now);
                 }
-                self.backoffs
-                    .push(Reverse((Instant::now() + after, task, run)));
+                self.backoffs.push(Reverse((now + after, task, run)));
+                self.backoff_until.insert(task, now + after);
                 Phase::Backoff { received }
             }
         };
     }
 
-    /// Backoffs that are over go back in line for a slot.
+    /// Backoffs that are over go back in line for a slot. (While the
+    /// process is frozen its clock stands still, so none is over.) A paused
+    /// download's wait stands still: its entry goes, and resuming it puts
+    /// back what was left.
     fn backoffs_due(&mut self) {
-        let now = Instant::now();
+        let now = self.now();
         while let Some(&Reverse((at, task, run))) = self.backoffs.peek() {
             if at > now {
                 break;
             }
             self.backoffs.pop();
             let slot = &self.slots[task.index()];
-            if slot.run == run && matches!(slot.phase, Phase::Backoff { .. }) {
+            let current = slot.run == run
+                && matches!(slot.phase, Phase::Backoff { .. })
+                && self.backoff_until.get(&task) == Some(&at);
+            if current && !slot.paused {
+                self.backoff_until.remove(&task);
                 self.enqueue(task);
             }
         }
@@ -475,7 +421,11 @@ impl Supervisor {
     fn enqueue(&mut self, task: TaskId) {
         let must_wait = self.running() + self.queue.len() >= self.limit;
         let slot = &mut self.slots[task.index()];
-        slot.phase = Phase::Queued;
+        let received = match slot.phase {
+            Phase::Backoff { received } => received,
+            _ => 0,
+        };
+        slot.phase = Phase::Queued { received };
         slot.in_line = true;
         self.queue.push_back((task, slot.run));
         if must_wait {
@@ -490,7 +440,7 @@ impl Supervisor {
                 break;
             };
             let slot = &mut self.slots[task.index()];
-            if slot.run != run || !matches!(slot.phase, Phase::Queued) {
+            if slot.run != run || !matches!(slot.phase, Phase::Queued { .. }) {
                 continue; // a stale entry: cancelled, restarted or started
             }
             slot.in_line = false;
@@ -502,10 +452,35 @@ impl Supervisor {
     }
 
     fn start_attempt(&mut self, task: TaskId) {
+        let now = self.now();
         let slot = &mut self.slots[task.index()];
+        if let (Some(limit), Some(at)) = (self.config.limits.deadline, slot.deadline_at)
+            && at <= now
+        {
+            // Its deadline passed while it waited in line: it fails here,
+            // and no attempt is claimed that the server never saw.
+            let received = match slot.phase {
+                Phase::Queued { received } => received,
+                _ => 0,
+            };
+            slot.phase = Phase::Ended(Ended::Failed);
+            let address = Address::clone(&slot.address);
+            self.emit(
+                task,
+                EventKind::Failed {
+                    error: FetchError {
+                        address,
+                        reason: FailReason::Deadline(limit),
+                        received,
+                        partial: Default::default(),
+                    },
+                },
+            );
+            return;
+        }
         slot.attempt += 1;
         if slot.attempt == 1 {
-            slot.deadline_at = self.config.limits.deadline.map(|d| Instant::now() + d);
+            slot.deadline_at = self.config.limits.deadline.map(|d| now + d);
         }
         let cancel = CancellationToken::new();
         slot.phase = Phase::Connecting(cancel.clone());
@@ -545,7 +520,7 @@ impl Supervisor {
                         // Cancelled by a command and not yet ended: what
                         // the person sees is a cancelled download.
                         Phase::Connecting(cancel) => cancel.is_cancelled(),
-                        Phase::Queued | Phase::Backoff { .. } => false,
+                        Phase::Queued { .. } | Phase::Backoff { .. } => false,
                     };
                     if retry {
                         self.restart(task);
@@ -571,7 +546,7 @@ impl Supervisor {
         let mut batches = Batches::default();
         // Resumed downloads that had left the line, in list order.
         let mut back_in_line = Vec::new();
-        let now = Instant::now();
+        let now = self.now();
         for task in tasks {
             let slot = &mut self.slots[task.index()];
             if slot.paused == paused || matches!(slot.phase, Phase::Ended(_)) {
@@ -580,17 +555,23 @@ impl Supervisor {
             slot.paused = paused;
             let run = slot.run;
             match slot.phase {
-                Phase::Connecting(_) => self.holds.set(task, paused),
+                Phase::Connecting(_) => self.holds.set_paused(task, paused),
                 _ if paused => {
-                    if slot.deadline_at.is_some() {
+                    if slot.deadline_at.is_some() || matches!(slot.phase, Phase::Backoff { .. }) {
                         self.paused_since.insert(task, now);
                     }
                 }
                 _ => {
                     if let Some(since) = self.paused_since.remove(&task) {
-                        slot.deadline_at = slot.deadline_at.map(|at| at + (now - since));
+                        // Its clocks go on from where they stopped.
+                        let held = now.saturating_duration_since(since);
+                        slot.deadline_at = slot.deadline_at.map(|at| at + held);
+                        if let Some(until) = self.backoff_until.get_mut(&task) {
+                            *until += held;
+                            self.backoffs.push(Reverse((*until, task, run)));
+                        }
                     }
-                    if matches!(slot.phase, Phase::Queued) && !slot.in_line {
+                    if matches!(slot.phase, Phase::Queued { .. }) && !slot.in_line {
                         slot.in_line = true;
                         back_in_line.push((task, run));
                     }
@@ -610,20 +591,10 @@ impl Supervisor {
         }
     }
 
-    /// The process was stopped this long: deadlines and backoffs of
-    /// downloads between attempts move by it (running attempts move their
-    /// own), so no download fails for the time it was stopped.
-    fn shift(&mut self, stopped: Duration) {
-        for slot in &mut self.slots {
-            if !matches!(slot.phase, Phase::Connecting(_) | Phase::Ended(_)) {
-                slot.deadline_at = slot.deadline_at.map(|at| at + stopped);
-            }
-        }
-        self.backoffs = std::mem::take(&mut self.backoffs)
-            .into_iter()
-            .map(|Reverse((at, task, run))| Reverse((at + stopped, task, run)))
-            .collect();
-        // The model's clocks move too, so what it shows agrees.
+    /// The process was stopped this long. The engine's clocks did not move
+    /// meanwhile (they are on the process clock); the listeners', on the
+    /// wall clock, move by it, so that what they show agrees.
+    fn shift(&self, stopped: Duration) {
         let _ = self.events.send(Event {
             task: TaskId::at(0),
             run: 0,
@@ -650,7 +621,7 @@ impl Supervisor {
             // Only downloads that never started this run go in a batch: one
             // queued again after an attempt may hold a partial poem, and is
             // told about on its own, with its bytes.
-            if matches!(slot.phase, Phase::Queued) && slot.attempt == 0 {
+            if matches!(slot.phase, Phase::Queued { .. }) && slot.attempt == 0 {
                 slot.phase = Phase::Ended(Ended::Cancelled);
                 slot.in_line = false;
                 slot.paused = false;
@@ -666,6 +637,7 @@ impl Supervisor {
         }
         self.queue.clear();
         self.paused_since.clear();
+        self.backoff_until.clear();
     }
 
     fn emit_cancelled_waiting(&self, first: TaskId, count: u32) {
@@ -685,12 +657,12 @@ impl Supervisor {
                 return;
             }
             Phase::Ended(_) => return,
-            Phase::Queued => 0,
-            Phase::Backoff { received } => *received,
+            Phase::Queued { received } | Phase::Backoff { received } => *received,
         };
         slot.phase = Phase::Ended(Ended::Cancelled);
         slot.paused = false;
         self.paused_since.remove(&task);
+        self.backoff_until.remove(&task);
         self.emit(task, EventKind::Cancelled { received });
     }
 
@@ -699,7 +671,7 @@ impl Supervisor {
     fn restart(&mut self, task: TaskId) {
         let slot = &mut self.slots[task.index()];
         match &slot.phase {
-            Phase::Queued => return,
+            Phase::Queued { .. } => return,
             Phase::Connecting(cancel) => cancel.cancel(),
             Phase::Backoff { .. } | Phase::Ended(_) => {}
         }
@@ -708,16 +680,10 @@ impl Supervisor {
         slot.deadline_at = None;
         // A retry is a wish to fetch: it is not held.
         slot.paused = false;
-        self.holds.set(task, false);
+        self.holds.set_paused(task, false);
         self.paused_since.remove(&task);
+        self.backoff_until.remove(&task);
         self.enqueue(task);
-    }
-}
-
-async fn sleep_until_some(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 
@@ -816,7 +782,8 @@ impl Attempt {
             Err(Stop::Failed(error)) => {
                 // The deadline moved by the time this attempt was paused.
                 let deadline_at = self.deadline_at.map(|at| at + paused);
-                let out_of_time = deadline_at.is_some_and(|at| at <= Instant::now());
+                let now = hold.process_now();
+                let out_of_time = deadline_at.is_some_and(|at| at <= now);
                 if self.attempt >= self.of || !error.reason.is_retryable() || out_of_time {
                     self.emit(EventKind::Failed { error });
                     return Outcome::Ended(Ended::Failed);
@@ -825,7 +792,7 @@ impl Attempt {
                 if let Some(deadline_at) = deadline_at {
                     // The deadline is the whole download's: no wait runs
                     // past it (the next attempt then fails at once).
-                    after = after.min(deadline_at.saturating_duration_since(Instant::now()));
+                    after = after.min(deadline_at.saturating_duration_since(now));
                 }
                 let received = error.received;
                 self.emit(EventKind::Retrying {

@@ -139,6 +139,19 @@ struct Live {
     throughput: Throughput,
 }
 
+impl Live {
+    /// The download was held still (paused, or the process stopped) for
+    /// `held`: its idle clock, the wait for its next attempt and its
+    /// deadline go on from where they stopped.
+    fn move_clocks(&mut self, held: Duration) {
+        let later = |at: &mut Option<Instant>| *at = at.map(|at| at + held);
+        later(&mut self.last_byte);
+        later(&mut self.attempt_started);
+        later(&mut self.retry_at);
+        self.paused_total += held;
+    }
+}
+
 /// What the dashboard needs to show any part of a poem without decoding or
 /// scanning all of it.
 #[derive(Debug, Clone, Default)]
@@ -252,6 +265,14 @@ impl Download {
         self.live().and_then(|live| live.retry_at)
     }
 
+    /// How long until the next attempt, while `Retrying`, as of `now`: the
+    /// wait stands still while paused.
+    pub fn retry_in(&self, now: Instant) -> Option<Duration> {
+        let live = self.live()?;
+        let now = live.paused_at.unwrap_or(now);
+        live.retry_at.map(|at| at.saturating_duration_since(now))
+    }
+
     /// The current attempt's times, while the run goes on (an ended run's
     /// are in its `Finished` event).
     pub fn times(&self) -> AttemptTimes {
@@ -296,11 +317,11 @@ impl Download {
             return;
         }
         if let Some(live) = self.running_mut() {
-            let later = |at: &mut Option<Instant>| *at = at.map(|at| at + by);
-            later(&mut live.last_byte);
-            later(&mut live.attempt_started);
-            later(&mut live.retry_at);
-            live.paused_total += by;
+            // A paused download's clocks were standing still already: its
+            // resume moves them by the whole pause, this stop included.
+            if live.paused_at.is_none() {
+                live.move_clocks(by);
+            }
         }
     }
 
@@ -502,13 +523,10 @@ impl Download {
                 if let Some(live) = self.running_mut()
                     && let Some(at) = live.paused_at.take()
                 {
-                    live.paused_total += event.at.saturating_duration_since(at);
-                    // The engine's idle clock starts again now; so does ours.
-                    if live.last_byte.is_some() {
-                        live.last_byte = Some(event.at);
-                    } else {
-                        live.attempt_started = Some(event.at);
-                    }
+                    // Every clock goes on from where it stopped, as the
+                    // engine's do: none is reset.
+                    let held = event.at.saturating_duration_since(at);
+                    live.move_clocks(held);
                 }
             }
             // (The model moves every download's clocks itself.)

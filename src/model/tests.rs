@@ -290,8 +290,10 @@ fn a_pause_stops_the_idle_clock_and_moves_the_deadline() {
     let download = &model.downloads[0];
     assert!(!download.paused);
     assert_eq!(model.totals().paused, 0);
-    // The idle clock starts again at the resume; the deadline moved by the pause.
-    assert_eq!(download.idle(ms(10_300)), Some(Duration::from_millis(100)));
+    // The idle clock goes on from where it stopped (100 ms of silence before
+    // the pause, 100 ms after): a resume does not reset it. The deadline
+    // moved by the pause.
+    assert_eq!(download.idle(ms(10_300)), Some(Duration::from_millis(200)));
     assert_eq!(
         download.time_left(limit, ms(10_300)),
         Some(Duration::from_millis(9_700))
@@ -326,5 +328,73 @@ fn a_stopped_process_moves_every_running_clock() {
         model.downloads[1].idle(ms(10_300)),
         None,
         "a queued one has no clocks"
+    );
+}
+
+#[test]
+fn a_stop_during_a_pause_is_counted_once() {
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let mut model = Model::new([Address::loopback(10000)]);
+    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
+    model.apply(&mut event(ms(0), 0, 1, connecting));
+    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    model.apply(&mut event(ms(1_000), 0, 1, EventKind::Paused { count: 1 }));
+    // Ctrl-Z from 2 s to 6 s, while paused.
+    let by = Duration::from_secs(4);
+    model.apply(&mut event(ms(6_000), 0, 0, EventKind::Shifted { by }));
+    model.apply(&mut event(ms(7_000), 0, 1, EventKind::Resumed { count: 1 }));
+    let download = &model.downloads[0];
+    let limit = Duration::from_secs(10);
+    // Held from 1 s to 7 s: six seconds, not six plus the four stopped.
+    assert_eq!(
+        download.time_left(limit, ms(8_000)),
+        Some(Duration::from_millis(8_000))
+    );
+    assert_eq!(download.idle(ms(8_000)), Some(Duration::from_millis(1_900)));
+}
+
+#[test]
+fn a_retry_countdown_stands_still_while_stopped_or_paused() {
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let mut model = Model::new([Address::loopback(10000)]);
+    let connecting = EventKind::Connecting { attempt: 1, of: 3 };
+    model.apply(&mut event(ms(0), 0, 1, connecting));
+    let error = FetchError {
+        address: Address::loopback(10000),
+        reason: FailReason::Refused,
+        received: 0,
+        partial: Bytes::new(),
+    };
+    let retrying = EventKind::Retrying {
+        attempt: 2,
+        of: 3,
+        after: Duration::from_secs(2),
+        error,
+    };
+    model.apply(&mut event(ms(10), 0, 1, retrying));
+    assert_eq!(
+        model.downloads[0].retry_in(ms(510)),
+        Some(Duration::from_millis(1_500))
+    );
+    // Stopped for 3 s (Ctrl-Z): the wait moves by it.
+    let by = Duration::from_secs(3);
+    model.apply(&mut event(ms(3_510), 0, 0, EventKind::Shifted { by }));
+    assert_eq!(model.downloads[0].retry_at(), Some(ms(5_010)));
+    assert_eq!(
+        model.downloads[0].retry_in(ms(3_510)),
+        Some(Duration::from_millis(1_500))
+    );
+    // Paused for 1 s: it stands still, then goes on.
+    model.apply(&mut event(ms(4_010), 0, 1, EventKind::Paused { count: 1 }));
+    assert_eq!(
+        model.downloads[0].retry_in(ms(4_900)),
+        Some(Duration::from_millis(1_000))
+    );
+    model.apply(&mut event(ms(5_010), 0, 1, EventKind::Resumed { count: 1 }));
+    assert_eq!(
+        model.downloads[0].retry_in(ms(5_010)),
+        Some(Duration::from_millis(1_000))
     );
 }

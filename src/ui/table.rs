@@ -367,9 +367,9 @@ fn row<'a>(
 
 fn state_cell<'a>(download: &Download, now: Instant, theme: &Theme, wide: bool) -> Cell<'a> {
     let (symbol, label, style) = theme.state(download);
-    let label = match (download.state, download.retry_at()) {
-        (State::Retrying, Some(at)) if !download.paused => {
-            let wait = at.saturating_duration_since(now).as_secs_f64();
+    let label = match (download.state, download.retry_in(now)) {
+        (State::Retrying, Some(wait)) if !download.paused => {
+            let wait = wait.as_secs_f64();
             let wait = if wait < 10.0 {
                 // Tenths, rounded up: "0.4s" for a wait the log calls 0.323 s.
                 format!("{:.1}s", (wait * 10.0).ceil() / 10.0)

@@ -1,0 +1,309 @@
+//! The clocks every limit is measured on, and what holds them still.
+//!
+//! Two things stop a download's clocks: the person pausing it (`space`), and
+//! the whole process being stopped (`Ctrl-Z`). Neither may make a download
+//! fail, and neither may reset a clock: each goes on from where it stopped.
+//!
+//! Rather than moving every deadline when the process comes back (racy: at
+//! `SIGCONT` every overdue timer fires at once, before anyone has said how
+//! long the stop was), the engine measures on a *process clock* that does
+//! not advance while the process is frozen. Every deadline, backoff and idle
+//! limit is an instant on that clock; a timer is armed at the wall-clock
+//! instant that corresponds to it, and only while nothing is frozen. A
+//! pause is then only the download's own business: it adds the time it
+//! lasted, on the process clock (so a Ctrl-Z during a pause is not counted
+//! twice), to the clocks of that one download.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::event::TaskId;
+
+/// Shared by the supervisor and every attempt: the process clock (is the
+/// process frozen, and for how long has it been in all) and the board of
+/// running downloads the person has paused. One board for all: an attempt
+/// only subscribes to its changes (no allocation per attempt), and wakes to
+/// look when it changes.
+#[derive(Debug, Default)]
+pub(crate) struct Holds {
+    paused: std::sync::Mutex<HashSet<TaskId>>,
+    /// Since when the process has been frozen, while it is.
+    frozen_since: std::sync::Mutex<Option<Instant>>,
+    /// All the time the process was frozen, in nanoseconds (ended freezes).
+    frozen_total: AtomicU64,
+    changed: watch::Sender<()>,
+}
+
+/// The process clock as one reader saw it: whether it stands still, and
+/// how far it is behind the wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ProcessTime {
+    frozen_since: Option<Instant>,
+    behind: Duration,
+}
+
+impl ProcessTime {
+    /// Now, on the process clock: the wall clock less every ended freeze,
+    /// standing still during one.
+    pub(crate) fn now(&self) -> Instant {
+        let wall = self.frozen_since.unwrap_or_else(Instant::now);
+        wall.checked_sub(self.behind).unwrap_or(wall)
+    }
+
+    pub(crate) fn is_frozen(&self) -> bool {
+        self.frozen_since.is_some()
+    }
+
+    /// When, on the wall clock, the process clock reaches `at`; `None`
+    /// while frozen (it does not move, so no timer should be armed).
+    pub(crate) fn wall(&self, at: Instant) -> Option<Instant> {
+        match self.frozen_since {
+            Some(_) => None,
+            None => Some(at + self.behind),
+        }
+    }
+}
+
+impl Holds {
+    /// Begins or ends a freeze of the whole process; at its end, returns
+    /// how long it lasted.
+    pub(crate) fn freeze(&self, frozen: bool) -> Option<Duration> {
+        let mut since = lock(&self.frozen_since);
+        let lasted = match (frozen, *since) {
+            (true, None) => {
+                *since = Some(Instant::now());
+                None
+            }
+            (false, Some(at)) => {
+                let lasted = at.elapsed();
+                let nanos = u64::try_from(lasted.as_nanos()).unwrap_or(u64::MAX);
+                // Added before the freeze is over, under the same lock:
+                // nobody reads a clock that jumped forward.
+                self.frozen_total.fetch_add(nanos, Ordering::SeqCst);
+                *since = None;
+                Some(lasted)
+            }
+            _ => return None,
+        };
+        drop(since);
+        self.changed.send_replace(());
+        lasted
+    }
+
+    /// The process clock, read now.
+    pub(crate) fn process_time(&self) -> ProcessTime {
+        let since = lock(&self.frozen_since);
+        ProcessTime {
+            frozen_since: *since,
+            behind: Duration::from_nanos(self.frozen_total.load(Ordering::SeqCst)),
+        }
+    }
+
+    pub(crate) fn set_paused(&self, task: TaskId, paused: bool) {
+        let mut board = lock(&self.paused);
+        let changed = if paused {
+            board.insert(task)
+        } else {
+            board.remove(&task)
+        };
+        drop(board);
+        if changed {
+            self.changed.send_replace(());
+        }
+    }
+
+    pub(crate) fn is_paused(&self, task: TaskId) -> bool {
+        lock(&self.paused).contains(&task)
+    }
+
+    /// Hears about every change: a freeze begun or ended, a pause or resume.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<()> {
+        self.changed.subscribe()
+    }
+
+    /// What one attempt of `task` watches.
+    pub(crate) fn watch(self: &Arc<Self>, task: TaskId) -> Hold {
+        Hold {
+            holds: Arc::clone(self),
+            changes: self.changed.subscribe(),
+            task,
+        }
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// What one attempt watches: whether its download is paused, the process
+/// clock, and a way to hear when either changes.
+pub(crate) struct Hold {
+    holds: Arc<Holds>,
+    changes: watch::Receiver<()>,
+    task: TaskId,
+}
+
+impl Hold {
+    /// Now, on the process clock.
+    pub(crate) fn process_now(&self) -> Instant {
+        self.holds.process_time().now()
+    }
+}
+
+/// One attempt's view of its clocks. Every instant it hands out is on the
+/// process clock; a pause ended is reported with how long it lasted on that
+/// clock, and the attempt moves its own clocks by it.
+pub(crate) struct AttemptClock<'h> {
+    hold: Option<&'h mut Hold>,
+    time: ProcessTime,
+    /// Since when (process clock) the download has been paused, while it is.
+    paused_since: Option<Instant>,
+}
+
+/// What changed on a look at the board.
+pub(crate) enum Change {
+    /// The download was paused just now.
+    Paused,
+    /// A pause ended; it lasted this long on the process clock.
+    Resumed(Duration),
+    /// Something else (a freeze began or ended, another download): timers
+    /// are to be armed again, nothing moves.
+    Other,
+}
+
+impl<'h> AttemptClock<'h> {
+    /// Without a hold (a lone [`get_poem`](super::get_poem)), the process
+    /// clock is the wall clock and nothing pauses.
+    pub(crate) fn new(hold: Option<&'h mut Hold>) -> Self {
+        let mut clock = AttemptClock {
+            hold,
+            time: ProcessTime::default(),
+            paused_since: None,
+        };
+        clock.time = clock.read_time();
+        if clock.board_says_paused() {
+            clock.paused_since = Some(clock.time.now());
+        }
+        clock
+    }
+
+    fn read_time(&self) -> ProcessTime {
+        self.hold
+            .as_deref()
+            .map_or_else(ProcessTime::default, |hold| hold.holds.process_time())
+    }
+
+    fn board_says_paused(&self) -> bool {
+        self.hold
+            .as_deref()
+            .is_some_and(|hold| hold.holds.is_paused(hold.task))
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.time.now()
+    }
+
+    /// Paused, or the process frozen: nothing is read and no limit fires.
+    pub(crate) fn is_held(&self) -> bool {
+        self.paused_since.is_some() || self.time.is_frozen()
+    }
+
+    /// The wall-clock instant for a timer that fires when the process clock
+    /// reaches `at`; `None` while held (no limit counts then).
+    pub(crate) fn timer_for(&self, at: Instant) -> Option<Instant> {
+        if self.is_held() {
+            None
+        } else {
+            self.time.wall(at)
+        }
+    }
+
+    /// Resolves when the board changes (never without a hold).
+    pub(crate) async fn changed(&mut self) {
+        let gone = match self.hold.as_deref_mut() {
+            Some(hold) => hold.changes.changed().await.is_err(),
+            None => true,
+        };
+        if gone {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Looks at the board after [`AttemptClock::changed`].
+    pub(crate) fn update(&mut self) -> Change {
+        self.time = self.read_time();
+        match (self.board_says_paused(), self.paused_since) {
+            (true, None) => {
+                self.paused_since = Some(self.time.now());
+                Change::Paused
+            }
+            (false, Some(since)) => {
+                self.paused_since = None;
+                Change::Resumed(self.time.now().saturating_duration_since(since))
+            }
+            _ => Change::Other,
+        }
+    }
+}
+
+/// Sleeps until `at`, or for ever when there is no `at`.
+pub(crate) async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_process_clock_stands_still_while_frozen_and_keeps_its_place_after() {
+        let holds = Holds::default();
+        let start = holds.process_time().now();
+        tokio::time::advance(Duration::from_secs(2)).await;
+        holds.freeze(true);
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let frozen = holds.process_time();
+        assert!(frozen.is_frozen());
+        assert_eq!(frozen.now() - start, Duration::from_secs(2));
+        assert_eq!(frozen.wall(start + Duration::from_secs(3)), None);
+        assert_eq!(holds.freeze(false), Some(Duration::from_secs(5)));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let time = holds.process_time();
+        assert_eq!(time.now() - start, Duration::from_secs(3));
+        // A limit 4 s into the run fires 5 s (the freeze) later on the wall.
+        assert_eq!(
+            time.wall(start + Duration::from_secs(4)),
+            Some(start + Duration::from_secs(9))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_is_measured_on_the_process_clock_so_a_freeze_inside_it_counts_once() {
+        let holds = Arc::new(Holds::default());
+        let task = TaskId::at(0);
+        let mut hold = holds.watch(task);
+        let mut clock = AttemptClock::new(Some(&mut hold));
+        holds.set_paused(task, true);
+        assert!(matches!(clock.update(), Change::Paused));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        holds.freeze(true);
+        tokio::time::advance(Duration::from_secs(4)).await;
+        holds.freeze(false);
+        assert!(matches!(clock.update(), Change::Other));
+        tokio::time::advance(Duration::from_secs(2)).await;
+        holds.set_paused(task, false);
+        let Change::Resumed(lasted) = clock.update() else {
+            panic!("not resumed");
+        };
+        // Seven seconds on the wall, four of them frozen: three paused.
+        assert_eq!(lasted, Duration::from_secs(3));
+    }
+}

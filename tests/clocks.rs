@@ -1,0 +1,305 @@
+//! The engine's clocks under pause, Ctrl-Z (a freeze of the whole process)
+//! and backoff, against our own servers on loopback: every clock stops
+//! while its download is held, none is reset, and a stop inside a pause is
+//! counted once. `RunHandle::freeze` is what the dashboard calls around
+//! SIGTSTP; here the process goes on running while frozen, which is the
+//! harder case (in a stopped process no timer can fire early).
+//!
+//! Each test compares the engine's own event times with what the limits
+//! allow; the bounds are tenths of a second wide, and each bug they stand
+//! for is off by a second or more.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use poetry_dash::engine::{
+    Backoff, Command, Event, EventKind, FailReason, Limits, RunConfig, TaskId,
+};
+use poetry_dash::serve::{Behaviour, Pacing};
+
+/// How far an event may come after the instant the limits give for it:
+/// scheduling on a loaded two-core machine, never a second.
+const SLACK: Duration = Duration::from_millis(300);
+
+fn limits() -> Limits {
+    Limits {
+        connect_timeout: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(30),
+        deadline: None,
+        max_bytes: Some(1 << 20),
+    }
+}
+
+/// Waits for the first event of task 1 that `wanted` picks, applying every
+/// event on the way.
+async fn next_event(run: &mut Run, mut wanted: impl FnMut(&EventKind) -> bool) -> Event {
+    let mut found = None;
+    run.until(|_, event| {
+        let hit = event.task == TaskId::at(0) && wanted(&event.kind);
+        if hit {
+            found = Some(event.clone());
+        }
+        hit
+    })
+    .await;
+    found.expect("found")
+}
+
+fn is_failed(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::Failed { .. })
+}
+
+fn reason(event: &Event) -> &FailReason {
+    match &event.kind {
+        EventKind::Failed { error } => &error.reason,
+        other => panic!("not a failure: {other:?}"),
+    }
+}
+
+/// Holds the whole engine still for `how_long`, as Ctrl-Z then `fg` does.
+async fn freeze_for(run: &Run, how_long: Duration) -> Duration {
+    let started = Instant::now();
+    run.handle.freeze(true);
+    tokio::time::sleep(how_long).await;
+    run.handle.freeze(false);
+    started.elapsed()
+}
+
+fn assert_between(what: &str, at: Instant, earliest: Instant) {
+    assert!(
+        at + Duration::from_millis(5) >= earliest,
+        "{what} came {:?} early",
+        earliest - at
+    );
+    assert!(
+        at <= earliest + SLACK,
+        "{what} came {:?} late",
+        at - earliest
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_a_backoff_moves_its_wait_and_the_deadline() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let config = RunConfig {
+        limits: Limits {
+            deadline: Some(Duration::from_millis(1500)),
+            ..limits()
+        },
+        retries: 100,
+        backoff: Backoff {
+            first: Duration::from_millis(800),
+            max: Duration::from_millis(800),
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let first = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { .. })
+    })
+    .await;
+    let retrying = next_event(&mut run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
+    let EventKind::Retrying { after, .. } = retrying.kind else {
+        unreachable!()
+    };
+    let stopped = freeze_for(&run, Duration::from_millis(1500)).await;
+    let second = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { attempt: 2, .. })
+    })
+    .await;
+    // The wait goes on after the stop with what was left of it.
+    assert_between(
+        "the second attempt",
+        second.at,
+        retrying.at + after + stopped,
+    );
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::Deadline(Duration::from_millis(1500))
+    );
+    assert!(
+        failed.at + Duration::from_millis(5) >= first.at + Duration::from_millis(1500) + stopped,
+        "the deadline did not move by the stop"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_connecting_moves_the_connect_timeout() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Full).await;
+    let config = RunConfig {
+        limits: Limits {
+            connect_timeout: Duration::from_millis(800),
+            ..limits()
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let connecting = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { .. })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stopped = freeze_for(&run, Duration::from_millis(1200)).await;
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::ConnectTimeout(Duration::from_millis(800))
+    );
+    assert_between(
+        "the connect timeout",
+        failed.at,
+        connecting.at + Duration::from_millis(800) + stopped,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_paused_while_connecting_holds_its_connect_timeout() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Full).await;
+    let config = RunConfig {
+        limits: Limits {
+            connect_timeout: Duration::from_millis(800),
+            ..limits()
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let connecting = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { .. })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    run.handle.send(Command::Pause(TaskId::at(0)));
+    let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
+    // Held for twice the connect timeout: it must not fire.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    run.handle.send(Command::Resume(TaskId::at(0)));
+    let resumed = next_event(&mut run, |kind| matches!(kind, EventKind::Resumed { .. })).await;
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::ConnectTimeout(Duration::from_millis(800))
+    );
+    assert!(
+        failed.at > resumed.at,
+        "failed while paused, {:?} after the pause",
+        failed.at - paused.at
+    );
+    // What was left of the 800 ms when it was paused, after the resume.
+    let left = Duration::from_millis(800) - (paused.at - connecting.at);
+    assert_between("the connect timeout", failed.at, resumed.at + left);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_goes_on_with_the_idle_clock_where_it_stopped() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
+    let config = RunConfig {
+        limits: Limits {
+            idle_timeout: Duration::from_millis(1000),
+            ..limits()
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let connected = next_event(&mut run, |kind| matches!(kind, EventKind::Connected { .. })).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    run.handle.send(Command::Pause(TaskId::at(0)));
+    let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    run.handle.send(Command::Resume(TaskId::at(0)));
+    let resumed = next_event(&mut run, |kind| matches!(kind, EventKind::Resumed { .. })).await;
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::IdleTimeout(Duration::from_millis(1000))
+    );
+    // A second of silence in all, the pause left out: what was left of it
+    // when paused runs out after the resume (not a whole new second).
+    let silent_before = paused.at - connected.at;
+    assert_between(
+        "the idle timeout",
+        failed.at,
+        resumed.at + (Duration::from_millis(1000) - silent_before),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_inside_a_pause_moves_the_deadline_once() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
+    let config = RunConfig {
+        limits: Limits {
+            deadline: Some(Duration::from_millis(1500)),
+            ..limits()
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let connecting = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { .. })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    run.handle.send(Command::Pause(TaskId::at(0)));
+    let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
+    freeze_for(&run, Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    run.handle.send(Command::Resume(TaskId::at(0)));
+    let resumed = next_event(&mut run, |kind| matches!(kind, EventKind::Resumed { .. })).await;
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::Deadline(Duration::from_millis(1500))
+    );
+    // 1.5 s of unpaused time in all: what was left when paused, after the
+    // resume. (Counting the stop twice would add a second.)
+    let left = Duration::from_millis(1500) - (paused.at - connecting.at);
+    assert_between("the deadline", failed.at, resumed.at + left);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_whose_deadline_passed_in_line_fails_without_an_attempt() {
+    // One slot. The first download is refused and waits out a short
+    // backoff; meanwhile the second takes the slot and stalls past the
+    // first one's deadline, so the first gets the slot back too late.
+    let server = serve(vec![
+        spec(ECSTASY, Pacing::fast(), Behaviour::Refuse),
+        spec(ECSTASY, Pacing::fast(), Behaviour::Stall),
+    ])
+    .await;
+    let config = RunConfig {
+        limits: Limits {
+            deadline: Some(Duration::from_millis(600)),
+            ..limits()
+        },
+        concurrency: 1,
+        retries: 5,
+        backoff: Backoff {
+            first: Duration::from_millis(50),
+            max: Duration::from_millis(50),
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address_of(&server, 0), address_of(&server, 1)], config);
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::Deadline(Duration::from_millis(600))
+    );
+    let attempts: Vec<u32> = run
+        .log
+        .iter()
+        .filter(|event| event.task == TaskId::at(0))
+        .filter_map(|event| match event.kind {
+            EventKind::Connecting { attempt, .. } => Some(attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [1],
+        "only the attempt the server saw is claimed: {:#?}",
+        run.log
+    );
+}
