@@ -126,6 +126,11 @@ pub fn parse(text: &str) -> Result<Address, &'static str> {
             if !well_formed {
                 return Err("a name (before '=') is 1-32 letters, digits, '.', '_' or '-'");
             }
+            if address.starts_with('@') {
+                return Err(
+                    "names go on addresses, not on lists: write NAME=ADDRESS on the list's lines",
+                );
+            }
             Ok(parse_address(address)?.named(label))
         }
         None => parse_address(text),
@@ -240,7 +245,7 @@ pub fn parse_lines(
         }
     })?;
     match bad {
-        Some(err) => Err(err.into()),
+        Some(err) => Err(err),
         None => Ok(addresses),
     }
 }
@@ -264,8 +269,9 @@ pub enum ListError {
 #[derive(Debug)]
 pub enum Streamed {
     Address(Address),
-    /// A line that is not an address, skipped: the message names it and its
-    /// line number. (A line that is not text at all ends the list.)
+    /// A line that is not an address (nor text, or too long), skipped: the
+    /// message names it and its line number, and the lines after it are
+    /// read. A failed read ends the list, and its message says so.
     Bad(String),
 }
 
@@ -319,59 +325,98 @@ pub fn stream(path: &Path) -> tokio::sync::mpsc::UnboundedReceiver<Streamed> {
             lines.send(streamed).is_ok()
         });
         if let Err(err) = sent {
-            let _ = lines.send(Streamed::Bad(err.to_string()));
+            // Not a skipped line: nothing after it is read.
+            let _ = lines.send(Streamed::Bad(format!(
+                "{err}; the rest of the list was not read"
+            )));
         }
     });
     receiver
 }
 
-/// Reads `reader` a line at a time and hands each address (or the error
-/// naming a bad one) to `each`, which says whether to go on. Errors that
-/// end the list (unreadable, not text, a line too long) are returned.
+/// Reads `reader` a line at a time and hands each address, or the error
+/// naming a line that is not one (not an address, not text, too long), to
+/// `each`, which says whether to go on. A line that is not an address never
+/// stops the reading: whoever listens decides (a file is refused at its
+/// first bad line; a stream skips it and reads on). Only a failed read ends
+/// the list early, and it is returned.
 fn each_line(
     mut reader: impl BufRead,
     source_of_line: impl Fn(usize) -> Source,
-    mut each: impl FnMut(Result<Address, AddressError>) -> bool,
+    mut each: impl FnMut(Result<Address, ListError>) -> bool,
 ) -> Result<(), ListError> {
     let mut bytes = Vec::new();
     for number in 1.. {
         let source = source_of_line(number);
+        let read_error = |err| ListError::Read {
+            what: source.to_string(),
+            source: err,
+        };
         bytes.clear();
         let read = std::io::Read::take(&mut reader, MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut bytes)
-            .map_err(|err| ListError::Read {
-                what: source.to_string(),
-                source: err,
-            })?;
+            .map_err(read_error)?;
         if read == 0 {
             break;
         }
-        if bytes.len() > MAX_LINE && !bytes.ends_with(b"\n") {
-            return Err(ListError::NotAList {
+        let too_long = bytes.len() > MAX_LINE && !bytes.ends_with(b"\n");
+        let parsed = if too_long {
+            Err(ListError::NotAList {
                 what: source.to_string(),
                 problem: "a line longer than 4096 bytes (is it an address list?)",
-            });
-        }
-        let Ok(line) = std::str::from_utf8(&bytes) else {
-            return Err(ListError::NotAList {
+            })
+        } else if let Ok(line) = std::str::from_utf8(&bytes) {
+            let text = line.split('#').next().unwrap_or("").trim();
+            if text.is_empty() {
+                continue;
+            }
+            parse(text).map_err(|problem| {
+                ListError::Address(AddressError {
+                    text: text.to_string(),
+                    origin: source,
+                    problem,
+                })
+            })
+        } else {
+            Err(ListError::NotAList {
                 what: source.to_string(),
                 problem: "not text (the line is not UTF-8)",
-            });
+            })
         };
-        let text = line.split('#').next().unwrap_or("").trim();
-        if text.is_empty() {
-            continue;
-        }
-        let parsed = parse(text).map_err(|problem| AddressError {
-            text: text.to_string(),
-            origin: source,
-            problem,
-        });
         if !each(parsed) {
             break;
         }
+        if too_long {
+            // Read on only past the rest of the line, a buffer at a time, so
+            // a line without end costs no memory (and a file of one, such
+            // as /dev/zero, has already been refused above).
+            skip_line(&mut reader).map_err(|err| ListError::Read {
+                what: source_of_line(number).to_string(),
+                source: err,
+            })?;
+        }
     }
     Ok(())
+}
+
+/// Reads up to and including the next newline, keeping nothing.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        match memchr::memchr(b'\n', buffer) {
+            Some(newline) => {
+                reader.consume(newline + 1);
+                return Ok(());
+            }
+            None => {
+                let all = buffer.len();
+                reader.consume(all);
+            }
+        }
+    }
 }
 
 /// Opens an address file, the error naming it.
@@ -422,6 +467,15 @@ pub fn collect(arguments: &[String], inputs: &[PathBuf]) -> Result<Vec<Address>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_on_a_list_says_where_names_go() {
+        let err = collect(&["x=@list.txt".to_string()], &[]).expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "bad address \"x=@list.txt\" (argument 1): names go on addresses, not on lists: write NAME=ADDRESS on the list's lines"
+        );
+    }
 
     #[test]
     fn accepts_the_tutorial_forms() {
