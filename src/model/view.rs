@@ -202,8 +202,9 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
-/// The longest text a prompt takes: a paste of a few hundred addresses.
-pub const PROMPT_MAX: usize = 64 * 1024;
+/// The longest text a prompt takes: a paste of some sixty thousand
+/// addresses. Longer lists belong in a file (`-i FILE`, or `-i -`).
+pub const PROMPT_MAX: usize = 1024 * 1024;
 
 /// What a key typed into a prompt does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -564,16 +565,21 @@ impl View {
             PromptInput::Text(text) => {
                 // One line: a pasted list's newlines separate addresses as
                 // spaces do, and no control character is kept.
-                let room = PROMPT_MAX.saturating_sub(prompt.text.len());
                 let clean: String = text
                     .chars()
                     .map(|c| if c.is_whitespace() { ' ' } else { c })
                     .filter(|c| !c.is_control())
-                    .scan(0, |bytes, c| {
-                        *bytes += c.len_utf8();
-                        (*bytes <= room).then_some(c)
-                    })
                     .collect();
+                if prompt.text.len() + clean.len() > PROMPT_MAX {
+                    // Whole or not at all: a paste cut anywhere could end
+                    // in the middle of an address, and add one never given.
+                    prompt.error = Some(format!(
+                        "not taken: {} would pass the prompt's {}; give a longer list with -i FILE",
+                        crate::units::bytes(clean.len() as u64),
+                        crate::units::exact_size(PROMPT_MAX as u64),
+                    ));
+                    return PromptDone::Nothing;
+                }
                 prompt.text.push_str(&clean);
                 prompt.error = None;
             }
@@ -1327,6 +1333,36 @@ mod session_tests {
         assert_eq!(view.prompt.as_ref().and_then(|p| p.error.as_deref()), None);
         view.prompt_input(PromptInput::Esc);
         assert!(view.prompt.is_none(), "Esc always cancels");
+    }
+
+    #[test]
+    fn a_paste_is_taken_whole_or_refused_whole() {
+        let t0 = Instant::now();
+        let m = model(1);
+        let mut view = View::default();
+        view.handle(Action::OpenAdd, &m, t0);
+        // 5,401 addresses, about 86 KB: more than the old 64 KiB cut.
+        let list: String = (0..5401)
+            .map(|i| format!("127.0.0.1:{}\n", 30000 + i))
+            .collect();
+        view.prompt_input(PromptInput::Text(list));
+        let PromptDone::Add(text) = view.prompt_input(PromptInput::Enter) else {
+            panic!("Enter hands the text back");
+        };
+        let addresses = crate::address::parse_many(&text).expect("every address");
+        assert_eq!(addresses.len(), 5401);
+        assert_eq!(addresses[5400].port, 35400, "the last one whole");
+        // Past the limit: nothing of it is taken, and the prompt says why.
+        let before = view.prompt.as_ref().map(|p| p.text.clone());
+        let huge = "127.0.0.1:31000 ".repeat(PROMPT_MAX / 16 + 1);
+        view.prompt_input(PromptInput::Text(huge));
+        let prompt = view.prompt.as_ref().expect("still open");
+        assert_eq!(Some(&prompt.text), before.as_ref(), "the text is as it was");
+        let error = prompt.error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains("not taken") && error.contains("-i FILE"),
+            "{error}"
+        );
     }
 
     #[test]
