@@ -52,16 +52,34 @@ pub fn rate(bytes_per_second: f64) -> String {
     format!("{}/s", bytes(bytes_per_second.round() as u64))
 }
 
-/// `0.4 s`, `12.3 s`, `2:05`, `1:02:03`: tenths, for table cells and clocks
-/// that move.
+/// The most columns [`duration`] ever takes: table cells are this wide.
+pub const DURATION_WIDTH: usize = 7;
+
+/// `0.4 s`, `12.3 s`, `2:05`, `1:02:03`, then `12h 05m`, `3d 04h`,
+/// `11574d`: tenths, for table cells and clocks that move. Never more than
+/// [`DURATION_WIDTH`] columns, so a long `--timeout` is shown whole, in a
+/// coarser unit, and never cut.
 pub fn duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs < 60 {
-        format!("{:.1} s", d.as_secs_f64())
-    } else if secs < 3600 {
+    const HOUR: u64 = 3600;
+    const DAY: u64 = 24 * HOUR;
+    let exact = d.as_secs_f64();
+    if exact < 59.95 {
+        return format!("{exact:.1} s");
+    }
+    // Whole seconds from here on, rounded as the tenths were.
+    let secs = d.as_secs() + u64::from(d.subsec_millis() >= 500);
+    if secs < HOUR {
         format!("{}:{:02}", secs / 60, secs % 60)
+    } else if secs < 10 * HOUR {
+        format!("{}:{:02}:{:02}", secs / HOUR, secs / 60 % 60, secs % 60)
+    } else if secs < 100 * HOUR {
+        format!("{}h {:02}m", secs / HOUR, secs / 60 % 60)
+    } else if secs < 100 * DAY {
+        format!("{}d {:02}h", secs / DAY, secs / HOUR % 24)
+    } else if secs / DAY < 1_000_000 {
+        format!("{}d", secs / DAY)
     } else {
-        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+        ">999kd".to_string()
     }
 }
 
@@ -124,6 +142,30 @@ mod tests {
         assert_eq!(rate(1228.8), "1.2 KiB/s");
         assert_eq!(duration(Duration::from_millis(12_340)), "12.3 s");
         assert_eq!(duration(Duration::from_secs(125)), "2:05");
+        assert_eq!(duration(Duration::from_millis(59_940)), "59.9 s");
+        assert_eq!(duration(Duration::from_millis(59_960)), "1:00");
+        assert_eq!(duration(Duration::from_secs(3723)), "1:02:03");
+        assert_eq!(duration(Duration::from_secs(12 * 3600 + 300)), "12h 05m");
+        assert_eq!(duration(Duration::from_secs(100 * 3600)), "4d 04h");
+        // `-t 1e9`: whole, in days, where the clock form would not fit.
+        assert_eq!(duration(Duration::from_secs(1_000_000_000)), "11574d");
+        for secs in [
+            0,
+            59,
+            60,
+            3599,
+            3600,
+            35_999,
+            36_000,
+            359_999,
+            360_000,
+            8_639_999,
+            8_640_000,
+            u64::MAX,
+        ] {
+            let shown = duration(Duration::from_secs(secs));
+            assert!(shown.chars().count() <= DURATION_WIDTH, "{secs}: {shown}");
+        }
         assert_eq!(bytes_short(450), "450B");
         assert_eq!(bytes_short(10_752), "10.5K");
         assert_eq!(bytes_short(500_000), "488K");

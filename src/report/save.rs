@@ -138,7 +138,10 @@ fn write_atomically(path: &Path, bytes: &PoemBytes) -> Result<(), SaveError> {
             // private 0600 of a temporary file.
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(dir)?;
-        bytes.write_to(&mut file)?;
+        // Through the file itself: the temporary file's own writer adds
+        // its path to every error, and that path is gone by the time the
+        // error is read.
+        bytes.write_to(file.as_file_mut())?;
         file.as_file().sync_data()?;
         file.persist(path).map_err(|err| err.error)?;
         Ok(())

@@ -1,6 +1,6 @@
 //! Short forms for table cells (from [`crate::units`]) and the sparkline.
 
-pub use crate::units::{bytes, bytes_short, duration, rate, rate_short};
+pub use crate::units::{DURATION_WIDTH, bytes, bytes_short, duration, rate, rate_short};
 
 /// Eight levels of block, scaled to the largest value.
 pub fn sparkline(values: &[u64]) -> String {

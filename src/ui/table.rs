@@ -106,12 +106,12 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
         (Column::Bytes, if wide { 11 } else { 7 }),
         (Column::Rate, if wide { 12 } else { 7 }),
         (Column::Activity, SPARK_WIDTH),
-        (Column::Idle, 8),
-        (Column::Time, 7),
+        (Column::Idle, format::DURATION_WIDTH + 2),
+        (Column::Time, format::DURATION_WIDTH),
         (Column::Try, (attempts * 2 + 1).max(3)),
     ];
     if model.limits.deadline.is_some() {
-        candidates.push((Column::Left, 8));
+        candidates.push((Column::Left, format::DURATION_WIDTH + 1));
     }
     // Borders take two columns; one column of space between columns.
     let room = usize::from(area_width).saturating_sub(2);

@@ -397,3 +397,28 @@ fn a_paused_download_says_so_in_its_row_and_the_header() {
     // Its idle clock stopped at the pause, well short of a warning.
     assert!(!row.contains("!"), "no idle warning while paused: {row}");
 }
+
+#[test]
+fn a_huge_timeout_shows_whole_in_days_at_80_and_120_columns() {
+    // `-t 1e9`: the clock form (277777:46:40) fitted no column and was cut.
+    let limits = Limits {
+        deadline: Some(Duration::from_secs(1_000_000_000)),
+        ..Limits::default()
+    };
+    let mut scene = Scene {
+        model: Model::for_dashboard([Address::loopback(10000)], limits),
+        t0: Instant::now(),
+    };
+    scene.start(0, 0, 1);
+    scene.stream(2, 0, "Sat we two, one another's best.\n", 10, 100);
+    for width in [80, 120] {
+        let screen = render(&scene, &mut View::default(), width, 24, false)
+            .backend()
+            .to_string();
+        let row = screen
+            .lines()
+            .find(|line| line.contains("127.0.0.1:10000"))
+            .unwrap_or_else(|| panic!("no row at {width}:\n{screen}"));
+        assert!(row.contains("11574d"), "at {width}: {row}");
+    }
+}
