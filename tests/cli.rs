@@ -417,6 +417,12 @@ fn serve_speaks_like_the_tutorial_and_lists_its_poems() {
         .args(["serve", "science", "--fault", "sometimes"])
         .assert()
         .code(2);
+    // Ports past 65535 are a bad argument too, named as such.
+    poetry_dash()
+        .args(["serve", "ecstasy", "--port", "65535", "--count", "2"])
+        .assert()
+        .code(2)
+        .stderr("error: --port 65535 with 2 ports (1 poems x --count 2) goes past 65535\n");
 
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
         .args([
@@ -884,4 +890,103 @@ fn a_record_path_that_cannot_be_written_is_refused_before_anything_runs_and_an_e
         .assert()
         .success()
         .stderr(predicate::str::contains("Got 0 poems"));
+}
+
+#[test]
+fn a_streamed_line_that_is_not_text_or_too_long_is_skipped_and_the_rest_is_read() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(SHORT_POEM, Pacing::fast(), Behaviour::Poem),
+        ],
+    );
+    // Through a pipe, so it is read as a stream, line by line.
+    let mut input = format!("{}\n", ports[0]).into_bytes();
+    input.extend_from_slice(b"\xff\xfe\n");
+    input.extend_from_slice(&[b'x'; 10_000]);
+    input.extend_from_slice(format!("\n{}\n", ports[1]).as_bytes());
+    let output = poetry_dash()
+        .args(["--plain", "-i", "-"])
+        .write_stdin(input)
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "bad lines: status 2\n{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(SCIENCE) && stdout.contains(SHORT_POEM),
+        "the lines after the bad ones were read and fetched:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("stdin line 2") && stderr.contains("not text"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stdin line 3") && stderr.contains("longer than"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Got 2 poems"), "{stderr}");
+}
+
+#[test]
+fn a_poem_that_cannot_be_written_names_its_own_file_never_the_temporary_one() {
+    let rt = runtime();
+    let (_server, ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]);
+    let dir = tempfile::Builder::new().prefix("full").tempdir().unwrap();
+    // No file may grow past 0 blocks (and the signal that would say so is
+    // ignored): the poem's write fails as a full disk's does, after the
+    // temporary file was made.
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 0; exec {} --plain --save {} {}",
+            assert_cmd::cargo::cargo_bin("poetry-dash").display(),
+            dir.path().display(),
+            ports[0]
+        ))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let final_name = dir.path().join("127.0.0.1_").display().to_string();
+    assert!(
+        stderr.contains("cannot save: ") && stderr.contains(&final_name),
+        "{stderr}"
+    );
+    assert!(stderr.contains("os error 27"), "{stderr}");
+    assert!(
+        !stderr.contains(".poetry-dash-") && !stderr.contains("at path"),
+        "the temporary file is gone; naming it helps nobody:\n{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing half-written is left: {left:?}");
+}
+
+#[test]
+fn the_summary_counts_the_bytes_kept_and_every_byte_received_apart() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![spec(SCIENCE, paced(50, 10), Behaviour::ResetAfter(100))],
+    );
+    // Three attempts of 100 bytes each; the last one's bytes are kept.
+    let output = poetry_dash()
+        .args(["--json", "-q", "--retries", "2", &ports[0]])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let lines = json_lines(&output.stdout);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["bytes"], 100, "kept: the last attempt's: {summary}");
+    assert_eq!(summary["bytes_received"], 300, "every attempt's: {summary}");
+    assert_eq!(summary["interrupted"], false, "{summary}");
 }

@@ -210,7 +210,11 @@ pub fn summary(model: &Model, interrupted: bool) -> Value {
         "failed": totals.failed,
         "cancelled": totals.cancelled,
         "unsaved": model.unsaved,
+        // What was kept (each download's last attempt) and everything that
+        // came (every attempt: the dashboard header's figure) differ as
+        // soon as a download is retried.
         "bytes": totals.bytes,
+        "bytes_received": model.received_total,
         "elapsed_s": secs(model.elapsed()),
         "interrupted": interrupted,
     })
