@@ -261,7 +261,9 @@ pub enum ListError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read address list {what}: {problem}")]
+    /// A line that is no address at all (a file is refused for it, a
+    /// stream skips it): said as what it is, not as a failed read.
+    #[error("{what}: {problem}")]
     NotAList { what: String, problem: &'static str },
 }
 
@@ -538,7 +540,7 @@ mod tests {
         let err = parse_lines(endless, |line| Source::Stdin { line }).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "cannot read address list stdin line 1: a line longer than 4096 bytes (is it an address list?)"
+            "stdin line 1: a line longer than 4096 bytes (is it an address list?)"
         );
         let binary = &b"10000\n\xff\xfe\n"[..];
         let err = parse_lines(binary, |line| Source::Stdin { line }).unwrap_err();

@@ -95,11 +95,28 @@ pub fn exact_size(bytes: u64) -> String {
 }
 
 /// `30 s`, `0.5 s`, `1.25 s`: exact to the millisecond, as short as the
-/// value allows (for messages: the log, errors, the summary).
+/// value allows (for messages: the log, errors, the summary). Under half a
+/// millisecond, but not nothing: `<0.001 s`, never `0 s` beside `0.001 s`.
 pub fn seconds(duration: Duration) -> String {
+    if !duration.is_zero() && duration < Duration::from_micros(500) {
+        return "<0.001 s".to_string();
+    }
     let text = format!("{:.3}", duration.as_secs_f64());
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text} s")
+}
+
+/// `0:46.8`, `1:02.0`, `1:02:03`: a time since the start in one form from
+/// the first second to the last (the log's times), tenths while under an
+/// hour.
+pub fn since_start(duration: Duration) -> String {
+    let tenths = duration.as_millis() / 100;
+    let (secs, tenth) = (tenths / 10, tenths % 10);
+    if secs < 3600 {
+        format!("{}:{:02}.{tenth}", secs / 60, secs % 60)
+    } else {
+        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    }
 }
 
 /// `H:MM:SS.s`, the tutorial's way of giving the elapsed time.
@@ -129,6 +146,11 @@ mod tests {
         assert_eq!(clock(Duration::from_secs(3723)), "1:02:03.0");
         assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
         assert_eq!(seconds(Duration::from_millis(1250)), "1.25 s");
+        assert_eq!(seconds(Duration::from_micros(300)), "<0.001 s");
+        assert_eq!(seconds(Duration::ZERO), "0 s");
+        assert_eq!(since_start(Duration::from_millis(46_800)), "0:46.8");
+        assert_eq!(since_start(Duration::from_millis(62_000)), "1:02.0");
+        assert_eq!(since_start(Duration::from_secs(3723)), "1:02:03");
         assert_eq!(secs(Duration::from_micros(1_234_567)), 1.235);
         assert_eq!(exact_size(48 << 10), "48 KiB");
         assert_eq!(exact_size(8 << 20), "8 MiB");

@@ -422,7 +422,7 @@ fn serve_speaks_like_the_tutorial_and_lists_its_poems() {
         .args(["serve", "ecstasy", "--port", "65535", "--count", "2"])
         .assert()
         .code(2)
-        .stderr("error: --port 65535 with 2 ports (1 poems x --count 2) goes past 65535\n");
+        .stderr("error: --port 65535 with 2 ports (one per poem and --count) goes past 65535\n");
 
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
         .args([

@@ -245,8 +245,30 @@ fn watch_cancel_retry_and_quit_in_a_real_terminal() {
             || screen.contains("Science! true daughter")
     );
 
-    // `q` quits: the terminal is restored and the plain summary printed;
-    // the stalled download was cancelled, so the status is 1.
+    // `q` with a download still going asks first, in the footer; another
+    // key stays; `q` again quits: the terminal is restored and the plain
+    // summary printed; the stalled download was cancelled: status 1.
+    // Esc backs out of a search and never quits, however often pressed.
+    tmux.keys("/");
+    tmux.keys("sci");
+    tmux.wait_for("the find prompt", |s| s.contains("find: sci"));
+    for _ in 0..3 {
+        tmux.keys("Escape");
+    }
+    tmux.wait_for("the prompt gone", |s| !s.contains("find: "));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        row(&tmux.screen(), 2).is_some(),
+        "Esc did not quit:\n{}",
+        tmux.screen()
+    );
+    tmux.keys("q");
+    tmux.wait_for("the question", |s| s.contains("q again to quit"));
+    tmux.keys("Escape");
+    tmux.wait_for("the question gone", |s| !s.contains("q again to quit"));
+    assert!(row(&tmux.screen(), 2).is_some(), "still running");
+    tmux.keys("q");
+    tmux.wait_for("the question", |s| s.contains("q again to quit"));
     tmux.keys("q");
     assert_eq!(tmux.exit_status(), 1);
     let screen = tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));

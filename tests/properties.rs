@@ -185,7 +185,13 @@ mod model_counters {
             prop_assert_eq!(model.all_ended(), model.downloads.iter().all(|d| d.state.is_final()));
 
             let now = start + Duration::from_secs(1);
-            for filter in [Filter::All, Filter::Active, Filter::Complete, Filter::Failed] {
+            for filter in [
+                Filter::All,
+                Filter::Active,
+                Filter::Complete,
+                Filter::Failed,
+                Filter::Cancelled,
+            ] {
                 for sort in [SortOrder::Given, SortOrder::State, SortOrder::Rate, SortOrder::Slowest] {
                     let mut view = View::default();
                     view.filter = filter;

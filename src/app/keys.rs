@@ -45,6 +45,10 @@ pub fn input(event: &Event, areas: &Areas, prompt_open: bool) -> Option<Input> {
                 MouseEventKind::Down(MouseButton::Left) if areas.table_rows.contains(at) => Some(
                     Input::Action(Action::ClickRow((at.y - areas.table_rows.y) as usize)),
                 ),
+                // A click on a pane focuses it, as Tab would.
+                MouseEventKind::Down(MouseButton::Left) => {
+                    Some(Input::Action(Action::Focus(pane?)))
+                }
                 _ => None,
             }
         }
@@ -73,12 +77,20 @@ fn prompt_key(key: &KeyEvent) -> Option<Input> {
             KeyCode::Char('z') => return Some(Input::Suspend),
             KeyCode::Char('l') => return Some(Input::Redraw),
             KeyCode::Char('u') => PromptInput::Clear,
+            KeyCode::Char('w') => PromptInput::DeleteWord,
+            KeyCode::Char('a') => PromptInput::Home,
+            KeyCode::Char('e') => PromptInput::End,
             _ => return None,
         }
     } else {
         match key.code {
             KeyCode::Char(c) => PromptInput::Text(c.to_string()),
             KeyCode::Backspace => PromptInput::Backspace,
+            KeyCode::Delete => PromptInput::Delete,
+            KeyCode::Left => PromptInput::Left,
+            KeyCode::Right => PromptInput::Right,
+            KeyCode::Home => PromptInput::Home,
+            KeyCode::End => PromptInput::End,
             KeyCode::Enter => PromptInput::Enter,
             KeyCode::Esc => PromptInput::Esc,
             _ => return None,
@@ -119,6 +131,7 @@ fn key_input(key: &KeyEvent) -> Option<Input> {
         KeyCode::Char('p') => Action::ToggleOverlay,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('y') => Action::Confirm,
         _ => return None,
     };
     Some(Input::Action(action))
@@ -304,5 +317,16 @@ mod tests {
             input(&mouse(MouseEventKind::ScrollUp, 5, 30), &areas, false),
             None
         );
+        // A click on the poem or the log focuses it.
+        let click = |column, row| mouse(MouseEventKind::Down(MouseButton::Left), column, row);
+        assert_eq!(
+            input(&click(10, 15), &areas, false),
+            Some(Input::Action(Action::Focus(Focus::Poem)))
+        );
+        assert_eq!(
+            input(&click(50, 15), &areas, false),
+            Some(Input::Action(Action::Focus(Focus::Log)))
+        );
+        assert_eq!(input(&click(5, 30), &areas, false), None);
     }
 }

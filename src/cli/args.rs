@@ -128,6 +128,7 @@ pub enum FilterArg {
     Active,
     Complete,
     Failed,
+    Cancelled,
 }
 
 impl SortArg {
@@ -150,6 +151,7 @@ impl FilterArg {
             FilterArg::Active => Filter::Active,
             FilterArg::Complete => Filter::Complete,
             FilterArg::Failed => Filter::Failed,
+            FilterArg::Cancelled => Filter::Cancelled,
         }
     }
 }

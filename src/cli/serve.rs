@@ -46,11 +46,9 @@ pub async fn run(args: ServeArgs) -> i32 {
     // port is a bad argument, said before anything listens.
     if args.port != 0 && usize::from(args.port) + specs.len() > usize::from(u16::MAX) + 1 {
         return usage_error(format_args!(
-            "--port {} with {} ports ({} poems x --count {}) goes past 65535",
+            "--port {} with {} ports (one per poem and --count) goes past 65535",
             args.port,
             specs.len(),
-            poems.len(),
-            args.count
         ));
     }
     if let Some(limit) = engine::raise_fd_limit()

@@ -383,9 +383,10 @@ impl Download {
             + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
     }
 
-    /// Bytes per second over the last second.
+    /// Bytes per second as of `now` (see [`Throughput::rate`]): 0 unless
+    /// receiving, and at once while paused (nothing is read then).
     pub fn rate(&self, now: Instant) -> f64 {
-        if self.state.is_final() {
+        if self.state != State::Receiving || self.paused {
             return 0.0;
         }
         self.throughput().map_or(0.0, |t| t.rate(now))
@@ -547,8 +548,11 @@ impl Download {
                 after,
                 error,
             } => {
+                // `attempt` stays the one that ran: the next one is only a
+                // plan until its `Connecting` (a deadline may end the run
+                // before it starts).
+                let _ = attempt;
                 self.state = State::Retrying;
-                self.attempt = *attempt;
                 self.attempts = *of;
                 self.error = Some(Box::new(error.clone()));
                 self.live_mut().retry_at = Some(event.at + *after);

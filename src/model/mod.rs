@@ -44,8 +44,6 @@ pub struct Model {
     pub dashboard: bool,
     /// Notable events, newest last (kept only in a dashboard model).
     pub log: VecDeque<LogEntry>,
-    /// All downloads' bytes together (kept only in a dashboard model).
-    pub throughput: Throughput,
     /// Every byte received since the start, by every attempt and run (a
     /// retry does not take back what arrived before it): never decreases.
     pub received_total: u64,
@@ -101,7 +99,6 @@ impl Model {
             limits: Limits::default(),
             dashboard: false,
             log: VecDeque::new(),
-            throughput: Throughput::default(),
             received_total: 0,
             unsaved: 0,
             states: StateIndex::default(),
@@ -223,9 +220,6 @@ impl Model {
         self.started.get_or_insert(event.at);
         self.latest = Some(event.at);
         self.received_total += chunk;
-        if self.dashboard && chunk > 0 {
-            self.throughput.record(event.at, chunk);
-        }
         // Only the dashboard shows the log: headless output says the same
         // things its own way, and need not format a line per download.
         if log
@@ -303,6 +297,17 @@ impl Model {
     }
 
     /// From the first event to the latest.
+    /// Bytes per second of every download together: the sum of the rates
+    /// the rows show, so the header and the table always agree. Only the
+    /// downloads receiving are looked at.
+    pub fn rate(&self, now: Instant) -> f64 {
+        let receiving = StateSet::only(State::Receiving);
+        (0..self.states.count_in(receiving))
+            .filter_map(|k| self.states.select(receiving, k))
+            .map(|index| self.downloads[index].rate(now))
+            .sum()
+    }
+
     pub fn elapsed(&self) -> Duration {
         match (self.started, self.latest) {
             (Some(start), Some(latest)) => latest.saturating_duration_since(start),

@@ -1,5 +1,12 @@
-//! Bytes over time, in fixed buckets: enough for a current rate and a
-//! sparkline, in constant memory however long a download runs.
+//! Bytes over time: fixed buckets for the sparkline, and the latest
+//! arrivals for the current rate, in constant memory however long a
+//! download runs.
+//!
+//! The rate is the bytes that arrived over the time they actually spanned:
+//! from the first arrival in the last three seconds to the last one. Counting
+//! bytes in fixed buckets instead beats against a server's own cadence (a
+//! write every 0.7 s lands four or five times in a 3 s window, so a steady
+//! 14.3 B/s read 13 and 17 in turn).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -8,11 +15,12 @@ use std::time::{Duration, Instant};
 pub const BUCKET: Duration = Duration::from_millis(500);
 /// Buckets kept: 30 seconds of history.
 pub const HISTORY: usize = 60;
-/// The current rate averages over this many complete buckets (three
-/// seconds): the bucket still filling is left out, so a steady server reads
-/// steady whatever the phase of its writes against the buckets' edges (a
-/// window of W seconds is off by at most one write in W seconds of them).
-const RATE_WINDOW: u64 = 6;
+/// The rate looks at the arrivals of the last three seconds.
+const RATE_WINDOW: Duration = Duration::from_secs(3);
+/// Arrivals kept for the rate: progress comes at most every 50 ms, so this
+/// covers at least 1.6 s of the fastest download, and the whole window of
+/// any slower one.
+const ARRIVALS: usize = 32;
 
 #[derive(Debug, Clone, Default)]
 pub struct Throughput {
@@ -20,6 +28,9 @@ pub struct Throughput {
     /// The bucket number of `buckets[0]`, counted from `origin`.
     first: u64,
     buckets: VecDeque<u64>,
+    /// The latest arrivals, oldest first: milliseconds since `origin`, and
+    /// bytes. Eight bytes each, in place.
+    arrivals: VecDeque<(u32, u32)>,
 }
 
 impl Throughput {
@@ -31,7 +42,21 @@ impl Throughput {
     }
 
     pub fn record(&mut self, at: Instant, bytes: u64) {
-        self.origin.get_or_insert(at);
+        let origin = *self.origin.get_or_insert(at);
+        let ms =
+            u32::try_from(at.saturating_duration_since(origin).as_millis()).unwrap_or(u32::MAX);
+        match self.arrivals.back_mut() {
+            // Two events in the same millisecond are one arrival.
+            Some((last, sum)) if *last == ms => *sum = sum.saturating_add(bytes as u32),
+            Some((last, _)) if *last > ms => {} // out of order: only the buckets
+            _ => {
+                if self.arrivals.len() == ARRIVALS {
+                    self.arrivals.pop_front();
+                }
+                self.arrivals
+                    .push_back((ms, u32::try_from(bytes).unwrap_or(u32::MAX)));
+            }
+        }
         let index = self.index(at);
         let end = self.first + self.buckets.len() as u64;
         if self.buckets.is_empty() || index >= end + HISTORY as u64 {
@@ -64,25 +89,47 @@ impl Throughput {
             .unwrap_or(0)
     }
 
-    /// Bytes per second over the complete buckets of the last three seconds
-    /// before `now` (fewer when the first byte came later). Until one bucket
-    /// is complete, the bytes so far over the time so far.
+    /// Bytes per second as of `now`: the bytes of the arrivals in the last
+    /// three seconds after the first of them, over the time from the first
+    /// to the last. Exact for a steady server whatever its cadence (up to
+    /// 1.5 s) and whatever the moment it is read. Once the silence since the
+    /// last arrival is longer than the usual gap between arrivals, the span
+    /// runs on to now, so a server that slows or stops reads lower at once,
+    /// smoothly, and 0 when nothing came for three seconds. With a single
+    /// arrival to go on, its bytes over the time since the one before it (or
+    /// over at least a second, for a download's very first bytes).
     pub fn rate(&self, now: Instant) -> f64 {
         let Some(origin) = self.origin else {
             return 0.0;
         };
-        let current = self.index(now);
-        if current == 0 {
-            let so_far = now.saturating_duration_since(origin).as_secs_f64();
-            return if so_far > 0.0 {
-                self.bucket(0) as f64 / so_far.max(0.1)
-            } else {
-                0.0
-            };
-        }
-        let first = current.saturating_sub(RATE_WINDOW);
-        let total: u64 = (first..current).map(|i| self.bucket(i)).sum();
-        total as f64 / ((current - first) as f64 * BUCKET.as_secs_f64())
+        let now_ms = now.saturating_duration_since(origin).as_secs_f64() * 1000.0;
+        let window_start = now_ms - RATE_WINDOW.as_secs_f64() * 1000.0;
+        let inside = self
+            .arrivals
+            .partition_point(|&(ms, _)| f64::from(ms) < window_start);
+        let recent: Vec<(f64, f64)> = self
+            .arrivals
+            .range(inside..)
+            .map(|&(ms, bytes)| (f64::from(ms), f64::from(bytes)))
+            .collect();
+        let rate_ms = match recent.as_slice() {
+            [] => return 0.0,
+            [(at, bytes)] => {
+                let before = inside.checked_sub(1).map(|i| f64::from(self.arrivals[i].0));
+                let since = match before {
+                    Some(before) => (at - before).max(now_ms - at),
+                    None => (now_ms - at).max(1000.0),
+                };
+                bytes / since.max(1.0)
+            }
+            [(first, _), .., (last, _)] => {
+                let after_first: f64 = recent[1..].iter().map(|(_, bytes)| bytes).sum();
+                let gap = (last - first) / (recent.len() - 1) as f64;
+                let span = (last - first).max(now_ms - first - gap);
+                after_first / span.max(1.0)
+            }
+        };
+        rate_ms * 1000.0
     }
 
     /// Bytes in each of the last `width` buckets up to `now`, oldest first.
@@ -109,7 +156,7 @@ mod tests {
         for i in 0..8 {
             throughput.record(t0 + BUCKET * i, 100);
         }
-        let now = t0 + BUCKET * 8;
+        let now = t0 + BUCKET * 7 + BUCKET / 2;
         assert_eq!(throughput.rate(now), 200.0);
         let now = t0 + BUCKET * 7;
         assert_eq!(throughput.recent(now, 3), vec![100, 100, 100]);
@@ -155,6 +202,27 @@ mod tests {
         steady(10, 100, 20); // serve --num-bytes 10 --delay 0.1: 100 B/s
         steady(30, 200, 20); // the demo's first row: 150 B/s
         steady(1024, 50, 10);
+        // The cadences the issue names, with jitter: the tutorial's own
+        // 0.7 s (which used to read 13 and 17 B/s in turn), 0.3 s and 1 s.
+        steady(10, 700, 30);
+        steady(10, 300, 20);
+        steady(10, 1000, 40);
+        steady(30, 700, 30); // ecstasy --num-bytes 30
+    }
+
+    #[test]
+    fn a_server_that_stops_reads_lower_at_once_and_zero_after_the_window() {
+        let t0 = Instant::now();
+        let mut throughput = Throughput::default();
+        for i in 0..20 {
+            throughput.record(t0 + Duration::from_millis(i * 100), 10);
+        }
+        let last = t0 + Duration::from_millis(1900);
+        assert_eq!(throughput.rate(last + Duration::from_millis(50)), 100.0);
+        // Half a second of silence, five gaps: it has slowed, and says so.
+        let slowed = throughput.rate(last + Duration::from_millis(500));
+        assert!(slowed < 90.0, "{slowed}");
+        assert_eq!(throughput.rate(last + Duration::from_millis(3001)), 0.0);
     }
 
     #[test]

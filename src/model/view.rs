@@ -55,8 +55,10 @@ pub enum Filter {
     Active,
     /// Complete or empty.
     Complete,
-    /// Failed or cancelled.
+    /// Failed: what the header counts as `✗`.
     Failed,
+    /// Cancelled: the header's `⊘`.
+    Cancelled,
 }
 
 impl Filter {
@@ -65,7 +67,8 @@ impl Filter {
             Filter::All => Filter::Active,
             Filter::Active => Filter::Complete,
             Filter::Complete => Filter::Failed,
-            Filter::Failed => Filter::All,
+            Filter::Failed => Filter::Cancelled,
+            Filter::Cancelled => Filter::All,
         }
     }
 
@@ -75,6 +78,7 @@ impl Filter {
             Filter::Active => "active",
             Filter::Complete => "complete",
             Filter::Failed => "failed",
+            Filter::Cancelled => "cancelled",
         }
     }
 
@@ -88,7 +92,8 @@ impl Filter {
             Filter::All => StateSet::ALL,
             Filter::Active => StateSet::NOT_FINAL,
             Filter::Complete => StateSet::of(&[State::Complete, State::Empty]),
-            Filter::Failed => StateSet::of(&[State::Failed, State::Cancelled]),
+            Filter::Failed => StateSet::only(State::Failed),
+            Filter::Cancelled => StateSet::only(State::Cancelled),
         }
     }
 }
@@ -114,6 +119,8 @@ pub enum Action {
     Scroll(Focus, i32),
     /// A click on a table row (index into the visible rows).
     ClickRow(usize),
+    /// A click on a pane outside the table's rows.
+    Focus(Focus),
     FocusNext,
     Retry,
     RetryFailed,
@@ -133,9 +140,24 @@ pub enum Action {
     ToggleHelp,
     /// The performance overlay.
     ToggleOverlay,
-    /// Esc: close a popup if one is open, else quit.
+    /// Esc: back out of whatever is open (a popup, a kept search, a pane's
+    /// focus). It never quits.
     Back,
+    /// q: close a popup, else quit; while downloads are going, only once
+    /// asked again.
     Quit,
+    /// y: yes to the question in the footer.
+    Confirm,
+}
+
+/// A question the footer asks before a key throws live downloads away: the
+/// same key again (or `y`) says yes, any other key says no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    /// Quit, cancelling this many downloads that have not ended.
+    Quit { going: usize },
+    /// Cancel this many downloads that have not ended.
+    CancelAll { going: usize },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -157,9 +179,15 @@ pub struct View {
     pub table_offset: usize,
     /// Table rows that fit on screen (set when drawing; used for paging).
     pub table_height: usize,
+    /// Column widths kept while the terminal's width stays (set when
+    /// drawing).
+    pub table_widths: crate::ui::table::KeptWidths,
     /// The poem pane's first row; `None` follows the poem (its end while it
     /// grows, its start once it is done).
     pub poem_scroll: Option<PoemPos>,
+    /// End (or G) in the poem pane: keep showing the poem's end as it grows
+    /// (and once it is done), like `less +F`, until the next scroll.
+    pub poem_follow: bool,
     /// The poem pane's text area (set when drawing).
     pub poem_pane: PaneSize,
     /// The run and attempt the poem pane's scroll belongs to: a new one
@@ -175,6 +203,8 @@ pub struct View {
     pub help: bool,
     pub overlay: bool,
     pub quit: bool,
+    /// The question the footer is asking, until the next key answers it.
+    pub confirm: Option<Confirm>,
     /// The one-line prompt being typed into, if one is open: while it is,
     /// keys edit it instead of steering the dashboard.
     pub prompt: Option<Prompt>,
@@ -197,6 +227,9 @@ pub enum PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     pub text: String,
+    /// Where typing goes: a byte offset into `text`, on a character's
+    /// boundary.
+    pub cursor: usize,
     /// Why Enter did not take the text (a bad address), shown until the
     /// text changes.
     pub error: Option<String>,
@@ -206,13 +239,22 @@ pub struct Prompt {
 /// addresses. Longer lists belong in a file (`-i FILE`, or `-i -`).
 pub const PROMPT_MAX: usize = 1024 * 1024;
 
-/// What a key typed into a prompt does.
+/// What a key typed into a prompt does: it edits like a shell's line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptInput {
     Text(String),
+    /// Deletes the character before the cursor.
     Backspace,
-    /// Ctrl-U: clear the line.
+    /// Deletes the character at the cursor.
+    Delete,
+    /// Ctrl-W: deletes the word before the cursor.
+    DeleteWord,
+    /// Ctrl-U: deletes everything before the cursor.
     Clear,
+    Left,
+    Right,
+    Home,
+    End,
     Enter,
     Esc,
 }
@@ -456,7 +498,7 @@ impl View {
                 // Its row left the filter: the nearest row where it was.
                 let index = self.selected_at.min(rows.len().saturating_sub(1));
                 self.selected = rows.get(index);
-                self.poem_scroll = None;
+                self.reset_poem_pane();
                 index
             }
         };
@@ -477,7 +519,7 @@ impl View {
     fn select_index(&mut self, rows: &Rows, index: usize) {
         if let Some(task) = rows.get(index.min(rows.len().saturating_sub(1))) {
             if self.selected != Some(task) {
-                self.poem_scroll = None;
+                self.reset_poem_pane();
             }
             self.selected = Some(task);
         }
@@ -489,8 +531,17 @@ impl View {
         self.select_index(rows, index.saturating_add_signed(delta));
     }
 
+    /// The poem pane starts afresh: a new download or run shown.
+    fn reset_poem_pane(&mut self) {
+        self.poem_scroll = None;
+        self.poem_follow = false;
+    }
+
     /// The poem pane's first row for `download` as things stand.
     pub fn poem_top(&self, download: &Download) -> PoemPos {
+        if self.poem_follow {
+            return download.last_top(self.poem_pane);
+        }
         match self.poem_scroll {
             Some(top) => top.min(download.last_top(self.poem_pane)),
             // Follow the poem: its end while it grows, its start when done.
@@ -507,7 +558,7 @@ impl View {
             .and_then(|task| model.get(task).map(|d| (task, d.run, d.attempt)));
         if shows != self.poem_shows {
             if shows.map(|(task, ..)| task) == self.poem_shows.map(|(task, ..)| task) {
-                self.poem_scroll = None;
+                self.reset_poem_pane();
             }
             self.poem_shows = shows;
         }
@@ -518,6 +569,7 @@ impl View {
             return;
         };
         let top = self.poem_top(download);
+        self.poem_follow = false;
         self.poem_scroll = Some(download.scrolled(top, delta, self.poem_pane));
     }
 
@@ -547,6 +599,7 @@ impl View {
     fn open_prompt(&mut self, kind: PromptKind, text: String) {
         self.prompt = Some(Prompt {
             kind,
+            cursor: text.len(),
             text,
             error: None,
         });
@@ -580,16 +633,57 @@ impl View {
                     ));
                     return PromptDone::Nothing;
                 }
-                prompt.text.push_str(&clean);
+                prompt.text.insert_str(prompt.cursor, &clean);
+                prompt.cursor += clean.len();
                 prompt.error = None;
             }
             PromptInput::Backspace => {
-                prompt.text.pop();
+                if let Some((at, _)) = prompt.text[..prompt.cursor].char_indices().next_back() {
+                    prompt.text.replace_range(at..prompt.cursor, "");
+                    prompt.cursor = at;
+                }
+                prompt.error = None;
+            }
+            PromptInput::Delete => {
+                if let Some(c) = prompt.text[prompt.cursor..].chars().next() {
+                    let end = prompt.cursor + c.len_utf8();
+                    prompt.text.replace_range(prompt.cursor..end, "");
+                }
+                prompt.error = None;
+            }
+            PromptInput::DeleteWord => {
+                // The spaces before the cursor, then the word before them.
+                let before = &prompt.text[..prompt.cursor];
+                let word_end = before.trim_end_matches(' ').len();
+                let start = before[..word_end].rfind(' ').map_or(0, |space| space + 1);
+                prompt.text.replace_range(start..prompt.cursor, "");
+                prompt.cursor = start;
                 prompt.error = None;
             }
             PromptInput::Clear => {
-                prompt.text.clear();
+                prompt.text.replace_range(..prompt.cursor, "");
+                prompt.cursor = 0;
                 prompt.error = None;
+            }
+            PromptInput::Left => {
+                if let Some((at, _)) = prompt.text[..prompt.cursor].char_indices().next_back() {
+                    prompt.cursor = at;
+                }
+                return PromptDone::Nothing;
+            }
+            PromptInput::Right => {
+                if let Some(c) = prompt.text[prompt.cursor..].chars().next() {
+                    prompt.cursor += c.len_utf8();
+                }
+                return PromptDone::Nothing;
+            }
+            PromptInput::Home => {
+                prompt.cursor = 0;
+                return PromptDone::Nothing;
+            }
+            PromptInput::End => {
+                prompt.cursor = prompt.text.len();
+                return PromptDone::Nothing;
             }
             PromptInput::Esc => {
                 self.prompt = None;
@@ -634,6 +728,23 @@ impl View {
     pub fn handle(&mut self, action: Action, model: &Model, now: Instant) -> Option<Command> {
         let rows = self.rows(model, now);
         self.settle(&rows);
+        if let Some(confirm) = self.confirm.take() {
+            // The key answers the question, and does nothing else.
+            return match (confirm, action) {
+                (Confirm::Quit { .. }, Action::Quit | Action::Confirm) => {
+                    self.quit = true;
+                    None
+                }
+                (Confirm::CancelAll { going }, Action::CancelAll | Action::Confirm) => {
+                    self.say(now, format!("cancelling {going}"));
+                    Some(Command::CancelAll)
+                }
+                _ => {
+                    self.say(now, "nothing was stopped".into());
+                    None
+                }
+            };
+        }
         if self.help {
             // The help popup is modal: keys scroll it or close it.
             match action {
@@ -672,12 +783,19 @@ impl View {
             Action::Last if self.gallery => self.gallery_page = usize::MAX,
             Action::First => match self.focus {
                 Focus::Table => self.select_index(&rows, 0),
-                Focus::Poem => self.poem_scroll = Some(PoemPos::default()),
+                Focus::Poem => {
+                    self.poem_follow = false;
+                    self.poem_scroll = Some(PoemPos::default());
+                }
                 Focus::Log => self.log_back = model.log.len(),
             },
             Action::Last => match self.focus {
                 Focus::Table => self.select_index(&rows, usize::MAX),
-                Focus::Poem => self.scroll_poem(model, isize::MAX),
+                Focus::Poem => {
+                    // Follows the tail again, as it grows.
+                    self.poem_scroll = None;
+                    self.poem_follow = true;
+                }
                 Focus::Log => self.log_back = 0,
             },
             Action::Scroll(focus, lines) => {
@@ -685,8 +803,13 @@ impl View {
             }
             Action::ClickRow(index) => {
                 self.focus = Focus::Table;
-                self.select_index(&rows, self.table_offset + index);
+                // Below the last row there is nothing to select.
+                if self.table_offset + index < rows.len() {
+                    self.select_index(&rows, self.table_offset + index);
+                }
             }
+            Action::Focus(focus) if focus != Focus::Log || self.log_shown => self.focus = focus,
+            Action::Focus(_) => {}
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Table => Focus::Poem,
@@ -703,7 +826,7 @@ impl View {
                     );
                 }
                 // The new run's poem starts at its top.
-                self.poem_scroll = None;
+                self.reset_poem_pane();
                 return Some(Command::Retry(task));
             }
             Action::RetryFailed => {
@@ -724,9 +847,16 @@ impl View {
                 return Some(Command::Cancel(task));
             }
             Action::CancelAll => {
-                if model.all_ended() {
+                let going = going(model);
+                if going == 0 {
                     self.say(now, "every download has ended: nothing to cancel".into());
+                    return None;
                 }
+                if going > 1 {
+                    self.confirm = Some(Confirm::CancelAll { going });
+                    return None;
+                }
+                self.say(now, "cancelling the one not finished".into());
                 return Some(Command::CancelAll);
             }
             Action::TogglePause => {
@@ -737,8 +867,10 @@ impl View {
                     return None;
                 }
                 return Some(if download.paused {
+                    self.say(now, format!("task {task}: resumed"));
                     Command::Resume(task)
                 } else {
+                    self.say(now, format!("task {task}: paused (space resumes it)"));
                     Command::Pause(task)
                 });
             }
@@ -751,8 +883,10 @@ impl View {
                 }
                 // Any still going: hold them all; all held: let them go.
                 return Some(if totals.paused < going {
+                    self.say(now, format!("pausing {going} (P resumes them)"));
                     Command::PauseAll
                 } else {
+                    self.say(now, format!("resuming {going}"));
                     Command::ResumeAll
                 });
             }
@@ -775,17 +909,31 @@ impl View {
             // Esc and q close a popup first, as in htop and less.
             Action::Back | Action::Quit if self.help => self.help = false,
             Action::Back | Action::Quit if self.gallery => self.gallery = false,
-            // Esc clears a search kept with Enter before it quits (q quits).
+            // Esc backs out of one thing at a time, and never quits (k9s,
+            // lazygit, bottom): a kept search, then a pane's focus.
             Action::Back if !self.search.is_empty() => {
                 self.search.clear();
                 self.say(now, "search cleared".into());
             }
-            Action::Back | Action::Quit => self.quit = true,
+            Action::Back if self.focus != Focus::Table => self.focus = Focus::Table,
+            Action::Back => self.say(now, "nothing to close (q quits)".into()),
+            Action::Quit => match going(model) {
+                0 => self.quit = true,
+                going => self.confirm = Some(Confirm::Quit { going }),
+            },
+            Action::Confirm => {}
         }
         let rows = self.rows(model, now);
         self.settle(&rows);
         None
     }
+}
+
+/// Downloads that have not ended: what quitting or cancelling all would
+/// throw away.
+fn going(model: &Model) -> usize {
+    let totals = model.totals();
+    totals.active + totals.queued
 }
 
 #[cfg(test)]
@@ -896,7 +1044,10 @@ mod tests {
     #[test]
     fn q_closes_a_popup_before_it_quits() {
         let t0 = Instant::now();
-        let m = model(3);
+        let mut m = model(3);
+        for task in 0..3 {
+            feed(&mut m, t0, task, finished(5));
+        }
         let mut view = View::default();
         view.handle(Action::ToggleHelp, &m, t0);
         view.handle(Action::Quit, &m, t0);
@@ -904,8 +1055,77 @@ mod tests {
         view.handle(Action::ToggleGallery, &m, t0);
         view.handle(Action::Quit, &m, t0);
         assert!(!view.gallery && !view.quit, "q closed the gallery");
+        // Nothing going: q quits at once.
         view.handle(Action::Quit, &m, t0);
         assert!(view.quit);
+    }
+
+    #[test]
+    fn a_click_below_the_last_row_selects_nothing_and_a_pane_click_focuses() {
+        let t0 = Instant::now();
+        let m = model(3);
+        let mut view = View {
+            table_height: 10,
+            ..View::default()
+        };
+        view.handle(Action::ClickRow(1), &m, t0);
+        assert_eq!(view.selected, Some(TaskId::at(1)));
+        view.handle(Action::ClickRow(7), &m, t0);
+        assert_eq!(view.selected, Some(TaskId::at(1)), "below the rows");
+        view.handle(Action::Focus(Focus::Poem), &m, t0);
+        assert_eq!(view.focus, Focus::Poem);
+        view.handle(Action::Focus(Focus::Log), &m, t0);
+        assert_eq!(view.focus, Focus::Poem, "no log pane in this layout");
+    }
+
+    #[test]
+    fn esc_never_quits_and_q_asks_once_while_downloads_go_on() {
+        let t0 = Instant::now();
+        let mut m = model(3);
+        feed(&mut m, t0, 2, finished(5));
+        let mut view = View::default();
+        // Esc backs out (a focused pane, then nothing) and never quits.
+        view.handle(Action::FocusNext, &m, t0);
+        view.handle(Action::Back, &m, t0);
+        assert_eq!(view.focus, Focus::Table);
+        for _ in 0..3 {
+            view.handle(Action::Back, &m, t0);
+        }
+        assert!(!view.quit, "Esc never quits");
+        // q with two going asks; any other key stays and does nothing else.
+        view.handle(Action::Quit, &m, t0);
+        assert_eq!(view.confirm, Some(Confirm::Quit { going: 2 }));
+        assert!(!view.quit);
+        assert_eq!(
+            view.handle(Action::Cancel, &m, t0),
+            None,
+            "the key only answers"
+        );
+        assert_eq!((view.confirm, view.quit), (None, false));
+        // q again (or y) quits.
+        view.handle(Action::Quit, &m, t0);
+        view.handle(Action::Quit, &m, t0);
+        assert!(view.quit);
+        let mut view = View::default();
+        view.handle(Action::Quit, &m, t0);
+        view.handle(Action::Confirm, &m, t0);
+        assert!(view.quit, "y says yes");
+        // C asks the same way when it would cancel more than one.
+        let mut view = View::default();
+        assert_eq!(view.handle(Action::CancelAll, &m, t0), None);
+        assert_eq!(view.confirm, Some(Confirm::CancelAll { going: 2 }));
+        assert_eq!(view.handle(Action::Down, &m, t0), None, "stays");
+        assert_eq!(view.handle(Action::CancelAll, &m, t0), None, "asks again");
+        assert_eq!(
+            view.handle(Action::CancelAll, &m, t0),
+            Some(Command::CancelAll)
+        );
+        // One going: C cancels it at once.
+        feed(&mut m, t0, 1, finished(5));
+        assert_eq!(
+            View::default().handle(Action::CancelAll, &m, t0),
+            Some(Command::CancelAll)
+        );
     }
 
     #[test]
@@ -1071,6 +1291,8 @@ mod tests {
             view.handle(Action::Retry, &m, t0),
             Some(Command::Retry(TaskId::at(1)))
         );
+        // Three going: C asks first; C again cancels them.
+        assert_eq!(view.handle(Action::CancelAll, &m, t0), None);
         assert_eq!(
             view.handle(Action::CancelAll, &m, t0),
             Some(Command::CancelAll)
@@ -1082,9 +1304,9 @@ mod tests {
         view.handle(Action::ToggleHelp, &m, t0);
         assert_eq!(view.handle(Action::Cancel, &m, t0), None, "help is modal");
         view.handle(Action::Back, &m, t0);
-        assert!(!view.help && !view.quit, "Esc closes help first");
+        assert!(!view.help && !view.quit, "Esc closes help");
         view.handle(Action::Back, &m, t0);
-        assert!(view.quit);
+        assert!(!view.quit, "and never quits");
     }
 
     #[test]
@@ -1137,8 +1359,10 @@ mod tests {
         view.handle(Action::PageDown, &m, t0);
         assert_eq!(view.poem_scroll, line(9));
         view.handle(Action::Last, &m, t0);
-        assert_eq!(view.poem_scroll, line(20));
+        assert!(view.poem_follow, "End follows the end");
+        assert_eq!(Some(view.poem_top(&m.downloads[0])), line(20));
         view.handle(Action::Scroll(Focus::Poem, -3), &m, t0);
+        assert!(!view.poem_follow, "a scroll stops following");
         assert_eq!(view.poem_scroll, line(17));
         view.handle(Action::FocusNext, &m, t0);
         view.handle(Action::Up, &m, t0);
@@ -1203,7 +1427,7 @@ mod poem_pane_tests {
         view.follow_new_runs(&m);
         view.handle(Action::FocusNext, &m, t0);
         view.handle(Action::Last, &m, t0);
-        assert_eq!(view.poem_scroll, Some(PoemPos { line: 90, row: 0 }));
+        assert_eq!(view.poem_top(&m.downloads[0]), PoemPos { line: 90, row: 0 });
 
         // `r` from the table.
         view.handle(Action::FocusNext, &m, t0);
@@ -1292,16 +1516,15 @@ mod session_tests {
         // Esc clears the search.
         view.prompt_input(PromptInput::Esc);
         assert_eq!(view.search, "");
-        // A search kept with Enter: Esc in the table clears it, and only
-        // then quits.
+        // A search kept with Enter: Esc in the table clears it; a second
+        // Esc has nothing left to close, and does not quit.
         view.handle(Action::OpenFind, &m, t0);
         view.prompt_input(PromptInput::Text("sci".into()));
         view.prompt_input(PromptInput::Enter);
         view.handle(Action::Back, &m, t0);
         assert_eq!((view.search.as_str(), view.quit), ("", false));
         view.handle(Action::Back, &m, t0);
-        assert!(view.quit);
-        view.quit = false;
+        assert!(!view.quit, "Esc never quits");
         view.filter = Filter::All;
         assert_eq!(view.rows(&m, t0).len(), 4);
     }
@@ -1333,6 +1556,38 @@ mod session_tests {
         assert_eq!(view.prompt.as_ref().and_then(|p| p.error.as_deref()), None);
         view.prompt_input(PromptInput::Esc);
         assert!(view.prompt.is_none(), "Esc always cancels");
+    }
+
+    #[test]
+    fn the_prompt_edits_like_a_shell_line() {
+        let t0 = Instant::now();
+        let m = model(1);
+        let mut view = View::default();
+        view.handle(Action::OpenAdd, &m, t0);
+        let text = |view: &View| view.prompt.as_ref().map(|p| p.text.clone()).unwrap();
+        view.prompt_input(PromptInput::Text("one=10000 two=10001".into()));
+        view.prompt_input(PromptInput::DeleteWord);
+        assert_eq!(text(&view), "one=10000 ");
+        view.prompt_input(PromptInput::Home);
+        view.prompt_input(PromptInput::Delete);
+        assert_eq!(text(&view), "ne=10000 ");
+        view.prompt_input(PromptInput::Text("ö".into()));
+        view.prompt_input(PromptInput::Right);
+        view.prompt_input(PromptInput::Right);
+        view.prompt_input(PromptInput::Text("X".into()));
+        assert_eq!(text(&view), "öneX=10000 ");
+        view.prompt_input(PromptInput::Left);
+        view.prompt_input(PromptInput::Left);
+        view.prompt_input(PromptInput::Backspace);
+        assert_eq!(text(&view), "öeX=10000 ");
+        view.prompt_input(PromptInput::Backspace);
+        view.prompt_input(PromptInput::Backspace);
+        assert_eq!(text(&view), "eX=10000 ", "nothing before the start");
+        view.prompt_input(PromptInput::End);
+        view.prompt_input(PromptInput::Text("3".into()));
+        view.prompt_input(PromptInput::Left);
+        view.prompt_input(PromptInput::Clear);
+        assert_eq!(text(&view), "3", "Ctrl-U deletes what is before the cursor");
     }
 
     #[test]

@@ -69,3 +69,102 @@ pub fn fit(fields: Vec<Field>, gap: &str, width: usize) -> Line<'static> {
 pub fn width(line: &Line) -> usize {
     line.spans.iter().map(|s| s.content.width()).sum()
 }
+
+/// The narrowest a server's text is cut to: an ellipsis and the largest
+/// port (`…:65535`).
+pub const ADDRESS_MIN: usize = 7;
+
+/// A server as `name host:port` in at most `width` columns, cut where it
+/// loses least: the whole port always stays (a cut port is another valid
+/// port); the host is cut in its middle (`127.…0.1:40104`), keeping the
+/// name whole; when even that does not fit, the name's start stays
+/// (`srv-abcdefgh…:40104`). Below [`ADDRESS_MIN`] only the port is left,
+/// as much of it as fits.
+pub fn address(address: &crate::address::Address, width: usize) -> String {
+    let whole = address.shown();
+    if whole.width() <= width {
+        return whole;
+    }
+    let text = address.to_string();
+    // `:PORT`, or `]:PORT` for a bracketed IPv6 host: never cut.
+    let port = format!(":{}", address.port);
+    let host = text.strip_suffix(&port).unwrap_or(&text);
+    let name = address.label().map(|label| format!("{label} "));
+    let room = width.saturating_sub(port.width());
+    let name_width = name.as_deref().map_or(0, UnicodeWidthStr::width);
+    // The host cut in its middle needs at least a character either side of
+    // its ellipsis to say anything.
+    if room >= name_width + 3 {
+        let host = middle_cut(host, room - name_width);
+        return format!("{}{host}{port}", name.unwrap_or_default());
+    }
+    match address.label() {
+        Some(label) if room >= 2 => format!("{}…{port}", start_of(label, room - 1)),
+        _ if room >= 1 => format!("…{port}"),
+        _ => port.chars().take(width).collect(),
+    }
+}
+
+/// `text` in `width` columns with its middle replaced by an ellipsis.
+fn middle_cut(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let keep = width.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let start = start_of(text, head);
+    let chars: Vec<char> = text.chars().collect();
+    let mut end = String::new();
+    let mut used = 0;
+    for c in chars.iter().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+        if used + w > tail {
+            break;
+        }
+        used += w;
+        end.insert(0, *c);
+    }
+    format!("{start}…{end}")
+}
+
+/// As much of the start of `text` as fits in `width` columns.
+fn start_of(text: &str, width: usize) -> String {
+    let mut used = 0;
+    text.chars()
+        .take_while(|c| {
+            used += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            used <= width
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Address;
+
+    #[test]
+    fn an_address_keeps_its_whole_port_and_its_name_start() {
+        let plain = Address::loopback(40104);
+        assert_eq!(address(&plain, 40), "127.0.0.1:40104");
+        assert_eq!(address(&plain, 12), "127….1:40104");
+        assert_eq!(address(&plain, 7), "…:40104");
+        let named = Address::loopback(40104).named("abcdefghijklmnopqrstuvwxyz012345");
+        assert_eq!(
+            address(&named, 60),
+            "abcdefghijklmnopqrstuvwxyz012345 127.0.0.1:40104"
+        );
+        assert_eq!(address(&named, 20), "abcdefghijklm…:40104");
+        let v6 = Address::new("2001:db8::1234:5678", 35703).named("v6");
+        assert_eq!(address(&v6, 30), "v6 [2001:db8::1234:5678]:35703");
+        assert_eq!(address(&v6, 20), "v6 [2001…5678]:35703");
+        for width in ADDRESS_MIN..60 {
+            for a in [&plain, &named, &v6] {
+                let shown = address(a, width);
+                assert!(shown.width() <= width, "{width}: {shown}");
+                assert!(shown.ends_with(&format!(":{}", a.port)), "{width}: {shown}");
+            }
+        }
+    }
+}

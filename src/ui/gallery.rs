@@ -46,9 +46,15 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
     for (&task, &pane) in shown.iter().zip(panes.iter()) {
         let download = &model[task];
+        // The card's top border holds the title: the server is cut to fit
+        // it, keeping its whole port (a cut port reads as another port).
+        let number = format!(" {task} · ");
+        let room = usize::from(pane.width)
+            .saturating_sub(2 + number.chars().count() + 1)
+            .max(super::fit::ADDRESS_MIN);
         let block = Block::bordered()
             .title(Span::styled(
-                format!(" {task} · {} ", download.address.shown()),
+                format!("{number}{} ", super::fit::address(&download.address, room)),
                 theme.title(),
             ))
             .border_style(theme.dim());

@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
     let rate = if model.all_ended() {
         0.0
     } else {
-        model.throughput.rate(now)
+        model.rate(now)
     };
     let fields = |wide: bool| {
         let count = |symbol: &str, n: usize, word: &str| {
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
         };
         let mut fields = vec![
             Field::new("poetry-dash", theme.title(), 1),
-            Field::new(count("✓", totals.complete, "complete"), theme.good(), 8),
+            Field::new(count("✓", totals.complete, "complete"), theme.title(), 8),
             Field::new(count("✗", totals.failed, "failed"), theme.bad(), 8),
             Field::new(count("▸", totals.active, "active"), theme.warning(), 7),
             Field::new(count("·", totals.queued, "queued"), theme.dim(), 6),
@@ -64,7 +64,15 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
         };
         fields.push(Field::new(bytes, theme.plain(), 4));
         fields.push(Field::new(rate, theme.plain(), 3));
-        fields.push(Field::new(crate::units::clock(elapsed), theme.plain(), 10));
+        // Once everything has ended the clock stops: said so, so a frozen
+        // clock is never mistaken for the time now.
+        let clock = crate::units::clock(elapsed);
+        let clock = match (model.started, model.all_ended(), wide) {
+            (Some(_), true, true) => format!("done in {clock}"),
+            (Some(_), true, false) => format!("done {clock}"),
+            _ => clock,
+        };
+        fields.push(Field::new(clock, theme.plain(), 10));
         fields
     };
     let room = (area.width as usize).saturating_sub(2);

@@ -1,4 +1,4 @@
-//! The `?` popup: every key and mouse action.
+//! The `?` popup: every key and mouse action, then what the symbols mean.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -11,8 +11,10 @@ use crate::model::view::View;
 /// Every key the dashboard understands, as the README lists them.
 pub const KEYS: &[(&str, &str)] = &[
     ("↑ ↓  j k", "select a download (or scroll the focused pane)"),
-    ("g  G", "first / last (also Home End)"),
-    ("Home End", "first / last"),
+    (
+        "g G Home End",
+        "first / last (in the poem pane End follows a poem as it grows)",
+    ),
     ("PgUp PgDn", "scroll a page"),
     ("mouse wheel", "scroll the pane under the pointer"),
     ("click", "select a row"),
@@ -20,7 +22,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("r", "retry the selected download (a running one restarts)"),
     ("R", "retry every failed or cancelled download"),
     ("c", "cancel the selected download"),
-    ("C", "cancel all"),
+    ("C", "cancel all (asks first when more than one is going)"),
     (
         "space",
         "pause the selected download, or resume it (the server is held back; a queued one waits)",
@@ -38,17 +40,53 @@ pub const KEYS: &[(&str, &str)] = &[
         "find rows whose name or address contains the text (Enter keeps it; Esc clears it, there or later in the table)",
     ),
     ("s", "cycle sort: given, state, rate, slowest first"),
-    ("f", "cycle filter: all, active, complete, failed"),
+    (
+        "f",
+        "cycle filter: all, active, complete, failed, cancelled",
+    ),
     ("v", "gallery of finished poems (PgUp/PgDn pages)"),
     ("p", "performance overlay: frame time, frames/s, event lag"),
     ("?", "this help"),
-    ("q  Esc", "quit (a popup closes first)"),
+    (
+        "q",
+        "quit (a popup closes first; with downloads going, press q again or y)",
+    ),
+    (
+        "Esc",
+        "back out: close a popup, clear a kept search, back to the table; never quits",
+    ),
+    ("y", "yes to the question in the footer (quit, cancel all)"),
     ("Ctrl-C", "quit at once, exit status 130"),
     ("Ctrl-L", "redraw the screen"),
     (
         "Ctrl-Z",
         "suspend to the shell (downloads are held); fg comes back",
     ),
+];
+
+/// What the symbols and marks mean: at 80 columns they are all the header
+/// and the rows show.
+pub const LEGEND: &[(&str, &str)] = &[
+    ("·", "queued: waiting for a connection slot (-j)"),
+    ("○", "connecting"),
+    ("◌", "waiting: connected, no byte yet"),
+    ("▸", "receiving (in the header: active downloads)"),
+    ("‖", "paused: every clock of it stands still"),
+    ("↻", "retrying: waiting out the backoff"),
+    ("✓", "complete"),
+    ("∅", "empty: the server closed without a byte"),
+    ("✗", "failed (refused, or another error)"),
+    ("◷", "timed out: connect, idle or --timeout"),
+    ("✂", "truncated: the connection was reset"),
+    ("▲", "too large: past --max-bytes"),
+    ("?", "no such host"),
+    ("⊘", "cancelled"),
+    (
+        "*",
+        "after bytes: a partial poem (kept, and saved as .partial)",
+    ),
+    ("! !!", "a clock past half, or four fifths, of its limit"),
+    ("^X", "a control character the server sent, shown visibly"),
 ];
 
 /// The popup over `area`, scrolled to `view.help_scroll` (clamped here to
@@ -59,8 +97,17 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme) {
     // Every key, its words wrapped under it where the popup is narrow
     // (never cut), scrolled a row at a time.
     let mut rows: Vec<Line> = Vec::new();
-    for (key, what) in KEYS {
-        let key = format!(" {key:<12}");
+    let heading = |text: &'static str| Line::from(Span::styled(text, theme.title()));
+    let legend = std::iter::once(("", "")).chain(LEGEND.iter().copied());
+    for (i, (key, what)) in KEYS.iter().copied().chain(legend).enumerate() {
+        if i == KEYS.len() + 1 {
+            rows.push(heading(" Symbols"));
+        }
+        if key.is_empty() {
+            rows.push(Line::default());
+            continue;
+        }
+        let key = format!(" {key:<13}");
         let indent = key.chars().count();
         let mut wrapped = Vec::new();
         crate::text::wrap(

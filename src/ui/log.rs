@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{Theme, format};
+use super::Theme;
 use crate::model::Model;
 use crate::model::view::{Focus, View};
 use crate::text;
@@ -24,27 +24,45 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             .started
             .map(|s| entry.at.saturating_duration_since(s))
             .unwrap_or_default();
+        let time = format!("{:>6} ", crate::units::since_start(at));
         let prefix = match entry.task {
-            Some(task) => format!("{:>6} #{task} ", format::duration(at)),
-            None => format!("{:>6} ", format::duration(at)),
+            Some(task) => format!("{time}#{task} "),
+            None => time.clone(),
         };
+        // Wrapped rows hang under the message, past the time, so the times
+        // stay a column of their own.
+        let indent = time.len().min(width / 2);
         let mut rows = Vec::new();
-        text::wrap(
-            &format!("{prefix}{}", entry.message),
-            width,
-            usize::MAX,
-            &mut rows,
-        );
-        rows.into_iter()
-            .enumerate()
-            .map(|(i, row)| match row.strip_prefix(prefix.trim_end()) {
-                Some(rest) if i == 0 => Line::from(vec![
-                    Span::styled(prefix.trim_end().to_string(), theme.dim()),
-                    Span::styled(rest.to_string(), theme.log(entry.level)),
-                ]),
-                _ => Line::from(Span::styled(row, theme.log(entry.level))),
-            })
-            .collect()
+        text::wrap(&format!("{prefix}{}", entry.message), width, 1, &mut rows);
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        if let Some(row) = rows.first() {
+            let rest = row.strip_prefix(prefix.trim_end()).unwrap_or(row);
+            lines.push(Line::from(vec![
+                Span::styled(prefix.trim_end().to_string(), theme.dim()),
+                Span::styled(rest.to_string(), theme.log(entry.level)),
+            ]));
+        }
+        // The rest of the message, wrapped again to the width after the
+        // indent.
+        let first_len = rows.first().map_or(0, String::len);
+        let whole = format!("{prefix}{}", entry.message);
+        let rest = whole.get(first_len..).unwrap_or("").trim_start();
+        if !rest.is_empty() {
+            let mut more = Vec::new();
+            text::wrap(
+                rest,
+                width.saturating_sub(indent).max(1),
+                usize::MAX,
+                &mut more,
+            );
+            lines.extend(more.into_iter().map(|row| {
+                Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(row, theme.log(entry.level)),
+                ])
+            }));
+        }
+        lines
     };
     let len = model.log.len();
     let mut end = len.saturating_sub(view.log_back);

@@ -10,8 +10,8 @@ pub mod help;
 mod log;
 pub mod overlay;
 mod poem;
-mod table;
-mod theme;
+pub mod table;
+pub mod theme;
 
 pub use theme::Theme;
 
@@ -50,8 +50,17 @@ pub fn draw(
 ) -> Areas {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Says what the keys do here: a prompt still takes them, and a
+        // question still waits for its answer.
+        let keys = if view.prompt.is_some() {
+            "Keys type into the open prompt: Esc closes it."
+        } else if view.confirm.is_some() {
+            "Downloads are going: q again quits, any other key stays."
+        } else {
+            "Enlarge it, or press q to quit."
+        };
         let message = format!(
-            "Terminal too small: {}x{}, poetry-dash needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge it, or press q to quit.",
+            "Terminal too small: {}x{}, poetry-dash needs at least {MIN_WIDTH}x{MIN_HEIGHT}. {keys}",
             area.width, area.height
         );
         frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
@@ -61,11 +70,11 @@ pub fn draw(
     let [header_area, body, footer_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(footer::height(view, area.width)),
     ])
     .areas(area);
     header::draw(frame, header_area, model, now, theme);
-    footer::draw(frame, footer_area, view, now, theme);
+    footer::draw(frame, footer_area, view, model, now, theme);
 
     let mut areas = Areas::default();
     view.log_shown = !compact && !view.gallery;

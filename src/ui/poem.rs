@@ -25,12 +25,6 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         return;
     };
     let (task, download) = download;
-    let block = block.title(title(
-        task,
-        download,
-        theme,
-        area.width.saturating_sub(2) as usize,
-    ));
     let inner = block.inner(area);
     view.poem_pane = PaneSize {
         width: inner.width as usize,
@@ -38,6 +32,24 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     };
     view.follow_new_runs(model);
     let top = view.poem_top(download);
+    // Where the pane is, as the log says it: lines below it, or following
+    // the tail of a poem still arriving.
+    let last_top = download.last_top(view.poem_pane);
+    let place = if top < last_top {
+        // (Lines, not rows: the top may be part-way into a wrapped line.)
+        Some(format!("↓{} more", (last_top.line - top.line).max(1)))
+    } else if !download.state.is_final() && download.received > 0 {
+        Some("following".to_string())
+    } else {
+        None
+    };
+    let block = block.title(title(
+        task,
+        download,
+        place,
+        theme,
+        area.width.saturating_sub(2) as usize,
+    ));
     let lines = styled(download.pane_rows(top, view.poem_pane), theme.warning());
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
@@ -58,12 +70,23 @@ pub(super) fn styled(rows: Vec<PaneRow>, notes: Style) -> Vec<Line<'static>> {
 /// The pane's title, its fields dropped by priority to fit `width`: the
 /// state, PARTIAL and the count of control characters shown stay longest,
 /// then the bytes, the task number and the address.
-fn title<'a>(task: TaskId, download: &Download, theme: &Theme, width: usize) -> Line<'a> {
+fn title<'a>(
+    task: TaskId,
+    download: &Download,
+    place: Option<String>,
+    theme: &Theme,
+    width: usize,
+) -> Line<'a> {
     let (symbol, label, style) = theme.state(download);
     let mut fields = vec![
         Field::new("Poem", theme.title(), 10),
         Field::new(format!("{symbol} {label}"), style, 9),
     ];
+    if let Some(place) = place {
+        // More below is worth saying long; that it follows, less so.
+        let priority = if place.starts_with('↓') { 7 } else { 3 };
+        fields.push(Field::new(place, theme.warning(), priority));
+    }
     if download.is_partial() && download.state.is_final() {
         fields.push(Field::new("PARTIAL", theme.warning(), 9));
     }

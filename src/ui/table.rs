@@ -12,7 +12,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use super::fit::{Field, fit, keep};
 use super::{Theme, format};
@@ -22,6 +22,11 @@ use crate::model::{Download, Model, State};
 
 /// Columns of recent throughput in the activity sparkline.
 const SPARK_WIDTH: usize = 12;
+/// Title priorities: the short "N hidden" outlasts the row range and the
+/// sort label; the long form goes first.
+const SHORT_HIDDEN: u8 = 7;
+const LONG_HIDDEN: u8 = 5;
+
 /// The Server column never takes more than this: spare width stays spare
 /// rather than opening a gap after the address.
 const SERVER_MAX: usize = 40;
@@ -62,8 +67,7 @@ impl Column {
     /// Higher stays longer as the table narrows.
     fn priority(self) -> u8 {
         match self {
-            Column::Server | Column::State => 10,
-            Column::Number => 9,
+            Column::Number | Column::Server | Column::State => 10,
             Column::Bytes => 8,
             Column::Rate => 7,
             Column::Idle => 6,
@@ -85,8 +89,24 @@ struct Layout {
     wide: bool,
 }
 
-fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
+/// The widths the rows need, never narrower than those of rows shown
+/// before at this terminal width: columns keep their places as the rows in
+/// view change (a scroll, a filter), and move only when the terminal does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeptWidths {
+    area_width: u16,
+    server: usize,
+    attempts: usize,
+}
+
+fn layout(area_width: u16, model: &Model, rows: &[TaskId], kept: &mut KeptWidths) -> Layout {
     let wide = area_width >= WIDE_NUMBERS;
+    if kept.area_width != area_width {
+        *kept = KeptWidths {
+            area_width,
+            ..KeptWidths::default()
+        };
+    }
     let number = model.downloads.len().max(1).to_string().len().max(2);
     let longest_address = rows
         .iter()
@@ -99,44 +119,99 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId]) -> Layout {
         .map(|&task| model[task].attempts.max(1).to_string().len())
         .max()
         .unwrap_or(1);
-    let mut candidates = vec![
+    kept.server = kept.server.max(longest_address);
+    kept.attempts = kept.attempts.max(attempts);
+    let (longest_address, attempts) = (kept.server, kept.attempts);
+    // The number and state always show; the server as much as there is
+    // room for (it gives way before the columns that tell a row's health).
+    let essential = vec![
         (Column::Number, number),
-        (Column::Server, longest_address),
-        (Column::State, if wide { 15 } else { 12 }),
+        (Column::Server, SERVER_MIN.min(longest_address)),
+        // Wide enough for the longest state: "↻ retry in 9.9 s", or in
+        // short "○ connecting".
+        (Column::State, if wide { 16 } else { 12 }),
+    ];
+    let health = [
         (Column::Bytes, if wide { 11 } else { 7 }),
         (Column::Rate, if wide { 12 } else { 7 }),
-        (Column::Activity, SPARK_WIDTH),
-        (Column::Idle, format::DURATION_WIDTH + 2),
-        (Column::Time, format::DURATION_WIDTH),
+        // No idle time or time left passes its limit: the limit's own
+        // width (and the marks) is the most either needs.
+        (Column::Idle, 2 + widest_below(model.limits.idle_timeout)),
         (Column::Try, (attempts * 2 + 1).max(3)),
     ];
+    let mut extras = vec![
+        (Column::Activity, SPARK_WIDTH),
+        (Column::Time, format::DURATION_WIDTH),
+    ];
     if model.limits.deadline.is_some() {
-        candidates.push((Column::Left, format::DURATION_WIDTH + 1));
+        let limit = model.limits.deadline.unwrap_or_default();
+        extras.push((Column::Left, 1 + widest_below(limit)));
     }
     // Borders take two columns; one column of space between columns.
     let room = usize::from(area_width).saturating_sub(2);
-    let sizes: Vec<(usize, u8)> = candidates
-        .iter()
-        .map(|&(column, width)| (width.max(column.title().len()), column.priority()))
-        .collect();
-    let kept = keep(&sizes, 1, room);
-    let mut columns: Vec<(Column, usize)> = candidates
-        .into_iter()
-        .zip(&sizes)
-        .zip(&kept)
-        .filter(|(_, k)| **k)
-        .map(|(((column, _), (width, _)), _)| (column, *width))
-        .collect();
-    let used: usize =
-        columns.iter().map(|(_, w)| w).sum::<usize>() + columns.len().saturating_sub(1);
+    let used = |columns: &[(Column, usize)]| {
+        columns.iter().map(|(_, w)| w).sum::<usize>() + columns.len().saturating_sub(1)
+    };
+    let choose = |columns: Vec<(Column, usize)>, room: usize| -> Vec<(Column, usize)> {
+        let sizes: Vec<(usize, u8)> = columns
+            .iter()
+            .map(|&(column, width)| (width.max(column.title().len()), column.priority()))
+            .collect();
+        let kept = keep(&sizes, 1, room);
+        columns
+            .into_iter()
+            .zip(&sizes)
+            .zip(&kept)
+            .filter(|(_, k)| **k)
+            .map(|(((column, _), (width, _)), _)| (column, *width))
+            .collect()
+    };
+    let mut columns = choose(essential.into_iter().chain(health).collect(), room);
+    // Then the server grows towards its whole width, and what is left goes
+    // to the extras.
+    let spare = room.saturating_sub(used(&columns));
+    if let Some((_, width)) = columns.iter_mut().find(|(c, _)| *c == Column::Server) {
+        let grow = longest_address.saturating_sub(*width).min(spare);
+        *width += grow;
+    }
+    let spare = room.saturating_sub(used(&columns));
+    for extra in choose(extras, spare.saturating_sub(1)) {
+        columns.push(extra);
+    }
+    let order = |column: Column| match column {
+        Column::Number => 0,
+        Column::Server => 1,
+        Column::State => 2,
+        Column::Bytes => 3,
+        Column::Rate => 4,
+        Column::Activity => 5,
+        Column::Idle => 6,
+        Column::Time => 7,
+        Column::Try => 8,
+        Column::Left => 9,
+    };
+    columns.sort_by_key(|&(column, _)| order(column));
+    let used = used(&columns);
     if used > room
         && let Some((_, width)) = columns.iter_mut().find(|(c, _)| *c == Column::Server)
     {
-        // Only the columns that always stay are left, and still too wide:
-        // the address gives way (keeping its port whole; see `keep_end`).
-        *width = width.saturating_sub(used - room).max(SERVER_MIN);
+        // A terminal too narrow even for the essentials: the server gives
+        // way, keeping its port whole (see `fit::address`).
+        *width = width
+            .saturating_sub(used - room)
+            .max(super::fit::ADDRESS_MIN);
     }
     Layout { columns, wide }
+}
+
+/// The widest [`format::duration`] of any time up to `limit`: six columns
+/// below an hour (`59.9 s`), else the most any takes.
+fn widest_below(limit: std::time::Duration) -> usize {
+    if limit < std::time::Duration::from_secs(3600) {
+        6
+    } else {
+        format::DURATION_WIDTH
+    }
 }
 
 /// Draws the table and returns the area its rows occupy (for clicks).
@@ -154,18 +229,14 @@ pub fn draw(
     view.settle(rows);
     // Only the rows on screen are looked up.
     let shown = &rows.window(view.table_offset, view.table_height);
-    let layout = layout(area.width, model, shown);
+    let layout = layout(area.width, model, shown, &mut view.table_widths);
     let table_rows: Vec<Row> = shown
         .iter()
-        .map(|&task| {
-            let row = row(task, &model[task], model, now, theme, &layout);
-            if view.selected == Some(task) {
-                row.style(theme.selected())
-            } else {
-                row
-            }
-        })
+        .map(|&task| row(task, &model[task], model, now, theme, &layout))
         .collect();
+    let selected_row = view
+        .selected
+        .and_then(|task| shown.iter().position(|&shown| shown == task));
 
     let hidden_by_filter = model.downloads.len().saturating_sub(rows.len());
     let below = rows.len().saturating_sub(view.table_offset + shown.len());
@@ -179,7 +250,7 @@ pub fn draw(
                 rows.len()
             ),
             theme.plain(),
-            7,
+            6,
         ));
     }
     if view.table_offset > 0 {
@@ -206,25 +277,51 @@ pub fn draw(
                 .collect();
             why.push(format!("search:\"{search}\""));
         }
+        // The long form where it fits; else the short one, which outlasts
+        // the row range and the sort label: hidden rows are never unsaid.
         fields.push(Field::new(
             format!("({hidden_by_filter} hidden by {})", why.join(" ")),
             theme.dim(),
-            6,
+            LONG_HIDDEN,
         ));
+        let keys: Vec<&str> = [
+            (view.filter != Filter::All).then_some("f"),
+            (!view.search.is_empty()).then_some("/"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         fields.push(Field::new(
-            format!("{hidden_by_filter} hidden"),
+            format!("{hidden_by_filter} hidden ({})", keys.join(" ")),
             theme.dim(),
-            5,
+            SHORT_HIDDEN,
         ));
     }
     let sort = format!(" sort:{} ", view.sort.label());
-    // Borders, the sort label and a space either side.
-    let room = usize::from(area.width).saturating_sub(sort.width() + 6);
+    // Borders and a space either side; the sort label only when it leaves
+    // room for everything that must be said.
+    let room = usize::from(area.width).saturating_sub(4);
+    let must_say = |kept: &[bool]| {
+        fields
+            .iter()
+            .zip(kept)
+            .all(|(field, kept)| *kept || field.priority < SHORT_HIDDEN)
+    };
+    let sizes: Vec<(usize, u8)> = fields
+        .iter()
+        .map(|f| (f.text.width(), f.priority))
+        .collect();
+    let with_sort = room.saturating_sub(sort.width() + 2);
+    let (room, sort) = if must_say(&super::fit::keep(&sizes, 1, with_sort)) {
+        (with_sort, Some(sort))
+    } else {
+        (room, None)
+    };
     let mut title = fit(fields, " ", room);
     let short_hidden = title
         .spans
         .last()
-        .is_some_and(|s| s.content.ends_with(" hidden"));
+        .is_some_and(|s| s.content.contains(" hidden ("));
     let long_hidden = title.spans.iter().any(|s| s.content.starts_with('('));
     if short_hidden && long_hidden {
         // The long form of "hidden" made it: the short one is not needed.
@@ -232,10 +329,12 @@ pub fn draw(
     }
     title.spans.insert(0, Span::raw(" "));
     title.spans.push(Span::raw(" "));
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(title)
-        .title_top(Line::from(sort).right_aligned())
         .border_style(theme.border(view.focus == Focus::Table));
+    if let Some(sort) = sort {
+        block = block.title_top(Line::from(sort).right_aligned());
+    }
     let inner = block.inner(area);
     let widths: Vec<Constraint> = layout
         .columns
@@ -252,13 +351,35 @@ pub fn draw(
         .column_spacing(1)
         .block(block);
     frame.render_widget(table, area);
+    if let Some(index) = selected_row {
+        // Over every cell of the row, their own colours included (a row's
+        // style would sit under them): one fixed foreground on one fixed
+        // background.
+        let line = Rect {
+            y: inner.y + 1 + index as u16,
+            height: 1,
+            ..inner
+        };
+        frame
+            .buffer_mut()
+            .set_style(line.intersection(inner), theme.selected());
+    }
     if rows.is_empty() && inner.height > 1 {
+        // Say which hid them: the filter alone, or the search among what the
+        // filter lets through.
+        let through_filter = model.states().count_in(view.filter.states());
         let what = match view.filter {
-            _ if !view.search.is_empty() => {
-                "nothing matches the search — / changes it, Esc there clears it".to_string()
+            Filter::All if model.downloads.is_empty() => {
+                "no downloads yet — a adds servers".to_string()
             }
-            Filter::All => "no downloads yet — a adds servers".to_string(),
-            filter => format!("no {} downloads — f changes the filter", filter.label()),
+            filter if through_filter == 0 && filter != Filter::All => {
+                format!("no {} downloads — f changes the filter", filter.label())
+            }
+            Filter::All => "nothing matches the search — / changes it, Esc clears it".to_string(),
+            filter => format!(
+                "{through_filter} {} but none matches the search — / changes it, Esc clears it",
+                filter.label()
+            ),
         };
         let message = Rect {
             y: inner.y + 1,
@@ -282,25 +403,6 @@ fn align(text: String, column: Column, width: usize) -> String {
     }
 }
 
-/// `text` in at most `width` columns: whole, or its end after an ellipsis,
-/// so an address keeps its port whole.
-fn keep_end(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut kept = String::new();
-    let mut used = 1;
-    for c in text.chars().rev() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
-            break;
-        }
-        used += w;
-        kept.insert(0, c);
-    }
-    format!("…{kept}")
-}
-
 fn row<'a>(
     task: TaskId,
     download: &'a Download,
@@ -312,7 +414,7 @@ fn row<'a>(
     let active = matches!(download.state, State::Connecting | State::Receiving);
     let cells = layout.columns.iter().map(|&(column, width)| match column {
         Column::Number => Cell::from(align(task.to_string(), column, width)),
-        Column::Server => Cell::from(keep_end(&download.address.shown(), width)),
+        Column::Server => Cell::from(super::fit::address(&download.address, width)),
         Column::State => state_cell(download, now, theme, layout.wide),
         Column::Bytes => {
             let partial = if download.is_partial() && download.state.is_final() {
@@ -370,21 +472,31 @@ fn state_cell<'a>(download: &Download, now: Instant, theme: &Theme, wide: bool) 
     let label = match (download.state, download.retry_in(now)) {
         (State::Retrying, Some(wait)) if !download.paused => {
             let wait = wait.as_secs_f64();
+            // Rounded up ("0.4 s" for a wait the log calls 0.323 s): tenths
+            // under ten seconds, as every other duration, then seconds.
             let wait = if wait < 10.0 {
-                // Tenths, rounded up: "0.4s" for a wait the log calls 0.323 s.
-                format!("{:.1}s", (wait * 10.0).ceil() / 10.0)
+                format!("{:.1} s", (wait * 10.0).ceil() / 10.0)
+            } else if wait < 60.0 {
+                format!("{:.0} s", wait.ceil())
             } else {
-                format!("{:.0}s", wait.ceil())
+                format::duration(std::time::Duration::from_secs_f64(wait.ceil()))
             };
             if wide {
                 format!("retry in {wait}")
             } else {
-                format!("retry {wait}")
+                // ↻ says retry (see the help's symbols).
+                format!("in {wait}")
             }
         }
         _ => label.to_string(),
     };
-    Cell::from(Span::styled(format!("{symbol} {label}"), style))
+    // The symbol carries the colour; the words are in the terminal's own
+    // foreground (bold where the style is), readable on any background.
+    let words = Style::new().add_modifier(style.add_modifier);
+    Cell::from(Line::from(vec![
+        Span::styled(symbol, style),
+        Span::styled(format!(" {label}"), words),
+    ]))
 }
 
 /// Time since the last byte, marked `!` (yellow) past half the idle timeout
@@ -424,8 +536,8 @@ fn deadline_cell<'a>(
     active: bool,
 ) -> Cell<'a> {
     // The deadline is the whole download's: it keeps counting through the
-    // backoff between attempts.
-    let counting = active || download.state == State::Retrying;
+    // backoff between attempts and the wait in line for the next one.
+    let counting = active || !download.state.is_final();
     let (Some(limit), true) = (model.limits.deadline, counting) else {
         return Cell::from("");
     };

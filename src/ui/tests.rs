@@ -296,10 +296,24 @@ fn the_log_wraps_long_lines_and_home_shows_the_oldest() {
     let now = scene.at(10_000);
     let mut view = View::default();
     let screen = format!("{}", render(&scene, &mut view, 100, 28, true).backend());
+    let log_text: Vec<String> = screen
+        .lines()
+        .filter_map(|l| l.split("││").nth(1))
+        .map(|row| row.trim_matches(['│', ' ', '"']).to_string())
+        .collect();
     assert!(
-        screen.contains("reset, poem truncated (got 300 bytes)"),
-        "the reason wraps onto the next row, whole:\n{screen}"
+        log_text
+            .join(" ")
+            .contains("reset, poem truncated (got 300 bytes)"),
+        "the reason wraps onto the next rows, whole:\n{screen}"
     );
+    // Wrapped rows hang under the message: the times stay a column.
+    let continued = screen
+        .lines()
+        .filter_map(|l| l.split("││").nth(1))
+        .find(|row| row.contains("reset, poem truncated"))
+        .unwrap_or_default();
+    assert!(continued.starts_with("       "), "{continued:?}");
     view.handle(Action::FocusNext, &scene.model, now);
     view.handle(Action::FocusNext, &scene.model, now);
     view.handle(Action::First, &scene.model, now);
@@ -421,4 +435,397 @@ fn a_huge_timeout_shows_whole_in_days_at_80_and_120_columns() {
             .unwrap_or_else(|| panic!("no row at {width}:\n{screen}"));
         assert!(row.contains("11574d"), "at {width}: {row}");
     }
+}
+
+fn screen_of(scene: &Scene, view: &mut View, width: u16, height: u16) -> String {
+    format!("{}", render(scene, view, width, height, true).backend())
+}
+
+/// 1,196 rows, ten of them matching "srv-11", two of which are active.
+fn many_named() -> Scene {
+    let addresses = (0..1196u16).map(|i| Address::loopback(20000 + i).named(&format!("srv-{i}")));
+    let mut s = Scene {
+        model: Model::for_dashboard(addresses, Limits::default()),
+        t0: Instant::now(),
+    };
+    for task in [11, 110] {
+        s.start(0, task, 1);
+    }
+    s
+}
+
+#[test]
+fn hidden_rows_are_said_at_every_width_before_the_sort_label() {
+    let scene = many_named();
+    let now = scene.at(10_000);
+    let mut view = View {
+        search: "srv-11".into(),
+        filter: crate::model::view::Filter::Active,
+        ..View::default()
+    };
+    view.handle(Action::First, &scene.model, now);
+    let hidden = 1196 - view.rows(&scene.model, now).len();
+    assert!(hidden > 1000);
+    for width in [40, 50, 60, 80, 120, 160, 250] {
+        let screen = screen_of(&scene, &mut view, width, 24);
+        let title = screen.lines().nth(1).unwrap_or_default();
+        assert!(
+            title.contains(&format!("{hidden} hidden")),
+            "at {width}: the hidden rows unsaid: {title}"
+        );
+    }
+    let wide = screen_of(&scene, &mut view, 160, 24);
+    assert!(
+        wide.contains(&format!(
+            "({hidden} hidden by filter:active search:\"srv-11\")"
+        )),
+        "{wide}"
+    );
+}
+
+#[test]
+fn a_long_name_keeps_the_number_the_state_and_the_whole_port() {
+    let name = "abcdefghijklmnopqrstuvwxyz012345";
+    let limits = Limits {
+        idle_timeout: Duration::from_secs(5),
+        ..Limits::default()
+    };
+    let addresses = [
+        Address::loopback(40104).named(name),
+        Address::new("2001:db8:85a3::8a2e:370:7334", 35703).named("v6-server-number-one"),
+    ];
+    let mut scene = Scene {
+        model: Model::for_dashboard(addresses, limits),
+        t0: Instant::now(),
+    };
+    scene.start(0, 0, 1);
+    scene.start(0, 1, 1);
+    // A stalled server: only the Idle column shows it.
+    scene.stream(2, 1, "x", 1, 1);
+    for (width, height) in [(40, 10), (50, 10), (80, 24), (120, 30)] {
+        let screen = screen_of(&scene, &mut View::default(), width, height);
+        let row = screen
+            .lines()
+            .find(|line| line.contains(":40104"))
+            .unwrap_or_else(|| panic!("no row with its whole port at {width}:\n{screen}"));
+        assert!(row.starts_with("\"│ 1 "), "the number at {width}: {row}");
+        assert!(row.contains("◌ waiting"), "the state at {width}: {row}");
+        assert!(
+            row.contains("abcdefg"),
+            "the name's start at {width}: {row}"
+        );
+    }
+    // At 80x24 the named IPv6 row leaves room for Idle and Try.
+    let screen = screen_of(&scene, &mut View::default(), 80, 24);
+    let header = screen.lines().nth(2).unwrap_or_default();
+    assert!(
+        header.contains("Idle") && header.contains("Try"),
+        "{screen}"
+    );
+    assert!(screen.contains("]:35703"), "{screen}");
+}
+
+#[test]
+fn the_poem_pane_says_where_it_is_and_end_follows_the_tail_again() {
+    let mut scene = Scene {
+        model: Model::for_dashboard([Address::loopback(10000)], Limits::default()),
+        t0: Instant::now(),
+    };
+    scene.start(0, 0, 1);
+    let poem: String = (0..60).map(|i| format!("line {i}\n")).collect();
+    scene.stream(2, 0, &poem[..300], 50, 10);
+    let now = scene.at(10_000);
+    let mut view = View::default();
+    assert!(screen_of(&scene, &mut view, 80, 24).contains("following"));
+    view.handle(Action::FocusNext, &scene.model, now);
+    view.handle(Action::Up, &scene.model, now);
+    view.handle(Action::Up, &scene.model, now);
+    let screen = screen_of(&scene, &mut view, 80, 24);
+    assert!(screen.contains("↓2 more"), "{screen}");
+    // More arrives: the pane stays where it was, and says how much is below.
+    scene.stream(9_000, 0, &poem[300..], 50, 1);
+    let screen = screen_of(&scene, &mut view, 80, 24);
+    assert!(!screen.contains("following"), "{screen}");
+    view.handle(Action::Last, &scene.model, now);
+    let screen = screen_of(&scene, &mut view, 80, 24);
+    assert!(screen.contains("following"), "End follows: {screen}");
+    assert!(screen.contains("line 59"), "{screen}");
+}
+
+#[test]
+fn a_gallery_card_never_cuts_a_port() {
+    let addresses = [Address::new("poems-server-with-a-long-name.example", 35703)];
+    let mut scene = Scene {
+        model: Model::for_dashboard(addresses, Limits::default()),
+        t0: Instant::now(),
+    };
+    scene.start(0, 0, 1);
+    scene.stream(2, 0, SCIENCE, 100, 10);
+    scene.finish(100, 0, SCIENCE.len() as u64);
+    let mut view = View::default();
+    view.handle(Action::ToggleGallery, &scene.model, scene.at(10_000));
+    for width in [40, 60, 80, 100, 120, 250] {
+        let screen = screen_of(&scene, &mut view, width, 24);
+        let card = screen.lines().nth(2).unwrap_or_default();
+        assert!(card.contains(":35703 "), "at {width}: {card}");
+    }
+}
+
+#[test]
+fn the_failed_filter_shows_what_the_header_counts_and_an_empty_table_says_what_hid_it() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let totals = scene.model.totals();
+    let mut view = View {
+        filter: crate::model::view::Filter::Failed,
+        ..View::default()
+    };
+    assert_eq!(view.rows(&scene.model, now).len(), totals.failed);
+    view.filter = crate::model::view::Filter::Cancelled;
+    assert_eq!(view.rows(&scene.model, now).len(), totals.cancelled);
+    // The filter lets rows through and the search hides them all.
+    view.filter = crate::model::view::Filter::Complete;
+    view.search = "no such name".into();
+    let screen = screen_of(&scene, &mut view, 100, 28);
+    assert!(
+        screen.contains("3 complete but none matches the search"),
+        "{screen}"
+    );
+    // The filter alone hides every row.
+    let mut scene = every_state();
+    scene.model = Model::for_dashboard([Address::loopback(1)], Limits::default());
+    let mut view = View {
+        filter: crate::model::view::Filter::Failed,
+        search: "127".into(),
+        ..View::default()
+    };
+    let screen = screen_of(&scene, &mut view, 100, 28);
+    assert!(screen.contains("no failed downloads"), "{screen}");
+}
+
+#[test]
+fn left_runs_while_waiting_to_retry_and_bytes_never_go_back() {
+    let limits = Limits {
+        deadline: Some(Duration::from_secs(50)),
+        ..Limits::default()
+    };
+    let mut scene = Scene {
+        model: Model::for_dashboard([Address::loopback(10000)], limits),
+        t0: Instant::now(),
+    };
+    scene.start(0, 0, 3);
+    scene.stream(2, 0, "hello", 5, 1);
+    let address = (*scene.model.downloads[0].address).clone();
+    let error = FetchError {
+        address,
+        reason: FailReason::Reset,
+        received: 5,
+        partial: Bytes::new(),
+    };
+    scene.feed(
+        100,
+        0,
+        EventKind::Retrying {
+            attempt: 2,
+            of: 3,
+            after: Duration::from_millis(200),
+            error,
+        },
+    );
+    // Back in line after the backoff, behind -j.
+    scene.feed(300, 0, EventKind::Queued { count: 1 });
+    let screen = screen_of(&scene, &mut View::default(), 120, 24);
+    let row = screen
+        .lines()
+        .find(|line| line.contains("127.0.0.1:10000"))
+        .unwrap_or_default();
+    assert!(row.contains("40.0 s"), "Left counts: {row}");
+    assert!(row.contains("5 B"), "{row}");
+    assert!(
+        row.contains("1/3"),
+        "the attempt that ran, not the next: {row}"
+    );
+    // The deadline passes in line: the bytes the row showed stay.
+    scene.fail(50_000, 0, FailReason::Deadline(Duration::from_secs(50)), 5);
+    let screen = screen_of(&scene, &mut View::default(), 120, 24);
+    let row = screen
+        .lines()
+        .find(|line| line.contains("127.0.0.1:10000"))
+        .unwrap_or_default();
+    assert!(row.contains("5 B") && row.contains("1/3"), "{row}");
+}
+
+#[test]
+fn at_40x10_both_scroll_counts_show_and_an_ended_run_says_done() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let mut view = View::default();
+    for _ in 0..5 {
+        view.handle(Action::Down, &scene.model, now);
+    }
+    view.table_offset = 3;
+    view.handle(Action::Down, &scene.model, now);
+    let screen = screen_of(&scene, &mut view, 40, 10);
+    let title = screen.lines().nth(1).unwrap_or_default();
+    assert!(title.contains('↑') && title.contains('↓'), "{title}");
+    let mut done = Scene {
+        model: Model::for_dashboard([Address::loopback(10000)], Limits::default()),
+        t0: scene.t0,
+    };
+    done.start(0, 0, 1);
+    done.finish(17_700, 0, 0);
+    let screen = screen_of(&done, &mut View::default(), 80, 24);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("done 0:00:17.7"),
+        "{screen}"
+    );
+    let screen = screen_of(&done, &mut View::default(), 120, 24);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("done in 0:00:17.7"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_header_rate_is_the_sum_of_the_rows_and_a_paused_row_reads_zero() {
+    let mut scene = every_state();
+    let now = scene.at(10_000);
+    let sum: f64 = scene.model.downloads.iter().map(|d| d.rate(now)).sum();
+    assert!(sum > 0.0);
+    assert_eq!(scene.model.rate(now), sum);
+    scene.feed(9_999, 0, EventKind::Paused { count: 1 });
+    assert_eq!(scene.model.downloads[0].rate(now), 0.0, "at once");
+    let sum: f64 = scene.model.downloads.iter().map(|d| d.rate(now)).sum();
+    assert_eq!(scene.model.rate(now), sum);
+}
+
+#[test]
+fn columns_stay_put_as_the_rows_in_view_change() {
+    let mut addresses: Vec<Address> = (0..30).map(|i| Address::loopback(10000 + i)).collect();
+    addresses.push(Address::loopback(10030).named("a-much-longer-name"));
+    let mut scene = Scene {
+        model: Model::for_dashboard(addresses, Limits::default()),
+        t0: Instant::now(),
+    };
+    for task in 0..31 {
+        scene.start(0, task, 10);
+    }
+    let now = scene.at(10_000);
+    let mut view = View::default();
+    let header = |view: &mut View, scene: &Scene| {
+        screen_of(scene, view, 120, 24)
+            .lines()
+            .nth(2)
+            .unwrap_or_default()
+            .to_string()
+    };
+    view.handle(Action::Last, &scene.model, now);
+    let at_end = header(&mut view, &scene);
+    view.handle(Action::First, &scene.model, now);
+    let at_start = header(&mut view, &scene);
+    assert_eq!(at_start, at_end, "columns kept their places");
+}
+
+#[test]
+fn the_footer_says_what_the_keys_do_now() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let footer = |view: &mut View, scene: &Scene| {
+        screen_of(scene, view, 120, 40)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut view = View::default();
+    assert!(footer(&mut view, &scene).contains("↑↓ select"));
+    view.handle(Action::FocusNext, &scene.model, now);
+    let text = footer(&mut view, &scene);
+    assert!(
+        text.contains("↑↓ scroll") && text.contains("Esc table"),
+        "{text}"
+    );
+    view.handle(Action::Back, &scene.model, now);
+    view.handle(Action::ToggleGallery, &scene.model, now);
+    assert!(footer(&mut view, &scene).contains("q close"));
+    view.handle(Action::ToggleGallery, &scene.model, now);
+    // A question waits for its answer in the footer.
+    view.handle(Action::Quit, &scene.model, now);
+    let text = footer(&mut view, &scene);
+    assert!(text.contains("q again to quit"), "{text}");
+    view.handle(Action::Down, &scene.model, now);
+    // On a paused row, space resumes.
+    let mut scene = every_state();
+    scene.feed(9_999, 0, EventKind::Paused { count: 1 });
+    let mut view = View::default();
+    view.handle(Action::First, &scene.model, now);
+    assert!(footer(&mut view, &scene).contains("space resume"));
+    view.handle(Action::OpenFind, &scene.model, now);
+    assert!(footer(&mut view, &scene).contains("Esc clear"));
+}
+
+#[test]
+fn the_add_prompt_error_is_shown_whole_and_a_small_screen_says_what_keys_do() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let mut view = View::default();
+    view.handle(Action::OpenAdd, &scene.model, now);
+    view.prompt_input(crate::model::view::PromptInput::Text(
+        "127.0.0.1:99999".into(),
+    ));
+    let error = "bad address \"127.0.0.1:99999\" (address 1 typed): port must be 1-65535";
+    view.prompt_failed(error.into());
+    for width in [80, 120] {
+        let screen = screen_of(&scene, &mut view, width, 24);
+        let footer: Vec<&str> = screen.lines().rev().take(2).collect();
+        assert!(footer.join("").contains(error), "at {width}: {footer:?}");
+        assert!(footer[0].contains("Enter add"), "at {width}: {footer:?}");
+    }
+    let screen = screen_of(&scene, &mut view, 30, 8);
+    assert!(screen.contains("Esc closes it"), "{screen}");
+}
+
+#[test]
+fn the_help_has_a_legend_of_the_symbols() {
+    let scene = every_state();
+    let mut view = View::default();
+    view.handle(Action::ToggleHelp, &scene.model, scene.at(10_000));
+    view.help_scroll = usize::MAX;
+    let screen = screen_of(&scene, &mut view, 100, 60);
+    for (symbol, _) in help::LEGEND {
+        assert!(screen.contains(symbol), "{symbol} missing:\n{screen}");
+    }
+    assert!(screen.contains("Symbols"), "{screen}");
+}
+
+#[test]
+fn the_selected_row_has_one_fixed_foreground_on_a_fixed_background() {
+    let scene = every_state();
+    let mut view = View::default();
+    view.handle(Action::First, &scene.model, scene.at(10_000));
+    let terminal = render(&scene, &mut view, 120, 40, true);
+    let buffer = terminal.backend().buffer();
+    // Row 1 of the table is the fourth line of the screen.
+    let cells: Vec<_> = (1..119).map(|x| &buffer[(x, 3)]).collect();
+    assert!(cells.iter().any(|c| c.symbol() == "▸"));
+    for cell in cells {
+        assert_eq!(cell.fg, theme::selected_fg(), "{:?}", cell.symbol());
+        assert_eq!(cell.bg, theme::selected_bg());
+    }
+    // Keys and hints are in the terminal's own foreground, bold.
+    let footer: Vec<_> = (0..120).map(|x| &buffer[(x, 39)]).collect();
+    assert!(
+        footer
+            .iter()
+            .all(|c| !matches!(c.fg, ratatui::style::Color::Yellow)),
+        "no yellow text"
+    );
 }

@@ -1,10 +1,28 @@
 //! Colours, and their absence: `NO_COLOR` or `--no-color` give a theme that
 //! relies on bold, reverse and symbols alone.
+//!
+//! The terminal's background may be dark or light, and we cannot know which.
+//! So text that must be read (keys, titles, counts, the words of a state)
+//! is in the terminal's own foreground, made to stand out with bold; colour
+//! goes on symbols and marks beside it, and on text only in colours whose
+//! contrast is at least 3:1 on white and on black in both the xterm and the
+//! Tango palettes (magenta, bright magenta, bright red, bright blue: the
+//! README says how this was checked). Every fixed background comes with
+//! its own fixed foreground.
 
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::engine::FailReason;
 use crate::model::{Download, LogLevel, State};
+
+/// The selected row's colours: 11:1, whatever the terminal's own.
+pub const fn selected_fg() -> Color {
+    Color::Rgb(240, 240, 240)
+}
+
+pub const fn selected_bg() -> Color {
+    Color::Rgb(40, 50, 70)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -45,21 +63,25 @@ impl Theme {
 
     /// A paused download, in the table and the header.
     pub fn paused(&self) -> Style {
-        self.fg(Color::LightMagenta)
+        self.fg(Color::Magenta)
     }
 
     pub fn title(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        Style::new().add_modifier(Modifier::BOLD)
     }
 
     pub fn key(&self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        Style::new().add_modifier(Modifier::BOLD)
     }
 
+    /// The selected row: a fixed light foreground on a fixed dark blue
+    /// (11:1), laid over the whole row so that no cell's own colour is left
+    /// on it; reverse video without colour.
     pub fn selected(&self) -> Style {
         if self.color {
             Style::new()
-                .bg(Color::Rgb(40, 50, 70))
+                .fg(selected_fg())
+                .bg(selected_bg())
                 .add_modifier(Modifier::BOLD)
         } else {
             Style::new().add_modifier(Modifier::REVERSED)
@@ -79,17 +101,18 @@ impl Theme {
     }
 
     pub fn warning(&self) -> Style {
-        self.fg(Color::Yellow)
+        self.fg(Color::LightMagenta)
     }
 
     pub fn bad(&self) -> Style {
-        self.fg(Color::Red)
+        self.fg(Color::LightRed)
     }
 
     pub fn log(&self, level: LogLevel) -> Style {
         match level {
             LogLevel::Info => Style::new(),
-            LogLevel::Good => self.good(),
+            // Green text reads 2:1 on white: a good line is plain.
+            LogLevel::Good => Style::new(),
             LogLevel::Warning => self.warning(),
             LogLevel::Bad => self.bad(),
         }
@@ -103,16 +126,18 @@ impl Theme {
         }
         match download.state {
             State::Queued => ("·", "queued", self.dim()),
-            State::Connecting => ("○", "connecting", self.fg(Color::Cyan)),
+            State::Connecting => ("○", "connecting", self.fg(Color::LightBlue)),
             // Connected, and not a byte yet.
-            State::Receiving if download.received == 0 => ("◌", "waiting", self.fg(Color::Cyan)),
+            State::Receiving if download.received == 0 => {
+                ("◌", "waiting", self.fg(Color::LightBlue))
+            }
             State::Receiving => (
                 "▸",
                 "receiving",
-                self.fg(Color::Blue).add_modifier(Modifier::BOLD),
+                self.fg(Color::LightBlue).add_modifier(Modifier::BOLD),
             ),
             State::Complete => ("✓", "complete", self.good()),
-            State::Empty => ("∅", "empty", self.fg(Color::LightYellow)),
+            State::Empty => ("∅", "empty", self.warning()),
             State::Cancelled => ("⊘", "cancelled", self.dim()),
             State::Retrying => ("↻", "retrying", self.warning()),
             State::Failed => match download.fail_reason() {
