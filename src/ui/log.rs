@@ -24,6 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             .started
             .map(|s| entry.at.saturating_duration_since(s))
             .unwrap_or_default();
+        let message = glue_units(&entry.message);
         let time = format!("{:>6} ", crate::units::since_start(at));
         let prefix = match entry.task {
             Some(task) => format!("{time}#{task} "),
@@ -33,10 +34,12 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         // stay a column of their own.
         let indent = time.len().min(width / 2);
         let mut rows = Vec::new();
-        text::wrap(&format!("{prefix}{}", entry.message), width, 1, &mut rows);
+        text::wrap(&format!("{prefix}{message}"), width, 1, &mut rows);
+        // The glue has done its work: the terminal gets plain spaces.
+        let plain = |row: &str| row.replace('\u{a0}', " ");
         let mut lines: Vec<Line<'static>> = Vec::new();
-        if let Some(row) = rows.first() {
-            let rest = row.strip_prefix(prefix.trim_end()).unwrap_or(row);
+        if let Some(row) = rows.first().map(|row| plain(row)) {
+            let rest = row.strip_prefix(prefix.trim_end()).unwrap_or(&row);
             lines.push(Line::from(vec![
                 Span::styled(prefix.trim_end().to_string(), theme.dim()),
                 Span::styled(rest.to_string(), theme.log(entry.level)),
@@ -45,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         // The rest of the message, wrapped again to the width after the
         // indent.
         let first_len = rows.first().map_or(0, String::len);
-        let whole = format!("{prefix}{}", entry.message);
+        let whole = format!("{prefix}{message}");
         let rest = whole.get(first_len..).unwrap_or("").trim_start();
         if !rest.is_empty() {
             let mut more = Vec::new();
@@ -58,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             lines.extend(more.into_iter().map(|row| {
                 Line::from(vec![
                     Span::raw(" ".repeat(indent)),
-                    Span::styled(row, theme.log(entry.level)),
+                    Span::styled(plain(&row), theme.log(entry.level)),
                 ])
             }));
         }
@@ -100,4 +103,34 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         .title(Line::from(title))
         .border_style(theme.border(view.focus == Focus::Log));
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// A number and the word after it (`0.385 s`, `300 bytes`) joined by a
+/// no-break space, so wrapping never puts a unit on a row of its own.
+fn glue_units(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let after_digit = i > 0 && chars[i - 1].is_ascii_digit();
+            let before_word = chars.get(i + 1).is_some_and(|next| next.is_alphabetic());
+            if c == ' ' && after_digit && before_word {
+                '\u{a0}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_number_keeps_its_unit() {
+        assert_eq!(
+            super::glue_units("retrying in 0.385 s (got 300 bytes), attempt 2"),
+            "retrying in 0.385\u{a0}s (got 300\u{a0}bytes), attempt 2"
+        );
+    }
 }

@@ -131,22 +131,23 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId], kept: &mut KeptWidths
         // short "○ connecting".
         (Column::State, if wide { 16 } else { 12 }),
     ];
-    let health = [
+    // What tells a row's health: how much came, how fast, how long the
+    // silence (no idle time or time left passes its limit: the limit's own
+    // width, and the marks, is the most either needs), which attempt, and
+    // how long until the deadline ends it.
+    let mut health = vec![
         (Column::Bytes, if wide { 11 } else { 7 }),
         (Column::Rate, if wide { 12 } else { 7 }),
-        // No idle time or time left passes its limit: the limit's own
-        // width (and the marks) is the most either needs.
         (Column::Idle, 2 + widest_below(model.limits.idle_timeout)),
         (Column::Try, (attempts * 2 + 1).max(3)),
     ];
-    let mut extras = vec![
+    if let Some(limit) = model.limits.deadline {
+        health.push((Column::Left, 1 + widest_below(limit)));
+    }
+    let extras = vec![
         (Column::Activity, SPARK_WIDTH),
         (Column::Time, format::DURATION_WIDTH),
     ];
-    if model.limits.deadline.is_some() {
-        let limit = model.limits.deadline.unwrap_or_default();
-        extras.push((Column::Left, 1 + widest_below(limit)));
-    }
     // Borders take two columns; one column of space between columns.
     let room = usize::from(area_width).saturating_sub(2);
     let used = |columns: &[(Column, usize)]| {
