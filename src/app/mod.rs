@@ -300,7 +300,13 @@ impl App {
                 &self.options.theme,
             );
             if let Some(stats) = &stats {
-                ui::overlay::draw(frame, self.areas.poem, stats, &self.options.theme);
+                ui::overlay::draw(
+                    frame,
+                    self.areas.poem,
+                    stats,
+                    &self.options.theme,
+                    self.view.gallery,
+                );
             }
         })?;
         self.perf.frame(started, started.elapsed());

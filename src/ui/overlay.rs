@@ -23,9 +23,30 @@ pub struct Stats {
 /// Draws the figures in the bottom-right corner of `pane` (the poem pane),
 /// where they hide no title, no column and no key hint; a pane too small
 /// for the box gets the two main figures on its bottom row instead.
-pub fn draw(frame: &mut Frame, pane: Rect, stats: &Stats, theme: &Theme) {
+/// Over the gallery (`on_border`), whose cards fill the pane to its edges,
+/// the one-line form sits in the gallery's own bottom border instead, over
+/// no card's text or hint.
+pub fn draw(frame: &mut Frame, pane: Rect, stats: &Stats, theme: &Theme, on_border: bool) {
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
     let (width, height) = (26, 6);
+    if on_border {
+        let text = format!(
+            " {} · {} f/s ",
+            ms(stats.frame_time),
+            stats.frames_per_second
+        );
+        let text_width = text.chars().count() as u16;
+        if pane.height >= 1 && pane.width >= text_width + 4 {
+            let row = Rect::new(
+                pane.x + pane.width - text_width - 2,
+                pane.y + pane.height - 1,
+                text_width,
+                1,
+            );
+            frame.render_widget(Paragraph::new(text).style(theme.title()), row);
+        }
+        return;
+    }
     if pane.width < width + 2 || pane.height < height + 2 {
         let text = format!(
             " {} · {} f/s ",

@@ -358,7 +358,7 @@ fn the_overlay_hides_no_title_column_or_hint() {
         terminal
             .draw(|frame| {
                 let areas = draw(frame, &scene.model, &mut view, now, &Theme::new(true));
-                overlay::draw(frame, areas.poem, &stats, &Theme::new(true));
+                overlay::draw(frame, areas.poem, &stats, &Theme::new(true), false);
             })
             .unwrap();
         let with = format!("{}", terminal.backend());
@@ -828,4 +828,39 @@ fn the_selected_row_has_one_fixed_foreground_on_a_fixed_background() {
             .all(|c| !matches!(c.fg, ratatui::style::Color::Yellow)),
         "no yellow text"
     );
+}
+
+#[test]
+fn over_the_gallery_the_overlay_covers_no_card() {
+    let scene = every_state();
+    let now = scene.at(10_000);
+    let stats = overlay::Stats {
+        frame_time: Duration::from_micros(350),
+        frames_per_second: 30,
+        ..overlay::Stats::default()
+    };
+    let mut view = View::default();
+    view.handle(Action::ToggleGallery, &scene.model, now);
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal
+        .draw(|frame| {
+            draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+        })
+        .unwrap();
+    let without = format!("{}", terminal.backend());
+    terminal
+        .draw(|frame| {
+            let areas = draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+            overlay::draw(frame, areas.poem, &stats, &Theme::new(true), true);
+        })
+        .unwrap();
+    let with = format!("{}", terminal.backend());
+    let (before, after): (Vec<&str>, Vec<&str>) =
+        (without.lines().collect(), with.lines().collect());
+    // Only the gallery's bottom border changed.
+    let changed: Vec<usize> = (0..before.len())
+        .filter(|&i| before[i] != after[i])
+        .collect();
+    assert_eq!(changed, [before.len() - 2], "{with}");
+    assert!(after[before.len() - 2].contains("f/s"), "{with}");
 }
