@@ -480,6 +480,32 @@ mod tests {
     }
 
     #[test]
+    fn the_errors_say_how_to_fix_the_address() {
+        assert_eq!(
+            parse("::1:80"),
+            Err("IPv6 addresses need brackets, as in [::1]:10000")
+        );
+        let err = collect(&["::1:80".to_string()], &[]).expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "bad address \"::1:80\" (argument 1): IPv6 addresses need brackets, as in [::1]:10000"
+        );
+    }
+
+    #[test]
+    fn a_name_may_be_as_long_as_documented_and_no_longer() {
+        let longest = "n".repeat(MAX_LABEL);
+        assert_eq!(MAX_LABEL, 32, "the README's and --help's figure");
+        let named = parse(&format!("{longest}=10000")).expect("32 characters are taken");
+        assert_eq!(named.label(), Some(longest.as_str()));
+        assert_eq!(
+            parse(&format!("{longest}n=10000")),
+            Err("a name (before '=') is 1-32 letters, digits, '.', '_' or '-'")
+        );
+        assert!(parse("=10000").is_err(), "an empty name");
+    }
+
+    #[test]
     fn accepts_the_tutorial_forms() {
         assert_eq!(parse("10000"), Ok(Address::loopback(10000)));
         assert_eq!(

@@ -33,8 +33,9 @@ pub fn bytes_short(n: u64) -> String {
     if n < 1024 {
         return format!("{n}B");
     }
-    // Below 999.95 so that rounding never shows four digits ("1000K").
-    let (value, unit) = scaled(n, 999.95, UNITS.len());
+    // Below 999.5 so that rounding to whole units never shows four digits
+    // ("1000K" for 999.6 K).
+    let (value, unit) = scaled(n, 999.5, UNITS.len());
     if value >= 99.95 {
         format!("{value:.0}{}", UNITS[unit])
     } else {
@@ -193,11 +194,30 @@ mod tests {
         assert_eq!(bytes_short(500_000), "488K");
         assert_eq!(bytes_short(1_048_000), "1.0M");
         assert_eq!(rate_short(150.0), "150B/s");
-        for n in [0, 1023, 1024, 99_999, 1 << 20, u64::MAX] {
+        // The rounding edges: tenths up to 99.9, then whole units up to
+        // 999, then the next unit; never more than five columns (the Bytes
+        // column's seven with a `*`, the Rate column's seven with `/s`).
+        assert_eq!(bytes_short(102_348), "99.9K"); // 99.949 K
+        assert_eq!(bytes_short(102_349), "100K"); // 99.950 K
+        assert_eq!(bytes_short(1_023_487), "999K"); // 999.49 K
+        assert_eq!(bytes_short(1_023_488), "1.0M"); // 999.50 K
+        assert_eq!(rate_short(102_349.0), "100K/s");
+        let mut edges = vec![0, u64::MAX];
+        for unit in 0..6u32 {
+            let scale = 1024f64.powi(unit as i32 + 1);
+            for value in [1.0, 9.95, 99.95, 999.5, 1024.0] {
+                let at = (value * scale) as u64;
+                edges.extend(at.saturating_sub(3)..at.saturating_add(3));
+            }
+        }
+        edges.extend(1000..1030);
+        for n in edges {
+            let short = bytes_short(n);
+            assert!(short.chars().count() <= 5, "{n}: {short}");
+            assert!(rate_short(n as f64).chars().count() <= 7, "{n}");
             assert!(
-                bytes_short(n).chars().count() <= 6,
-                "{n}: {}",
-                bytes_short(n)
+                short.ends_with('B') || !short.starts_with("1000"),
+                "{n}: {short}"
             );
         }
     }

@@ -940,6 +940,9 @@ fn a_poem_that_cannot_be_written_names_its_own_file_never_the_temporary_one() {
     let rt = runtime();
     let (_server, ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]);
     let dir = tempfile::Builder::new().prefix("full").tempdir().unwrap();
+    // A poem saved by an earlier run: a failed write must leave it whole.
+    let earlier = dir.path().join(format!("127.0.0.1_{}.txt", ports[0]));
+    std::fs::write(&earlier, "an earlier run's poem\n").unwrap();
     // No file may grow past 0 blocks (and the signal that would say so is
     // ignored): the poem's write fails as a full disk's does, after the
     // temporary file was made.
@@ -965,8 +968,101 @@ fn a_poem_that_cannot_be_written_names_its_own_file_never_the_temporary_one() {
         !stderr.contains(".poetry-dash-") && !stderr.contains("at path"),
         "the temporary file is gone; naming it helps nobody:\n{stderr}"
     );
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert!(left.is_empty(), "nothing half-written is left: {left:?}");
+    assert_eq!(
+        std::fs::read_to_string(&earlier).unwrap(),
+        "an earlier run's poem\n",
+        "the file under the final name is as it was: the write went to a temporary file"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "nothing half-written is left: {left:?}");
+}
+
+#[test]
+fn serve_paces_its_writes_as_num_bytes_and_delay_say() {
+    let (mut child, port, _stdout) =
+        spawn_server(&["ecstasy", "--num-bytes", "30", "--delay", "0.05"]);
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap()))
+        .expect("connects");
+    let mut sizes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buffer).expect("reads");
+        if n == 0 {
+            break;
+        }
+        sizes.push(n);
+    }
+    let took = started.elapsed();
+    let total: usize = sizes.iter().sum();
+    assert_eq!(total, ECSTASY.len());
+    // Writes of 30 bytes (a read may join two that came close together,
+    // never split them into more than it got).
+    assert!(
+        sizes.iter().all(|&n| n % 30 == 0 || n == total % 30),
+        "{sizes:?}"
+    );
+    assert!(sizes[0] <= 60, "{sizes:?}");
+    // And 50 ms between them.
+    let writes = total.div_ceil(30) as u32;
+    assert!(
+        took >= Duration::from_millis(50) * (writes - 1) * 9 / 10,
+        "{writes} writes in {took:?}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn save_failed_lists_the_cancelled_too() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, Pacing::fast(), Behaviour::Stall),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("retry.txt");
+    let saved = dir.path().join("saved");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .args([
+            format!("done={}", ports[0]),
+            format!("stalled={}", ports[1]),
+        ])
+        .arg("--save-failed")
+        .arg(&list)
+        .arg("--save")
+        .arg(&saved)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let first = saved.join("done.txt");
+    let waited = Instant::now();
+    while !first.exists() {
+        assert!(waited.elapsed() < PATIENCE, "the first poem never arrived");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let listed = std::fs::read_to_string(&list).unwrap();
+    assert_eq!(
+        listed
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>(),
+        [format!("stalled=127.0.0.1:{}", ports[1])],
+        "the cancelled download is listed to retry: {listed}"
+    );
 }
 
 #[test]
@@ -989,4 +1085,214 @@ fn the_summary_counts_the_bytes_kept_and_every_byte_received_apart() {
     assert_eq!(summary["bytes"], 100, "kept: the last attempt's: {summary}");
     assert_eq!(summary["bytes_received"], 300, "every attempt's: {summary}");
     assert_eq!(summary["interrupted"], false, "{summary}");
+}
+
+/// Every documented field of every NDJSON type a headless run writes, read
+/// and checked for its type and value: a field dropped or renamed fails here.
+#[test]
+fn every_documented_ndjson_field_is_written() {
+    let rt = runtime();
+    let mut lossy = b"not UTF-8: ".to_vec();
+    lossy.extend_from_slice(&[0xff, 0xfe, b'\n']);
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, paced(100, 20), Behaviour::Poem),
+            spec(SCIENCE, paced(50, 10), Behaviour::ResetAfter(100)),
+            spec(lossy.clone(), Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, Pacing::fast(), Behaviour::Stall),
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.ndjson");
+    // -j 4: the fifth waits in line (queued) until a slot frees.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poetry-dash"))
+        .args(["--json", "-j", "4", "--retries", "1", "--events"])
+        .arg(&events)
+        .args([
+            format!("poem={}", ports[0]),
+            ports[1].clone(),
+            ports[2].clone(),
+            ports[3].clone(),
+            ports[4].clone(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    // Once three poems are in and the reset one has failed after its
+    // retry, interrupt: the stalled one is cancelled.
+    let mut lines = Vec::new();
+    let (mut finished, mut failed) = (0, 0);
+    while finished < 3 || failed < 1 {
+        let mut line = String::new();
+        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
+        let value: Value = serde_json::from_str(&line).expect("each line is JSON");
+        finished += usize::from(value["type"] == "finished");
+        failed += usize::from(value["type"] == "failed");
+        lines.push(value);
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    lines.extend(json_lines(rest.as_bytes()));
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let of = |kind: &str| -> Vec<&Value> { lines.iter().filter(|l| l["type"] == kind).collect() };
+    let number = |v: &Value, field: &str| {
+        v[field]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{field} is a number: {v}"))
+    };
+    for line in lines.iter().filter(|l| l["type"] != "summary") {
+        assert!(
+            line["task"].as_u64().is_some_and(|t| (1..=5).contains(&t)),
+            "{line}"
+        );
+        assert!(
+            line["address"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("127.0.0.1:")),
+            "{line}"
+        );
+        assert!(line["label"].is_null() || line["label"] == "poem", "{line}");
+        assert!(number(line, "t") >= 0.0);
+        assert_eq!(line["run"], 1, "{line}");
+    }
+    assert!(of("queued").iter().any(|l| l["task"] == 5));
+    let connecting = of("connecting");
+    assert!(
+        connecting
+            .iter()
+            .all(|l| l["attempts"] == 2 && l["attempt"].as_u64().is_some())
+    );
+    assert!(
+        of("connected")
+            .iter()
+            .all(|l| number(l, "connect_s") >= 0.0)
+    );
+    let progress = of("progress");
+    assert!(!progress.is_empty());
+    for l in &progress {
+        assert!(
+            number(l, "chunk") > 0.0 && number(l, "bytes") >= number(l, "chunk"),
+            "{l}"
+        );
+    }
+    let finished = of("finished");
+    let poem = finished
+        .iter()
+        .find(|l| l["label"] == "poem")
+        .expect("the poem");
+    assert_eq!(
+        (poem["bytes"].as_u64(), poem["empty"].as_bool()),
+        (Some(SCIENCE.len() as u64), Some(false))
+    );
+    assert!(number(poem, "connect_s") <= number(poem, "first_byte_s"));
+    assert!(number(poem, "first_byte_s") <= number(poem, "total_s"));
+    assert_eq!(
+        (poem["text"].as_str(), poem["text_lossy"].as_bool()),
+        (Some(SCIENCE), Some(false))
+    );
+    let binary = finished
+        .iter()
+        .find(|l| l["task"] == 3)
+        .expect("the binary one");
+    assert_eq!(binary["text_lossy"], true, "{binary}");
+    assert!(
+        binary["text"]
+            .as_str()
+            .is_some_and(|t| t.contains('\u{fffd}'))
+    );
+    let retrying = of("retrying");
+    let retry = retrying.first().expect("the reset one retried");
+    assert_eq!(
+        (retry["attempt"].as_u64(), retry["attempts"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(number(retry, "after_s") > 0.0);
+    assert_eq!(retry["reason"], "reset");
+    assert!(
+        retry["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("reset"))
+    );
+    assert_eq!(retry["bytes"], 100);
+    let failed = of("failed");
+    let reset = failed.first().expect("failed for good");
+    assert_eq!(
+        (reset["reason"].as_str(), reset["bytes"].as_u64()),
+        (Some("reset"), Some(100))
+    );
+    assert_eq!(
+        (reset["partial"].as_bool(), reset["text_lossy"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(reset["text"], &SCIENCE[..100]);
+    assert!(
+        reset["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&ports[1]))
+    );
+    let cancelled = of("cancelled");
+    assert_eq!(cancelled.len(), 1, "the stalled one");
+    for l in &cancelled {
+        assert_eq!(
+            (l["bytes"].as_u64(), l["partial"].as_bool()),
+            (Some(0), Some(false)),
+            "{l}"
+        );
+        assert_eq!(
+            (l["text"].as_str(), l["text_lossy"].as_bool()),
+            (Some(""), Some(false)),
+            "{l}"
+        );
+    }
+    let summary = lines.last().expect("a summary");
+    assert_eq!(summary["type"], "summary");
+    let keys: Vec<&str> = summary
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "type",
+            "downloads",
+            "complete",
+            "failed",
+            "cancelled",
+            "unsaved",
+            "bytes",
+            "bytes_received",
+            "elapsed_s",
+            "interrupted"
+        ]
+    );
+    assert_eq!(
+        (summary["downloads"].as_u64(), summary["complete"].as_u64()),
+        (Some(5), Some(3))
+    );
+    assert_eq!(
+        (
+            summary["failed"].as_u64(),
+            summary["cancelled"].as_u64(),
+            summary["unsaved"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    let kept = 2 * SCIENCE.len() + 100 + lossy.len();
+    assert_eq!(summary["bytes"], kept);
+    assert_eq!(summary["bytes_received"], kept + 100);
+    assert!(number(summary, "elapsed_s") > 0.0);
+    assert_eq!(summary["interrupted"], true);
+    // --events holds the same record.
+    let recorded = json_lines(&std::fs::read(&events).unwrap());
+    assert_eq!(recorded.len(), lines.len());
 }

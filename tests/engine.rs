@@ -259,9 +259,20 @@ async fn retries_give_up_after_the_last_attempt() {
     assert_eq!(run.model.downloads[0].attempt, 3);
 }
 
+/// Waits until `counter` reaches `at_least`, failing after [`PATIENCE`].
+async fn until_counted(counter: &std::sync::atomic::AtomicU64, at_least: u64, what: &str) {
+    let started = std::time::Instant::now();
+    while counter.load(std::sync::atomic::Ordering::SeqCst) < at_least {
+        assert!(started.elapsed() < PATIENCE, "{what} never happened");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[tokio::test]
 async fn cancel_closes_at_once_and_retry_restarts() {
-    let (_server, address) = serve_one(ECSTASY, paced(100, 30), Behaviour::Poem).await;
+    // About three seconds of poem: any close the server sees well before
+    // that is the cancel's.
+    let (server, address) = serve_one(ECSTASY, paced(100, 120), Behaviour::Poem).await;
     let mut run = Run::start(
         vec![address.clone(), address],
         RunConfig {
@@ -271,9 +282,30 @@ async fn cancel_closes_at_once_and_retry_restarts() {
     );
     run.until(|model, _| model.downloads[0].received > 0 && model.downloads[1].received > 0)
         .await;
+    let cancelled_at = std::time::Instant::now();
     run.handle.send(Command::Cancel(TaskId::at(0)));
     run.until(|model, _| model.downloads[0].state == State::Cancelled)
         .await;
+    // The server sees the connection closed at once (at its next write,
+    // 120 ms on), while the other download goes on.
+    until_counted(
+        &server.counters.left_early,
+        1,
+        "the cancelled connection's close",
+    )
+    .await;
+    assert!(
+        cancelled_at.elapsed() < Duration::from_millis(1000),
+        "closed after {:?}",
+        cancelled_at.elapsed()
+    );
+    assert_eq!(
+        server
+            .counters
+            .left_early
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
     let kept = run.model.downloads[0].poem.clone();
     assert!(
         !kept.is_empty() && ECSTASY.as_bytes().starts_with(&kept.to_vec()),
@@ -322,12 +354,23 @@ async fn cancelling_a_queued_download_never_connects_it() {
         .await;
     run.handle.send(Command::Cancel(TaskId::at(0)));
     run.until_all_ended().await;
+    // Quiet first: the first download's close has reached the server, and
+    // the engine has shut down (every handle dropped, every attempt
+    // joined), so an attempt started by mistake would have connected by now.
+    until_counted(&server.counters.left_early, 1, "the first download's close").await;
+    let Run {
+        handle, mut events, ..
+    } = run;
+    drop(handle);
+    while events.recv().await.is_some() {}
+    tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
         server
             .counters
             .accepted
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the cancelled queued download never connected"
     );
 }
 
@@ -586,8 +629,14 @@ async fn queued_downloads_start_first_in_first_out() {
 
 #[tokio::test]
 async fn the_deadline_is_for_the_whole_download_not_each_attempt() {
-    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
-    let mut config = quick_retries(2);
+    // Attempts that fail at once, with a short wait between: a deadline per
+    // attempt would never fire, and the retries would run to the last.
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let mut config = quick_retries(1000);
+    config.backoff = Backoff {
+        first: Duration::from_millis(100),
+        max: Duration::from_millis(100),
+    };
     config.limits.deadline = Some(Duration::from_millis(800));
     let started = std::time::Instant::now();
     let mut run = Run::start(vec![address], config);
@@ -599,8 +648,46 @@ async fn the_deadline_is_for_the_whole_download_not_each_attempt() {
         download.fail_reason(),
         Some(&FailReason::Deadline(Duration::from_millis(800)))
     );
-    assert_eq!(download.attempt, 1, "no attempt starts after the deadline");
-    assert!(took < Duration::from_millis(1600), "ended after {took:?}");
+    assert!(
+        (2..=20).contains(&download.attempt),
+        "several attempts, then the deadline: {}",
+        download.attempt
+    );
+    assert!(
+        took >= Duration::from_millis(790) && took < Duration::from_millis(1600),
+        "ended after {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_timeout_waits_the_whole_limit_of_silence() {
+    // Silent for 0.7 of the limit between writes: it completes.
+    let (_server, address) = serve_one(&ECSTASY[..300], paced(100, 700), Behaviour::Poem).await;
+    let patient = Limits {
+        idle_timeout: Duration::from_millis(1000),
+        ..limits()
+    };
+    let poem = get_poem(&address, &patient)
+        .await
+        .expect("a gap under the limit is no timeout");
+    assert_eq!(poem.bytes.len(), 300);
+    // Silent for good: it fails, no earlier than the limit.
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Stall).await;
+    let short = Limits {
+        idle_timeout: Duration::from_millis(600),
+        ..limits()
+    };
+    let started = std::time::Instant::now();
+    let err = get_poem(&address, &short).await.unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(
+        err.reason,
+        FailReason::IdleTimeout(Duration::from_millis(600))
+    );
+    assert!(
+        took >= Duration::from_millis(600) && took < Duration::from_millis(1500),
+        "fired after {took:?}"
+    );
 }
 
 #[tokio::test]

@@ -862,6 +862,45 @@ impl Observer for ProgressReporter<'_> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_backoff_doubles_is_jittered_to_half_of_it_and_is_capped() {
+        let backoff = Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_millis(1500),
+        };
+        for attempt in 1..=40u32 {
+            let ceiling = Duration::from_millis(100)
+                .saturating_mul(1 << (attempt - 1).min(20))
+                .min(backoff.max);
+            let mut seen_low = false;
+            let mut seen_high = false;
+            for _ in 0..200 {
+                let delay = backoff.delay(attempt);
+                assert!(
+                    delay <= ceiling,
+                    "attempt {attempt}: {delay:?} > {ceiling:?}"
+                );
+                assert!(delay >= ceiling / 2, "attempt {attempt}: {delay:?} < half");
+                seen_low |= delay < ceiling * 3 / 4;
+                seen_high |= delay > ceiling * 3 / 4;
+            }
+            assert!(
+                seen_low && seen_high,
+                "attempt {attempt}: jittered over the range"
+            );
+        }
+        // Doubling, then the cap: 100, 200, 400, 800, then 1500 for ever.
+        let most = |attempt| {
+            (0..500)
+                .map(|_| backoff.delay(attempt))
+                .max()
+                .unwrap_or_default()
+        };
+        assert!(most(2) > Duration::from_millis(150));
+        assert!(most(4) > Duration::from_millis(700) && most(4) <= Duration::from_millis(800));
+        assert!(most(30) <= backoff.max && most(30) > Duration::from_millis(1400));
+    }
+
     #[tokio::test]
     async fn an_attempt_that_panics_ends_its_row_as_failed() {
         let (events, mut events_rx) = mpsc::unbounded_channel();

@@ -133,6 +133,9 @@ pub struct ServedPort {
 pub struct Counters {
     pub accepted: AtomicU64,
     pub bytes_sent: AtomicU64,
+    /// Clients that hung up before the poem's end (the server saw the
+    /// close): how a test sees that a cancel closed its connection.
+    pub left_early: AtomicU64,
 }
 
 /// Running servers. Dropping this (or calling [`Server::stop`]) stops them.
@@ -365,6 +368,9 @@ async fn accept_loop(
                 _ = stop.cancelled() => return,
                 outcome = serve_client(socket, &spec, &counters) => outcome,
             };
+            if matches!(outcome, ClientOutcome::Left(_)) {
+                counters.left_early.fetch_add(1, Ordering::Relaxed);
+            }
             if log {
                 say(format_args!("{peer}: {outcome}."));
             }

@@ -124,6 +124,36 @@ mod tests {
     }
 
     #[test]
+    fn every_c0_and_c1_byte_and_del_has_its_visible_form() {
+        for code in 0u32..=0x9F {
+            let c = char::from_u32(code).unwrap();
+            if !c.is_control() || matches!(c, '\n' | '\t' | '\r') {
+                continue;
+            }
+            let expected = match code {
+                0x00..=0x1F => format!("^{}", char::from(b'@' + code as u8)),
+                0x7F => "^?".to_string(),
+                _ => format!("M-^{}", char::from(b'@' + (code - 0x80) as u8)),
+            };
+            let shown = sanitize(&c.to_string());
+            assert_eq!(shown.text, expected, "U+{code:04X}");
+            assert_eq!(shown.replaced, 1, "U+{code:04X}");
+        }
+        assert_eq!(sanitize("\u{7f}").text, "^?", "DEL as cat -v writes it");
+        assert_eq!(sanitize("\u{1b}").text, "^[");
+        assert_eq!(sanitize("\u{9b}").text, "M-^[");
+        for c in [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}',
+            '\u{2028}', '\u{2029}',
+        ] {
+            assert_eq!(
+                sanitize(&c.to_string()).text,
+                format!("<U+{:04X}>", c as u32)
+            );
+        }
+    }
+
+    #[test]
     fn a_lone_cr_at_the_end_is_shown() {
         // Found by the property tests, when a streaming sanitiser held a
         // final CR back as a possible CRLF and forgot it.
