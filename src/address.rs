@@ -493,6 +493,24 @@ mod tests {
     }
 
     #[test]
+    fn spaces_controls_and_host_lengths_are_refused_with_their_reason() {
+        let spaces = "addresses cannot contain spaces or control characters";
+        assert_eq!(parse("my host:80"), Err(spaces));
+        assert_eq!(parse("host\u{7}:80"), Err(spaces));
+        assert_eq!(parse("\u{1b}[2J"), Err(spaces));
+        // 253 characters in labels of 63 at most: the longest DNS name.
+        let label = "a".repeat(63);
+        let longest = format!("{label}.{label}.{label}.{}", "b".repeat(61));
+        assert_eq!(longest.len(), 253);
+        assert!(parse(&format!("{longest}:80")).is_ok());
+        assert_eq!(
+            parse(&format!("{longest}c:80")),
+            Err("host name too long (at most 253 characters, 63 between dots)")
+        );
+        assert!(parse(&format!("{}:80", "a".repeat(64))).is_err());
+    }
+
+    #[test]
     fn a_name_may_be_as_long_as_documented_and_no_longer() {
         let longest = "n".repeat(MAX_LABEL);
         assert_eq!(MAX_LABEL, 32, "the README's and --help's figure");

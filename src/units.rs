@@ -156,6 +156,12 @@ mod tests {
         assert_eq!(exact_size(48 << 10), "48 KiB");
         assert_eq!(exact_size(8 << 20), "8 MiB");
         assert_eq!(exact_size(1000), "1000 bytes");
+        assert_eq!(exact_size(1 << 30), "1 GiB");
+        assert_eq!(exact_size(1500), "1500 bytes", "not a whole KiB");
+        assert_eq!(exact_size(0), "0 bytes");
+        assert_eq!(seconds(Duration::from_micros(500)), "0.001 s");
+        assert_eq!(since_start(Duration::from_secs(3599)), "59:59.0");
+        assert_eq!(since_start(Duration::from_secs(3600)), "1:00:00");
     }
 
     #[test]
@@ -190,6 +196,15 @@ mod tests {
             assert!(shown.chars().count() <= DURATION_WIDTH, "{secs}: {shown}");
         }
         assert_eq!(bytes_short(450), "450B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes_short(1023), "1023B");
+        assert_eq!(bytes_short(1024), "1.0K");
+        assert_eq!(duration(Duration::from_millis(59_950)), "1:00");
+        assert_eq!(duration(Duration::from_secs(3599)), "59:59");
+        assert_eq!(duration(Duration::from_secs(3600)), "1:00:00");
+        assert_eq!(duration(Duration::from_secs(999_999 * 86_400)), "999999d");
+        assert_eq!(duration(Duration::from_secs(1_000_000 * 86_400)), ">999kd");
         assert_eq!(bytes_short(10_752), "10.5K");
         assert_eq!(bytes_short(500_000), "488K");
         assert_eq!(bytes_short(1_048_000), "1.0M");

@@ -195,7 +195,10 @@ fn a_poem_that_cannot_be_saved_fails_the_run() {
     let rt = runtime();
     let (_server, ports) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]);
     let dir = tempfile::tempdir().unwrap();
-    // A directory where the poem's file should go: the rename onto it fails.
+    // A directory where the poem's file should go: no poem can be saved
+    // under that name. (That the save goes through a temporary file and a
+    // rename is a_poem_that_cannot_be_written_names_its_own_file_never_the_temporary_one's
+    // to show: there an earlier file stays whole.)
     std::fs::create_dir(dir.path().join(format!("127.0.0.1_{}.txt", ports[0]))).unwrap();
     poetry_dash()
         .args(["-q", "--save"])

@@ -396,7 +396,10 @@ fn a_poem_that_cannot_be_saved_fails_the_run_as_headless() {
     let server = runtime.block_on(serve(vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]));
     let address = address_of(&server, 0);
     let dir = tempfile::tempdir().unwrap();
-    // A directory where the poem's file should go: the rename onto it fails.
+    // A directory where the poem's file should go: no poem can be saved
+    // under that name. (That the save goes through a temporary file and a
+    // rename is a_poem_that_cannot_be_written_names_its_own_file_never_the_temporary_one's
+    // to show: there an earlier file stays whole.)
     std::fs::create_dir(dir.path().join(format!("127.0.0.1_{}.txt", address.port))).unwrap();
     let binary = env!("CARGO_BIN_EXE_poetry-dash");
     let command = format!(
