@@ -492,6 +492,112 @@ mod tests {
         );
     }
 
+    /// Every item `each_line` hands over for `text`: the address, or the
+    /// error's words.
+    fn lines_of(text: &[u8]) -> Vec<Result<String, String>> {
+        let mut seen = Vec::new();
+        each_line(
+            text,
+            |line| Source::Stdin { line },
+            |parsed| {
+                seen.push(parsed.map(|a| a.to_string()).map_err(|e| e.to_string()));
+                true
+            },
+        )
+        .expect("read");
+        seen
+    }
+
+    #[test]
+    fn a_list_is_read_line_by_line_past_the_lines_that_are_not_addresses() {
+        let mut text = b"10000\n".to_vec();
+        text.extend_from_slice(&vec![b'x'; MAX_LINE + 100]);
+        text.extend_from_slice(b"\n\xff\n10001\n");
+        text.extend_from_slice(&vec![b'7'; 2]);
+        assert_eq!(
+            lines_of(&text),
+            [
+                Ok("127.0.0.1:10000".to_string()),
+                Err(
+                    "stdin line 2: a line longer than 4096 bytes (is it an address list?)"
+                        .to_string()
+                ),
+                Err("stdin line 3: not text (the line is not UTF-8)".to_string()),
+                Ok("127.0.0.1:10001".to_string()),
+                // The last line, without its newline.
+                Ok("127.0.0.1:77".to_string()),
+            ]
+        );
+        // A last line of exactly the longest length, without a newline, is
+        // read as a line (and then refused as an address, not as too long).
+        let longest = vec![b'1'; MAX_LINE];
+        let seen = lines_of(&longest);
+        assert_eq!(seen.len(), 1);
+        assert!(
+            seen[0].as_ref().is_err_and(|e| e.contains("bad address")),
+            "{seen:?}"
+        );
+    }
+
+    #[test]
+    fn files_are_read_whole_and_fifos_as_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("servers.txt");
+        std::fs::write(&list, "one=10000\n# a comment\n10001\nnope:0\n").unwrap();
+        assert!(!is_stream(&list), "a regular file is read whole");
+        let err = read_list(&list).expect_err("a bad line refuses the file");
+        assert!(err.to_string().contains("servers.txt line 4"), "{err}");
+        std::fs::write(&list, "one=10000\n10001\n").unwrap();
+        let addresses = read_list(&list).expect("read");
+        assert_eq!(addresses.len(), 2);
+        assert_eq!(addresses[0].label(), Some("one"));
+        let inputs = [list.clone()];
+        let collected = collect(&["10002".to_string()], &inputs).expect("collected");
+        assert_eq!(
+            collected.iter().map(|a| a.port).collect::<Vec<_>>(),
+            [10002, 10000, 10001],
+            "arguments, then the files given with -i"
+        );
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(is_stream(&fifo), "a FIFO is read as lines arrive");
+        assert_eq!(
+            collect(&[], &[fifo]).unwrap(),
+            vec![],
+            "streams are left to the caller"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_streamed_file_sends_each_line_and_names_the_bad_ones_by_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("servers.txt");
+        std::fs::write(&list, "10000\nnope:0\n10001\n").unwrap();
+        let mut lines = stream(&list);
+        let mut seen = Vec::new();
+        while let Some(line) = lines.recv().await {
+            seen.push(match line {
+                Streamed::Address(address) => address.to_string(),
+                Streamed::Bad(message) => message,
+            });
+        }
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(seen[0], "127.0.0.1:10000");
+        assert!(seen[1].contains("servers.txt line 2"), "{seen:?}");
+        assert_eq!(seen[2], "127.0.0.1:10001");
+        let mut missing = stream(&dir.path().join("no-such-list"));
+        let Some(Streamed::Bad(message)) = missing.recv().await else {
+            panic!("a missing list is said");
+        };
+        assert!(message.contains("no-such-list"), "{message}");
+    }
+
     #[test]
     fn spaces_controls_and_host_lengths_are_refused_with_their_reason() {
         let spaces = "addresses cannot contain spaces or control characters";
