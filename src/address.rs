@@ -209,9 +209,11 @@ fn parse_port(text: &str) -> Result<u16, &'static str> {
 }
 
 /// The longest line an address list may hold (an address with a comment
-/// fits many times over): an input without newlines (`/dev/zero`, a binary
-/// file) ends in an error after this much, not in memory without end. (An
-/// endless list of good lines is still read to its end: each is an address.)
+/// fits many times over): no more of a line is kept. A longer line is a bad
+/// line (a file is refused for it; a stream skips it, passing over at most
+/// 1 MiB to find its end, and gives the list up past that: `/dev/zero`
+/// piped in ends in an error, not in a loop). An endless list of good lines
+/// is still read to its end: each is an address.
 pub const MAX_LINE: usize = 4096;
 
 /// At most the first 40 characters of `text`, for error messages: a bad
@@ -392,33 +394,47 @@ fn each_line(
             // Read on only past the rest of the line, a buffer at a time, so
             // a line without end costs no memory (and a file of one, such
             // as /dev/zero, has already been refused above).
-            skip_line(&mut reader).map_err(|err| ListError::Read {
+            let found_end = skip_line(&mut reader).map_err(|err| ListError::Read {
                 what: source_of_line(number).to_string(),
                 source: err,
             })?;
+            if !found_end {
+                return Err(ListError::NotAList {
+                    what: source_of_line(number).to_string(),
+                    problem: "no line end within 1 MiB (is it an address list?)",
+                });
+            }
         }
     }
     Ok(())
 }
 
-/// Reads up to and including the next newline, keeping nothing.
-fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
-    loop {
+/// The most of one over-long line passed over before the list is given up
+/// (`/dev/zero` piped in has no line end to find).
+const SKIP_AT_MOST: usize = 1 << 20;
+
+/// Reads up to and including the next newline, keeping nothing; false when
+/// no newline came within [`SKIP_AT_MOST`] bytes.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
+    let mut skipped = 0;
+    while skipped < SKIP_AT_MOST {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         match memchr::memchr(b'\n', buffer) {
             Some(newline) => {
                 reader.consume(newline + 1);
-                return Ok(());
+                return Ok(true);
             }
             None => {
                 let all = buffer.len();
+                skipped += all;
                 reader.consume(all);
             }
         }
     }
+    Ok(false)
 }
 
 /// Opens an address file, the error naming it.
@@ -513,7 +529,7 @@ mod tests {
         let mut text = b"10000\n".to_vec();
         text.extend_from_slice(&vec![b'x'; MAX_LINE + 100]);
         text.extend_from_slice(b"\n\xff\n10001\n");
-        text.extend_from_slice(&vec![b'7'; 2]);
+        text.extend_from_slice(b"77");
         assert_eq!(
             lines_of(&text),
             [
@@ -536,6 +552,26 @@ mod tests {
         assert!(
             seen[0].as_ref().is_err_and(|e| e.contains("bad address")),
             "{seen:?}"
+        );
+    }
+
+    #[test]
+    fn a_stream_without_line_ends_is_given_up_after_a_mebibyte() {
+        let zeros = std::io::Read::take(std::io::repeat(0), 64 << 20);
+        let mut seen = 0;
+        let err = each_line(
+            std::io::BufReader::new(zeros),
+            |line| Source::Stdin { line },
+            |_| {
+                seen += 1;
+                true
+            },
+        )
+        .expect_err("given up");
+        assert_eq!(seen, 1, "the first 4 KiB, refused as too long");
+        assert_eq!(
+            err.to_string(),
+            "stdin line 1: no line end within 1 MiB (is it an address list?)"
         );
     }
 

@@ -223,6 +223,14 @@ impl<'h> AttemptClock<'h> {
         }
     }
 
+    /// How long the download has been paused, if it still is; the pause
+    /// is over for this attempt from here (it is credited to it).
+    pub(crate) fn paused_so_far(&mut self) -> Option<Duration> {
+        let since = self.paused_since.take()?;
+        self.time = self.read_time();
+        Some(self.time.now().saturating_duration_since(since))
+    }
+
     /// Resolves when the board changes (never without a hold).
     pub(crate) async fn changed(&mut self) {
         let gone = match self.hold.as_deref_mut() {

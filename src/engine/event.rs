@@ -132,9 +132,11 @@ pub enum EventKind {
     Resumed {
         count: u32,
     },
-    /// The whole process was stopped (Ctrl-Z) for `by`: every download's
-    /// clocks move by it, as the engine's did. About every download, not one
-    /// (the task is the first).
+    /// The whole process was stopped (Ctrl-Z) for `by`, until this event's
+    /// `at`: every download's clocks from before the stop move by it, as the
+    /// engine's did (events that came after the stop, which may reach a
+    /// listener first, are not moved). About every download, not one (the
+    /// task is the first).
     Shifted {
         by: Duration,
     },
@@ -170,9 +172,13 @@ pub enum Command {
     /// Every download that has not ended.
     PauseAll,
     ResumeAll,
-    /// The process was stopped this long (Ctrl-Z): deadlines and backoffs
-    /// move by it. Sent by [`RunHandle::freeze`](super::RunHandle::freeze).
-    Shift(Duration),
+    /// The process was stopped for `by`, until `ended` (Ctrl-Z): the
+    /// listeners are told (see [`EventKind::Shifted`]). Sent by
+    /// [`RunHandle::freeze`](super::RunHandle::freeze).
+    Shift {
+        by: Duration,
+        ended: std::time::Instant,
+    },
 }
 
 #[cfg(test)]

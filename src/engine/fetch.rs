@@ -126,6 +126,24 @@ pub(crate) async fn fetch(
     observer: &mut impl Observer,
 ) -> Result<(Poem, u64), Stop> {
     let mut clock = AttemptClock::new(hold);
+    let result = attempt(address, limits, deadline, cancel, &mut clock, observer).await;
+    // An attempt can end while paused (a connect refused, or cancelled):
+    // the pause so far is credited now, and whoever goes on (the backoff,
+    // the next attempt) holds the clocks from here.
+    if let Some(paused_for) = clock.paused_so_far() {
+        observer.resumed(paused_for);
+    }
+    result
+}
+
+async fn attempt(
+    address: &Address,
+    limits: &Limits,
+    deadline: Option<Instant>,
+    cancel: &CancellationToken,
+    clock: &mut AttemptClock<'_>,
+    observer: &mut impl Observer,
+) -> Result<(Poem, u64), Stop> {
     let mut deadline = deadline;
     let started = clock.now();
     let mut times = AttemptTimes::default();
@@ -199,7 +217,7 @@ pub(crate) async fn fetch(
             .timer_for(earliest(last_byte + limits.idle_timeout, deadline))
             .unwrap_or(far)
     };
-    let timer = tokio::time::sleep_until(arm(&clock, last_byte, deadline));
+    let timer = tokio::time::sleep_until(arm(clock, last_byte, deadline));
     tokio::pin!(timer);
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
@@ -231,15 +249,17 @@ pub(crate) async fn fetch(
                         observer.flush(&mut buffer, received);
                     }
                     Change::Resumed(paused_for) => {
-                        // The clocks go on from where they stopped.
+                        // The clocks go on from where they stopped (the
+                        // idle clock only from the connect, if the pause
+                        // began while connecting).
                         deadline = deadline.map(|at| at + paused_for);
-                        last_byte += paused_for;
+                        last_byte = (last_byte + paused_for).min(clock.now());
                         observer.resumed(paused_for);
                     }
                     Change::Other => {}
                 }
                 // The process clock may have stopped or gone on.
-                timer.as_mut().reset(arm(&clock, last_byte, deadline));
+                timer.as_mut().reset(arm(clock, last_byte, deadline));
                 continue;
             }
             read = stream.read_buf(&mut buffer), if !held => Step::Read(read),
@@ -256,7 +276,7 @@ pub(crate) async fn fetch(
                         Step::Limit(FailReason::IdleTimeout(limits.idle_timeout))
                     }
                     _ => {
-                        timer.as_mut().reset(arm(&clock, last_byte, deadline));
+                        timer.as_mut().reset(arm(clock, last_byte, deadline));
                         continue;
                     }
                 }

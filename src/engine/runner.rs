@@ -87,8 +87,13 @@ impl RunHandle {
     /// Downloads paused one by one stay paused.
     pub fn freeze(&self, frozen: bool) {
         if let Some(stopped) = self.holds.freeze(frozen) {
-            // Only for the listeners, whose clocks are the wall's.
-            let _ = self.commands.send(Command::Shift(stopped));
+            // Only for the listeners, whose clocks are the wall's. Said with
+            // when the stop ended: events may reach them before this one,
+            // and their times must not move.
+            let _ = self.commands.send(Command::Shift {
+                by: stopped,
+                ended: std::time::Instant::now(),
+            });
         }
     }
 }
@@ -533,7 +538,7 @@ impl Supervisor {
             Command::Resume(task) if task.index() < self.slots.len() => {
                 self.set_paused(std::iter::once(task), false)
             }
-            Command::Shift(stopped) => self.shift(stopped),
+            Command::Shift { by, ended } => self.shift(by, ended),
             Command::PauseAll => self.set_paused(TaskId::all(self.slots.len()), true),
             Command::ResumeAll => self.set_paused(TaskId::all(self.slots.len()), false),
             Command::Cancel(_) | Command::Retry(_) | Command::Pause(_) | Command::Resume(_) => {}
@@ -594,12 +599,12 @@ impl Supervisor {
     /// The process was stopped this long. The engine's clocks did not move
     /// meanwhile (they are on the process clock); the listeners', on the
     /// wall clock, move by it, so that what they show agrees.
-    fn shift(&self, stopped: Duration) {
+    fn shift(&self, by: Duration, ended: std::time::Instant) {
         let _ = self.events.send(Event {
             task: TaskId::at(0),
             run: 0,
-            at: std::time::Instant::now(),
-            kind: EventKind::Shifted { by: stopped },
+            at: ended,
+            kind: EventKind::Shifted { by },
         });
     }
 

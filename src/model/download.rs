@@ -127,8 +127,13 @@ struct Live {
     first_attempt_started: Option<Instant>,
     attempt_started: Option<Instant>,
     last_byte: Option<Instant>,
-    /// When the next attempt starts, while `Retrying`.
+    /// When the idle clock started: the connect (the engine counts silence
+    /// from there, not from the attempt's start).
+    idle_from: Option<Instant>,
+    /// When the next attempt starts, while `Retrying`, and when that was
+    /// said (a stop moves a wait said before it).
     retry_at: Option<Instant>,
+    retry_said: Option<Instant>,
     /// Since when it has been paused, while it is.
     paused_at: Option<Instant>,
     /// Time held still in this run: the deadline moves by it.
@@ -142,13 +147,23 @@ struct Live {
 impl Live {
     /// The download was held still (paused, or the process stopped) for
     /// `held`: its idle clock, the wait for its next attempt and its
-    /// deadline go on from where they stopped.
-    fn move_clocks(&mut self, held: Duration) {
-        let later = |at: &mut Option<Instant>| *at = at.map(|at| at + held);
+    /// deadline go on from where they stopped. Only instants before
+    /// `before`, when given, move: what happened after a stop is already on
+    /// the wall clock.
+    fn move_clocks(&mut self, held: Duration, before: Option<Instant>) {
+        let earlier = |at: Instant| before.is_none_or(|before| at < before);
+        let later = |at: &mut Option<Instant>| {
+            *at = at.map(|at| if earlier(at) { at + held } else { at });
+        };
         later(&mut self.last_byte);
+        later(&mut self.idle_from);
         later(&mut self.attempt_started);
-        later(&mut self.retry_at);
-        self.paused_total += held;
+        if self.retry_said.is_some_and(earlier) {
+            self.retry_at = self.retry_at.map(|at| at + held);
+        }
+        if self.first_attempt_started.is_some_and(earlier) {
+            self.paused_total += held;
+        }
     }
 }
 
@@ -312,7 +327,7 @@ impl Download {
 
     /// The process was stopped for `by` (Ctrl-Z): the clocks of a run that
     /// goes on move by it, as the engine's did (idle, time left, retry).
-    pub(super) fn shift(&mut self, by: Duration) {
+    pub(super) fn shift(&mut self, by: Duration, ended: Instant) {
         if self.state.is_final() {
             return;
         }
@@ -320,7 +335,7 @@ impl Download {
             // A paused download's clocks were standing still already: its
             // resume moves them by the whole pause, this stop included.
             if live.paused_at.is_none() {
-                live.move_clocks(by);
+                live.move_clocks(by, ended.checked_sub(by));
             }
         }
     }
@@ -412,11 +427,11 @@ impl Download {
         self.error.as_ref().map(|e| &e.reason)
     }
 
-    /// Time since the last byte (or since the attempt began, before the
-    /// first byte), as of `now`.
+    /// Time since the last byte (or since the connect, before the first
+    /// byte), as of `now`; none before the connect, as in the engine.
     pub fn idle(&self, now: Instant) -> Option<Duration> {
         let live = self.live()?;
-        let since = live.last_byte.or(live.attempt_started)?;
+        let since = live.last_byte.or(live.idle_from)?;
         // A pause is the person's choice, not the server's silence.
         let now = live.paused_at.unwrap_or(now);
         Some(now.saturating_duration_since(since))
@@ -469,12 +484,15 @@ impl Download {
                     live.paused_at.get_or_insert(event.at);
                 }
                 live.last_byte = None;
+                live.idle_from = None;
                 live.retry_at = None;
                 live.times = AttemptTimes::default();
             }
             EventKind::Connected { connect_time } => {
                 self.state = State::Receiving;
-                self.live_mut().times.connect = Some(*connect_time);
+                let live = self.live_mut();
+                live.times.connect = Some(*connect_time);
+                live.idle_from = Some(event.at);
             }
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
@@ -527,7 +545,7 @@ impl Download {
                     // Every clock goes on from where it stopped, as the
                     // engine's do: none is reset.
                     let held = event.at.saturating_duration_since(at);
-                    live.move_clocks(held);
+                    live.move_clocks(held, None);
                 }
             }
             // (The model moves every download's clocks itself.)
@@ -555,7 +573,9 @@ impl Download {
                 self.state = State::Retrying;
                 self.attempts = *of;
                 self.error = Some(Box::new(error.clone()));
-                self.live_mut().retry_at = Some(event.at + *after);
+                let live = self.live_mut();
+                live.retry_at = Some(event.at + *after);
+                live.retry_said = Some(event.at);
             }
         }
         if self.state.is_final() {

@@ -146,7 +146,7 @@ impl Model {
         if let EventKind::Shifted { by } = event.kind {
             // Once per Ctrl-Z: every download that has clocks running.
             for download in &mut self.downloads {
-                download.shift(by);
+                download.shift(by, event.at);
             }
             self.version += 1;
             return true;

@@ -398,3 +398,23 @@ fn a_retry_countdown_stands_still_while_stopped_or_paused() {
         Some(Duration::from_millis(1_000))
     );
 }
+
+#[test]
+fn a_stop_moves_only_the_clocks_from_before_it() {
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let mut model = Model::new([Address::loopback(10000)]);
+    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
+    model.apply(&mut event(ms(0), 0, 1, connecting));
+    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    // Stopped from 1 s to 11 s. At `fg` the server's bytes are read, and
+    // their event reaches the model before the one that says how long the
+    // stop was: its time is already the wall's, and must not move.
+    model.apply(&mut event(ms(11_050), 0, 1, progress(", one", 15)));
+    let by = Duration::from_secs(10);
+    model.apply(&mut event(ms(11_000), 0, 0, EventKind::Shifted { by }));
+    assert_eq!(
+        model.downloads[0].idle(ms(11_100)),
+        Some(Duration::from_millis(50))
+    );
+}

@@ -29,8 +29,8 @@ pub struct Throughput {
     first: u64,
     buckets: VecDeque<u64>,
     /// The latest arrivals, oldest first: milliseconds since `origin`, and
-    /// bytes. Eight bytes each, in place.
-    arrivals: VecDeque<(u32, u32)>,
+    /// bytes (saturating).
+    arrivals: VecDeque<(u64, u32)>,
 }
 
 impl Throughput {
@@ -44,17 +44,17 @@ impl Throughput {
     pub fn record(&mut self, at: Instant, bytes: u64) {
         let origin = *self.origin.get_or_insert(at);
         let ms =
-            u32::try_from(at.saturating_duration_since(origin).as_millis()).unwrap_or(u32::MAX);
+            u64::try_from(at.saturating_duration_since(origin).as_millis()).unwrap_or(u64::MAX);
+        let bytes32 = u32::try_from(bytes).unwrap_or(u32::MAX);
         match self.arrivals.back_mut() {
             // Two events in the same millisecond are one arrival.
-            Some((last, sum)) if *last == ms => *sum = sum.saturating_add(bytes as u32),
+            Some((last, sum)) if *last == ms => *sum = sum.saturating_add(bytes32),
             Some((last, _)) if *last > ms => {} // out of order: only the buckets
             _ => {
                 if self.arrivals.len() == ARRIVALS {
                     self.arrivals.pop_front();
                 }
-                self.arrivals
-                    .push_back((ms, u32::try_from(bytes).unwrap_or(u32::MAX)));
+                self.arrivals.push_back((ms, bytes32));
             }
         }
         let index = self.index(at);
@@ -106,25 +106,32 @@ impl Throughput {
         let window_start = now_ms - RATE_WINDOW.as_secs_f64() * 1000.0;
         let inside = self
             .arrivals
-            .partition_point(|&(ms, _)| f64::from(ms) < window_start);
-        let recent: Vec<(f64, f64)> = self
-            .arrivals
-            .range(inside..)
-            .map(|&(ms, bytes)| (f64::from(ms), f64::from(bytes)))
-            .collect();
-        let rate_ms = match recent.as_slice() {
-            [] => return 0.0,
-            [(at, bytes)] => {
-                let before = inside.checked_sub(1).map(|i| f64::from(self.arrivals[i].0));
+            .partition_point(|&(ms, _)| (ms as f64) < window_start);
+        // One pass, no allocation: this runs for every receiving row, every
+        // frame.
+        let (mut first, mut last, mut count, mut after_first) = (0.0, 0.0, 0usize, 0.0);
+        for &(ms, bytes) in self.arrivals.range(inside..) {
+            if count == 0 {
+                first = ms as f64;
+            } else {
+                after_first += f64::from(bytes);
+            }
+            last = ms as f64;
+            count += 1;
+        }
+        let rate_ms = match count {
+            0 => return 0.0,
+            1 => {
+                let bytes = f64::from(self.arrivals[inside].1);
+                let before = inside.checked_sub(1).map(|i| self.arrivals[i].0 as f64);
                 let since = match before {
-                    Some(before) => (at - before).max(now_ms - at),
-                    None => (now_ms - at).max(1000.0),
+                    Some(before) => (first - before).max(now_ms - first),
+                    None => (now_ms - first).max(1000.0),
                 };
                 bytes / since.max(1.0)
             }
-            [(first, _), .., (last, _)] => {
-                let after_first: f64 = recent[1..].iter().map(|(_, bytes)| bytes).sum();
-                let gap = (last - first) / (recent.len() - 1) as f64;
+            _ => {
+                let gap = (last - first) / (count - 1) as f64;
                 let span = (last - first).max(now_ms - first - gap);
                 after_first / span.max(1.0)
             }

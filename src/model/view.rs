@@ -537,6 +537,12 @@ impl View {
         self.poem_follow = false;
     }
 
+    /// Whether the poem pane keeps to the poem's end as it grows (End, or
+    /// never scrolled), rather than staying where it was scrolled to.
+    pub fn follows_poem(&self) -> bool {
+        self.poem_follow || self.poem_scroll.is_none()
+    }
+
     /// The poem pane's first row for `download` as things stand.
     pub fn poem_top(&self, download: &Download) -> PoemPos {
         if self.poem_follow {

@@ -158,6 +158,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stale_partial_that_cannot_be_removed_is_said_and_a_missing_one_is_fine() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut saver = Saver::new(dir.path()).unwrap();
+        saver.name(&[Address::loopback(10000), Address::loopback(10001)]);
+        let mut poem = PoemBytes::default();
+        poem.push(bytes::BytesMut::from(&b"Sat we two\n"[..]));
+        // No partial left from before: nothing to say.
+        let saved = saver.save_complete(TaskId::at(0), &poem).expect("saved");
+        assert_eq!(std::fs::read(saved).unwrap(), b"Sat we two\n");
+        // A partial that is not a file (it cannot be removed): said, naming it.
+        let stale = saver.partial_path(TaskId::at(1));
+        std::fs::create_dir(&stale).unwrap();
+        std::fs::write(stale.join("inside"), "x").unwrap();
+        let err = saver
+            .save_complete(TaskId::at(1), &poem)
+            .expect_err("the stale partial stays");
+        assert_eq!(err.path, stale);
+        assert!(
+            saver.complete_path(TaskId::at(1)).exists(),
+            "the poem is saved"
+        );
+    }
+
+    #[test]
     fn names_follow_the_server_and_stay_unique() {
         let dir = tempfile::tempdir().unwrap();
         let addresses = [

@@ -98,8 +98,20 @@ pub fn height(view: &View, width: u16) -> u16 {
 const PROMPT_KEYS_WIDTH: usize = 22;
 
 fn error_fits_beside(prompt: &Prompt, error: &str, width: usize) -> bool {
-    let text_min = (prompt.text.width() + 1).min(12);
-    1 + 6 + text_min + 2 + error.width() + PROMPT_KEYS_WIDTH <= width
+    1 + 6 + text_min(prompt) + 2 + error.width() + PROMPT_KEYS_WIDTH <= width
+}
+
+/// The columns the text keeps beside an error, to show where the cursor
+/// is: up to twelve (only that much of the text is measured, however long
+/// a paste).
+fn text_min(prompt: &Prompt) -> usize {
+    let start: usize = prompt
+        .text
+        .chars()
+        .take(12)
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .sum();
+    (start + 1).min(12)
 }
 
 fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
@@ -112,13 +124,20 @@ fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
                 .areas(area);
         let shown = cut_end(&format!(" {error}"), area.width as usize);
         frame.render_widget(Paragraph::new(Span::styled(shown, theme.bad())), error_line);
-        let without = Prompt {
-            error: None,
-            ..prompt.clone()
-        };
-        draw_prompt(frame, prompt_line, &without, theme);
+        draw_prompt_line(frame, prompt_line, prompt, None, theme);
         return;
     }
+    draw_prompt_line(frame, area, prompt, prompt.error.as_deref(), theme);
+}
+
+/// The prompt's one line, with `error` beside the text when given.
+fn draw_prompt_line(
+    frame: &mut Frame,
+    area: Rect,
+    prompt: &Prompt,
+    error: Option<&str>,
+    theme: &Theme,
+) {
     let (label, enter, esc) = match prompt.kind {
         PromptKind::Add => ("add: ", "add", "cancel"),
         // Esc in the find prompt clears the search, whatever was kept.
@@ -132,10 +151,9 @@ fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
     ]);
     let width = area.width as usize;
     let fixed = 1 + label.width();
-    let text_width = prompt.text.width();
     // The text keeps a little room to show where the cursor is.
-    let text_min = (text_width + 1).min(12);
-    let error = prompt.error.as_deref().map(|e| format!("  {e}"));
+    let text_min = text_min(prompt);
+    let error = error.map(|e| format!("  {e}"));
     let error_width = error.as_deref().map_or(0, UnicodeWidthStr::width);
     let keys_width = super::fit::width(&keys);
     let show_keys = fixed + text_min + error_width + keys_width <= width || error.is_none();

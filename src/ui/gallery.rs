@@ -63,7 +63,10 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
             width: text_area.width as usize,
             height: text_area.height as usize,
         };
-        let mut lines = poem::styled(download.pane_rows(PoemPos::default(), size), theme.dim());
+        let mut lines = poem::styled(
+            download.pane_rows(PoemPos::default(), size),
+            theme.warning(),
+        );
         // A card cut at the bottom says so.
         if download.last_top(size) > PoemPos::default()
             && let Some(last) = lines.last_mut()

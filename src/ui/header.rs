@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
             Field::new(count("✓", totals.complete, "complete"), theme.title(), 8),
             Field::new(count("✗", totals.failed, "failed"), theme.bad(), 8),
             Field::new(count("▸", totals.active, "active"), theme.warning(), 7),
-            Field::new(count("·", totals.queued, "queued"), theme.dim(), 6),
+            Field::new(count("·", totals.queued, "queued"), theme.plain(), 6),
         ];
         if totals.paused > 0 {
             // Paused ones are among the active and queued: said apart, since
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, now: Instant, theme: &
         if totals.cancelled > 0 {
             fields.push(Field::new(
                 count("⊘", totals.cancelled, "cancelled"),
-                theme.dim(),
+                theme.plain(),
                 5,
             ));
         }

@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         if let Some(row) = rows.first().map(|row| plain(row)) {
             let rest = row.strip_prefix(prefix.trim_end()).unwrap_or(&row);
             lines.push(Line::from(vec![
-                Span::styled(prefix.trim_end().to_string(), theme.dim()),
+                Span::styled(prefix.trim_end().to_string(), theme.plain()),
                 Span::styled(rest.to_string(), theme.log(entry.level)),
             ]));
         }

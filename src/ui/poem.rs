@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     let place = if top < last_top {
         // (Lines, not rows: the top may be part-way into a wrapped line.)
         Some(format!("↓{} more", (last_top.line - top.line).max(1)))
-    } else if !download.state.is_final() && download.received > 0 {
+    } else if !download.state.is_final() && download.received > 0 && view.follows_poem() {
         Some("following".to_string())
     } else {
         None

@@ -282,7 +282,7 @@ pub fn draw(
         // the row range and the sort label: hidden rows are never unsaid.
         fields.push(Field::new(
             format!("({hidden_by_filter} hidden by {})", why.join(" ")),
-            theme.dim(),
+            theme.plain(),
             LONG_HIDDEN,
         ));
         let keys: Vec<&str> = [
@@ -294,7 +294,7 @@ pub fn draw(
         .collect();
         fields.push(Field::new(
             format!("{hidden_by_filter} hidden ({})", keys.join(" ")),
-            theme.dim(),
+            theme.plain(),
             SHORT_HIDDEN,
         ));
     }
@@ -387,7 +387,7 @@ pub fn draw(
             height: 1,
             ..inner
         };
-        frame.render_widget(Paragraph::new(Span::styled(what, theme.dim())), message);
+        frame.render_widget(Paragraph::new(Span::styled(what, theme.plain())), message);
     }
     Rect {
         y: inner.y + 1,

@@ -820,14 +820,24 @@ fn the_selected_row_has_one_fixed_foreground_on_a_fixed_background() {
         assert_eq!(cell.fg, theme::selected_fg(), "{:?}", cell.symbol());
         assert_eq!(cell.bg, theme::selected_bg());
     }
-    // Keys and hints are in the terminal's own foreground, bold.
-    let footer: Vec<_> = (0..120).map(|x| &buffer[(x, 39)]).collect();
-    assert!(
-        footer
-            .iter()
-            .all(|c| !matches!(c.fg, ratatui::style::Color::Yellow)),
-        "no yellow text"
-    );
+    // No text in a colour that fades on a light or a dark background:
+    // yellow nowhere; dark grey only on borders and the symbols of rows at
+    // rest.
+    for cell in buffer.content() {
+        assert_ne!(
+            cell.fg,
+            ratatui::style::Color::Yellow,
+            "{:?}",
+            cell.symbol()
+        );
+        if cell.fg == ratatui::style::Color::DarkGray {
+            assert!(
+                "─│┌┐└┘·⊘ ".contains(cell.symbol()),
+                "dark grey text: {:?}",
+                cell.symbol()
+            );
+        }
+    }
 }
 
 #[test]

@@ -6,8 +6,8 @@
 //! is in the terminal's own foreground, made to stand out with bold; colour
 //! goes on symbols and marks beside it, and on text only in colours whose
 //! contrast is at least 3:1 on white and on black in both the xterm and the
-//! Tango palettes (magenta, bright magenta, bright red, bright blue: the
-//! README says how this was checked). Every fixed background comes with
+//! Tango palettes (bright magenta, bright red, bright blue: the README says
+//! how this was checked). Every fixed background comes with
 //! its own fixed foreground.
 
 use ratatui::style::{Color, Modifier, Style};
@@ -49,6 +49,8 @@ impl Theme {
         }
     }
 
+    /// For what need not be read: unfocused borders, the symbols of rows
+    /// at rest. (Dark grey is under 3:1 on some dark themes: never text.)
     pub fn dim(&self) -> Style {
         if self.color {
             Style::new().fg(Color::DarkGray)
@@ -57,21 +59,24 @@ impl Theme {
         }
     }
 
+    /// The terminal's own foreground, said outright: text drawn over a
+    /// coloured border (a pane's title) would otherwise take the border's
+    /// colour.
     pub fn plain(&self) -> Style {
-        Style::new()
+        Style::new().fg(Color::Reset)
     }
 
     /// A paused download, in the table and the header.
     pub fn paused(&self) -> Style {
-        self.fg(Color::Magenta)
+        self.fg(Color::LightMagenta).add_modifier(Modifier::BOLD)
     }
 
     pub fn title(&self) -> Style {
-        Style::new().add_modifier(Modifier::BOLD)
+        self.plain().add_modifier(Modifier::BOLD)
     }
 
     pub fn key(&self) -> Style {
-        Style::new().add_modifier(Modifier::BOLD)
+        self.plain().add_modifier(Modifier::BOLD)
     }
 
     /// The selected row: a fixed light foreground on a fixed dark blue
