@@ -46,7 +46,10 @@ files_of() {
 }
 tests_of() {
     case $1 in
-        units | text | address) echo "--lib" ;;
+        units) echo "--lib" ;;
+        # The property tests count controls in random pieces and parse
+        # random addresses against the sanitiser and the printer.
+        text | address) echo "--lib --test properties" ;;
         save) echo "--lib --test cli" ;;
         model) echo "--lib --test properties" ;;
         engine) echo "--lib --test engine --test clocks" ;;

@@ -168,6 +168,14 @@ mod tests {
     }
 
     #[test]
+    fn tab_stops_count_every_column_before_them() {
+        // Two tabs on a line, and a tab after an escape shown as `^[`.
+        assert_eq!(sanitize("a\tb\tc").text, "a       b       c");
+        assert_eq!(sanitize("\u{1b}\tx").text, "^[      x");
+        assert_eq!(sanitize("ab\u{7f}\tx").text, "ab^?    x");
+    }
+
+    #[test]
     fn tabs_expand_to_the_next_stop_counting_wide_characters() {
         assert_eq!(sanitize("ab\tc").text, "ab      c");
         assert_eq!(sanitize("日本\tx").text, "日本    x");
