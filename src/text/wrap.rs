@@ -98,6 +98,38 @@ fn tokens(word: &str) -> impl Iterator<Item = &str> {
 mod tests {
     use super::*;
 
+    fn wrapped(line: &str, width: usize, limit: usize) -> Vec<String> {
+        let mut rows = Vec::new();
+        wrap(line, width, limit, &mut rows);
+        rows
+    }
+
+    #[test]
+    fn long_words_break_by_width_and_limits_hold() {
+        assert_eq!(wrapped("abcdefghij", 4, usize::MAX), ["abcd", "efgh", "ij"]);
+        assert_eq!(
+            wrapped("abcdefghij", 4, 2),
+            ["abcd", "efgh"],
+            "at most the limit"
+        );
+        assert_eq!(wrapped("one two three four", 8, 1), ["one two"]);
+        // A character wider than the pane gets a row of its own, no empty
+        // row before it.
+        assert_eq!(wrapped("日本", 1, usize::MAX), ["日", "本"]);
+        // The visible form of a control is never split.
+        assert_eq!(
+            wrapped("M-^[M-^[M-^[", 5, usize::MAX),
+            ["M-^[", "M-^[", "M-^["]
+        );
+        assert_eq!(wrapped("^[^[^[", 3, usize::MAX), ["^[", "^[", "^["]);
+        assert_eq!(
+            visible_rows(["x".repeat(100)].iter(), 10, 3).len(),
+            3,
+            "no more rows than the pane's height"
+        );
+        assert_eq!(screenful_bytes(80, 24), 80 * 24 * 4 + 64);
+    }
+
     #[test]
     fn wraps_at_spaces_and_breaks_long_words() {
         let mut rows = Vec::new();
