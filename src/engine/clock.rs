@@ -314,4 +314,18 @@ mod tests {
         // Seven seconds on the wall, four of them frozen: three paused.
         assert_eq!(lasted, Duration::from_secs(3));
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_that_ends_paused_hands_over_the_pause_so_far_once() {
+        let holds = Arc::new(Holds::default());
+        let task = TaskId::at(0);
+        let mut hold = holds.watch(task);
+        let mut clock = AttemptClock::new(Some(&mut hold));
+        assert_eq!(clock.paused_so_far(), None, "not paused");
+        holds.set_paused(task, true);
+        clock.update();
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(clock.paused_so_far(), Some(Duration::from_secs(2)));
+        assert_eq!(clock.paused_so_far(), None, "credited once");
+    }
 }
