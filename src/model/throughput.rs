@@ -49,7 +49,9 @@ impl Throughput {
         match self.arrivals.back_mut() {
             // Two events in the same millisecond are one arrival.
             Some((last, sum)) if *last == ms => *sum = sum.saturating_add(bytes32),
-            Some((last, _)) if *last > ms => {} // out of order: only the buckets
+            // Out of order (the equal case is the arm above): only the
+            // buckets take it.
+            Some((last, _)) if *last > ms => {}
             _ => {
                 if self.arrivals.len() == ARRIVALS {
                     self.arrivals.pop_front();
@@ -126,7 +128,8 @@ impl Throughput {
                 let before = inside.checked_sub(1).map(|i| self.arrivals[i].0 as f64);
                 let since = match before {
                     Some(before) => (first - before).max(now_ms - first),
-                    None => (now_ms - first).max(1000.0),
+                    // The download's very first arrival: the origin, 0 ms.
+                    None => now_ms.max(1000.0),
                 };
                 bytes / since.max(1.0)
             }
@@ -215,6 +218,61 @@ mod tests {
         steady(10, 300, 20);
         steady(10, 1000, 40);
         steady(30, 700, 30); // ecstasy --num-bytes 30
+    }
+
+    fn at(t0: Instant, ms: u64) -> Instant {
+        t0 + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn arrivals_in_one_millisecond_are_one_and_late_ones_only_fill_buckets() {
+        let t0 = Instant::now();
+        let mut throughput = Throughput::default();
+        throughput.record(t0, 10);
+        throughput.record(t0, 10);
+        throughput.record(at(t0, 100), 10);
+        // Two arrivals: the bytes after the first over 100 ms.
+        assert_eq!(throughput.rate(at(t0, 100)), 100.0);
+        let mut throughput = Throughput::default();
+        throughput.record(at(t0, 0), 1);
+        throughput.record(at(t0, 200), 10);
+        throughput.record(at(t0, 100), 10); // late
+        throughput.record(at(t0, 300), 10);
+        assert_eq!(throughput.rate(at(t0, 300)), 20.0 / 0.3);
+    }
+
+    #[test]
+    fn the_rate_spans_the_window_s_arrivals_and_a_lone_one_its_gap() {
+        let t0 = Instant::now();
+        let mut throughput = Throughput::default();
+        for (ms, bytes) in [(0, 10), (1500, 20), (3000, 40)] {
+            throughput.record(at(t0, ms), bytes);
+        }
+        // At 3 s the arrival at 0 is still in the window.
+        assert_eq!(throughput.rate(at(t0, 3000)), 60.0 / 3.0);
+        // One arrival in the window: its bytes over the gap before it...
+        let mut throughput = Throughput::default();
+        throughput.record(at(t0, 0), 1);
+        throughput.record(at(t0, 1000), 10);
+        throughput.record(at(t0, 5000), 10);
+        assert_eq!(throughput.rate(at(t0, 5500)), 10.0 / 4.0);
+        // ...or over the silence since, once that is longer.
+        let mut throughput = Throughput::default();
+        throughput.record(at(t0, 0), 10);
+        throughput.record(at(t0, 2000), 10);
+        assert!((throughput.rate(at(t0, 4900)) - 10.0 / 2.9).abs() < 1e-9);
+        // The very first: over at least a second.
+        let mut throughput = Throughput::default();
+        throughput.record(t0, 100);
+        assert_eq!(throughput.rate(at(t0, 500)), 100.0);
+        assert_eq!(throughput.rate(at(t0, 2000)), 50.0);
+        // A silence past the usual gap stretches the span to now, less one
+        // gap: five arrivals 100 ms apart, read 200 ms after the last.
+        let mut throughput = Throughput::default();
+        for ms in [0, 100, 200, 300, 400] {
+            throughput.record(at(t0, ms), 10);
+        }
+        assert_eq!(throughput.rate(at(t0, 600)), 40.0 / 0.5);
     }
 
     #[test]
