@@ -343,3 +343,111 @@ async fn a_pause_during_a_backoff_holds_its_wait_and_the_rest_runs_after_the_res
     let left = (retrying.at + after).saturating_duration_since(paused.at);
     assert_between("the second attempt", second.at, resumed.at + left);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_resumed_within_a_backoff_moves_its_end_by_the_pause() {
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let config = RunConfig {
+        limits: limits(),
+        retries: 2,
+        // Jittered to 1.5-3 s: a 1.2 s pause from 0.2 s ends inside it.
+        backoff: Backoff {
+            first: Duration::from_millis(3000),
+            max: Duration::from_millis(3000),
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let retrying = next_event(&mut run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
+    let EventKind::Retrying { after, .. } = retrying.kind else {
+        unreachable!()
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    run.handle.send(Command::Pause(TaskId::at(0)));
+    let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    run.handle.send(Command::Resume(TaskId::at(0)));
+    let resumed = next_event(&mut run, |kind| matches!(kind, EventKind::Resumed { .. })).await;
+    let second = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { attempt: 2, .. })
+    })
+    .await;
+    // The wait's end moved by the pause (the first end, now stale, starts
+    // nothing).
+    assert_between(
+        "the second attempt",
+        second.at,
+        retrying.at + after + (resumed.at - paused.at),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_cancelled_in_its_backoff_never_starts_again() {
+    let (server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let config = RunConfig {
+        limits: limits(),
+        retries: 3,
+        backoff: Backoff {
+            first: Duration::from_millis(400),
+            max: Duration::from_millis(400),
+        },
+        ..RunConfig::default()
+    };
+    let _ = server;
+    let mut run = Run::start(vec![address], config);
+    let retrying = next_event(&mut run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
+    run.handle.send(Command::Cancel(TaskId::at(0)));
+    next_event(&mut run, |kind| matches!(kind, EventKind::Cancelled { .. })).await;
+    // Past the backoff's end, and more: nothing starts.
+    let EventKind::Retrying { after, .. } = retrying.kind else {
+        unreachable!()
+    };
+    let until = tokio::time::Instant::now() + after + Duration::from_millis(600);
+    while let Ok(Some(event)) = tokio::time::timeout_at(until, run.events.recv()).await {
+        assert!(
+            !matches!(event.kind, EventKind::Connecting { .. }),
+            "a cancelled download started again: {event:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_inside_an_attempt_that_is_then_retried_moves_the_deadline() {
+    // Each attempt gets 150 bytes over about 0.3 s, then a reset; retries
+    // come 0.1 s apart, until the 2 s deadline. The first attempt is paused
+    // for 1.5 s: the deadline moves by it.
+    let (_server, address) = serve_one(ECSTASY, paced(50, 100), Behaviour::ResetAfter(150)).await;
+    let config = RunConfig {
+        limits: Limits {
+            deadline: Some(Duration::from_millis(2000)),
+            ..limits()
+        },
+        retries: 1000,
+        backoff: Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_millis(100),
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let first = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { .. })
+    })
+    .await;
+    next_event(&mut run, |kind| matches!(kind, EventKind::Progress { .. })).await;
+    run.handle.send(Command::Pause(TaskId::at(0)));
+    let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    run.handle.send(Command::Resume(TaskId::at(0)));
+    let resumed = next_event(&mut run, |kind| matches!(kind, EventKind::Resumed { .. })).await;
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::Deadline(Duration::from_millis(2000))
+    );
+    assert_between(
+        "the deadline",
+        failed.at,
+        first.at + Duration::from_millis(2000) + (resumed.at - paused.at),
+    );
+}
