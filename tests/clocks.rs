@@ -264,7 +264,7 @@ async fn a_download_whose_deadline_passed_in_line_fails_without_an_attempt() {
     // backoff; meanwhile the second takes the slot and stalls past the
     // first one's deadline, so the first gets the slot back too late.
     let server = serve(vec![
-        spec(ECSTASY, Pacing::fast(), Behaviour::Refuse),
+        spec(ECSTASY, Pacing::fast(), Behaviour::ResetAfter(100)),
         spec(ECSTASY, Pacing::fast(), Behaviour::Stall),
     ])
     .await;
@@ -286,6 +286,13 @@ async fn a_download_whose_deadline_passed_in_line_fails_without_an_attempt() {
     assert_eq!(
         reason(&failed),
         &FailReason::Deadline(Duration::from_millis(600))
+    );
+    let EventKind::Failed { error } = &failed.kind else {
+        unreachable!()
+    };
+    assert_eq!(
+        error.received, 100,
+        "the bytes its attempt got, as the row shows"
     );
     let attempts: Vec<u32> = run
         .log
