@@ -47,6 +47,15 @@ async fn next_event(run: &mut Run, mut wanted: impl FnMut(&EventKind) -> bool) -
     found.expect("found")
 }
 
+/// The next `Retrying` of task 1, and the wait it announced.
+async fn next_retry(run: &mut Run) -> (Event, Duration) {
+    let retrying = next_event(run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
+    let EventKind::Retrying { after, .. } = retrying.kind else {
+        unreachable!("picked for being a retry")
+    };
+    (retrying, after)
+}
+
 fn is_failed(kind: &EventKind) -> bool {
     matches!(kind, EventKind::Failed { .. })
 }
@@ -100,10 +109,7 @@ async fn a_stop_during_a_backoff_moves_its_wait_and_the_deadline() {
         matches!(kind, EventKind::Connecting { .. })
     })
     .await;
-    let retrying = next_event(&mut run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
-    let EventKind::Retrying { after, .. } = retrying.kind else {
-        unreachable!()
-    };
+    let (retrying, after) = next_retry(&mut run).await;
     let stopped = freeze_for(&run, Duration::from_millis(2000)).await;
     let second = next_event(&mut run, |kind| {
         matches!(kind, EventKind::Connecting { attempt: 2, .. })
@@ -324,10 +330,7 @@ async fn a_pause_during_a_backoff_holds_its_wait_and_the_rest_runs_after_the_res
         ..RunConfig::default()
     };
     let mut run = Run::start(vec![address], config);
-    let retrying = next_event(&mut run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
-    let EventKind::Retrying { after, .. } = retrying.kind else {
-        unreachable!()
-    };
+    let (retrying, after) = next_retry(&mut run).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     run.handle.send(Command::Pause(TaskId::at(0)));
     let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
@@ -365,10 +368,7 @@ async fn a_pause_resumed_within_a_backoff_moves_its_end_by_the_pause() {
         ..RunConfig::default()
     };
     let mut run = Run::start(vec![address], config);
-    let retrying = next_event(&mut run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
-    let EventKind::Retrying { after, .. } = retrying.kind else {
-        unreachable!()
-    };
+    let (retrying, after) = next_retry(&mut run).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     run.handle.send(Command::Pause(TaskId::at(0)));
     let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
@@ -390,7 +390,7 @@ async fn a_pause_resumed_within_a_backoff_moves_its_end_by_the_pause() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_cancelled_in_its_backoff_never_starts_again() {
-    let (server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
     let config = RunConfig {
         limits: limits(),
         retries: 3,
@@ -400,15 +400,11 @@ async fn a_download_cancelled_in_its_backoff_never_starts_again() {
         },
         ..RunConfig::default()
     };
-    let _ = server;
     let mut run = Run::start(vec![address], config);
-    let retrying = next_event(&mut run, |kind| matches!(kind, EventKind::Retrying { .. })).await;
+    let (_, after) = next_retry(&mut run).await;
     run.handle.send(Command::Cancel(TaskId::at(0)));
     next_event(&mut run, |kind| matches!(kind, EventKind::Cancelled { .. })).await;
     // Past the backoff's end, and more: nothing starts.
-    let EventKind::Retrying { after, .. } = retrying.kind else {
-        unreachable!()
-    };
     let until = tokio::time::Instant::now() + after + Duration::from_millis(600);
     while let Ok(Some(event)) = tokio::time::timeout_at(until, run.events.recv()).await {
         assert!(

@@ -129,7 +129,7 @@ fn middle_cut(text: &str, width: usize) -> String {
 }
 
 /// As much of the start of `text` as fits in `width` columns.
-fn start_of(text: &str, width: usize) -> String {
+pub(super) fn start_of(text: &str, width: usize) -> String {
     let mut used = 0;
     text.chars()
         .take_while(|c| {

@@ -250,15 +250,7 @@ fn cut_end_marked(text: &str, width: usize, cut: bool) -> String {
     if width == 0 {
         return String::new();
     }
-    let mut used = 1;
-    let kept: String = text
-        .chars()
-        .take_while(|c| {
-            used += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
-            used <= width
-        })
-        .collect();
-    format!("{kept}…")
+    format!("{}…", super::fit::start_of(text, width - 1))
 }
 
 fn cut_end(text: &str, width: usize) -> String {
