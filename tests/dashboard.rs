@@ -99,6 +99,29 @@ impl Tmux {
         assert!(status.success());
     }
 
+    /// The process the pane's shell started for the command (its child).
+    fn command_pid(&self) -> nix::unistd::Pid {
+        let shell = self.display("#{pane_pid}");
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+            .expect("the pane's shell's children");
+        let child = children
+            .split_whitespace()
+            .next()
+            .and_then(|pid| pid.parse().ok())
+            .expect("the command runs under the pane's shell");
+        nix::unistd::Pid::from_raw(child)
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        let status = self
+            .command()
+            .args(["resize-window", "-t", "dash", "-x", &width.to_string()])
+            .args(["-y", &height.to_string()])
+            .status()
+            .expect("resize-window");
+        assert!(status.success());
+    }
+
     /// The terminal is as the dashboard found it: normal screen, cursor
     /// shown, no mouse reporting.
     fn assert_restored(&self, when: &str) {
@@ -647,12 +670,7 @@ fn with_stdout_redirected_ctrl_l_a_resize_and_ctrl_z_leave_only_poems_in_the_fil
     });
     // Each of these used to ask the terminal for the cursor through stdout.
     tmux.keys("C-l");
-    let resized = tmux
-        .command()
-        .args(["resize-window", "-t", "dash", "-x", "100", "-y", "30"])
-        .status()
-        .expect("resize-window");
-    assert!(resized.success());
+    tmux.resize(100, 30);
     tmux.wait_for("the dashboard at the new size", |s| {
         s.lines().count() <= 30 && s.contains("Downloads")
     });
@@ -686,6 +704,62 @@ fn with_stdout_redirected_ctrl_l_a_resize_and_ctrl_z_leave_only_poems_in_the_fil
         format!("{}{SCIENCE}", common::ECSTASY),
         "the poems, as they completed, and nothing else"
     );
+}
+
+/// A key and a resize that arrive together are both acted on. crossterm's
+/// default input source polls edge-triggered and returns after the first
+/// of the two it finds ready, so the other waited for more input: under
+/// load a Ctrl-Z or a q sent right after a resize was never seen (CI saw
+/// it). Stopping the dashboard while both arrive makes them ready together
+/// every time; a key that does nothing comes first, so the resize is the
+/// one that would be left waiting, and nothing else would redraw the idle
+/// dashboard at the new size.
+#[test]
+fn a_key_and_a_resize_that_arrive_together_are_both_seen() {
+    use nix::sys::signal::{Signal, kill};
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]));
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let tmux = Tmux::start(
+        120,
+        40,
+        &format!("{binary} --tui one={}", address_of(&server, 0)),
+    );
+    tmux.wait_for("the row complete", |s| {
+        row(s, 1).is_some_and(|r| r.contains("complete"))
+    });
+    let dashboard = tmux.command_pid();
+    for (width, height) in [(100, 30), (120, 40), (90, 26)] {
+        kill(dashboard, Signal::SIGSTOP).expect("stop the dashboard");
+        wait_until_stopped(dashboard);
+        tmux.keys("x");
+        tmux.resize(width, height);
+        kill(dashboard, Signal::SIGCONT).expect("continue the dashboard");
+        tmux.wait_for(&format!("the dashboard drawn at {width}x{height}"), |s| {
+            s.lines().nth(1).is_some_and(|border| {
+                border.chars().count() == usize::from(width) && border.ends_with('┐')
+            })
+        });
+    }
+    tmux.keys("q");
+    assert_eq!(tmux.exit_status(), 0);
+}
+
+/// Waits until the kernel reports `pid` stopped (state `T` in its stat).
+fn wait_until_stopped(pid: nix::unistd::Pid) {
+    let started = Instant::now();
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The state follows the command's name, which is in parentheses.
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        if state == Some('T') {
+            return;
+        }
+        assert!(started.elapsed() < PATIENCE, "{pid} never stopped: {stat}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 #[test]
