@@ -25,45 +25,61 @@ pub type Tui = Terminal<ScreenBackend>;
 /// poems.txt` draws on the terminal and leaves stdout to the poems. Keys
 /// come from the same terminal (crossterm reads `/dev/tty` when stdin is not
 /// one).
-pub enum Screen {
+///
+/// A frame is collected whole and written at the flush that ends it: one
+/// write(2) per frame instead of one per run of cells (`/dev/tty` is not
+/// buffered at all). What is left unflushed is dropped, never written: after
+/// a panic the hook has already given the terminal back, and half a frame
+/// written then would land on the user's screen.
+pub struct Screen {
+    out: Output,
+    frame: Vec<u8>,
+}
+
+enum Output {
     Stdout(Stdout),
     Tty(File),
 }
 
 impl Screen {
     pub fn open() -> io::Result<Screen> {
-        if io::stdout().is_terminal() {
-            return Ok(Screen::Stdout(io::stdout()));
-        }
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .map(Screen::Tty)
-            .map_err(|err| {
-                io::Error::new(
-                    err.kind(),
-                    format!(
-                        "the dashboard needs a terminal: stdout is not one and /dev/tty cannot be opened ({err})"
-                    ),
-                )
-            })
+        let out = if io::stdout().is_terminal() {
+            Output::Stdout(io::stdout())
+        } else {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .map(Output::Tty)
+                .map_err(|err| {
+                    io::Error::new(
+                        err.kind(),
+                        format!(
+                            "the dashboard needs a terminal: stdout is not one and /dev/tty cannot be opened ({err})"
+                        ),
+                    )
+                })?
+        };
+        Ok(Screen {
+            out,
+            frame: Vec::new(),
+        })
     }
 }
 
 impl Write for Screen {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Screen::Stdout(out) => out.write(buf),
-            Screen::Tty(tty) => tty.write(buf),
-        }
+        self.frame.extend_from_slice(buf);
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Screen::Stdout(out) => out.flush(),
-            Screen::Tty(tty) => tty.flush(),
-        }
+        let written = match &mut self.out {
+            Output::Stdout(out) => out.write_all(&self.frame).and_then(|()| out.flush()),
+            Output::Tty(tty) => tty.write_all(&self.frame),
+        };
+        self.frame.clear();
+        written
     }
 }
 
