@@ -44,13 +44,6 @@ impl SaveFailure {
     }
 }
 
-/// The downloads to run: a list known at the start, and lines still
-/// arriving (stdin or a FIFO), if any.
-pub struct Sources {
-    pub addresses: Vec<Address>,
-    pub stream: Option<tokio::sync::mpsc::UnboundedReceiver<crate::address::Streamed>>,
-}
-
 /// Where a run keeps what it got, besides the screen or stdout: chosen on
 /// the command line, opened before anything starts.
 #[derive(Debug, Default)]

@@ -653,8 +653,10 @@ async fn the_deadline_is_for_the_whole_download_not_each_attempt() {
         "several attempts, then the deadline: {}",
         download.attempt
     );
+    // (The retries alone would take 100 s: the upper bound leaves room for
+    // a loaded machine, which once took 1.6 s.)
     assert!(
-        took >= Duration::from_millis(790) && took < Duration::from_millis(1600),
+        took >= Duration::from_millis(790) && took < Duration::from_secs(5),
         "ended after {took:?}"
     );
 }

@@ -238,13 +238,3 @@ pub fn suspend(tui: &mut Tui) -> io::Result<()> {
     )?;
     tui.clear()
 }
-
-/// Leaves the terminal when dropped, so an early return or `?` cannot
-/// forget to.
-pub struct Restore;
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        leave();
-    }
-}

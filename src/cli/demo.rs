@@ -4,7 +4,7 @@ use super::DemoArgs;
 use super::fetch::show;
 use crate::demo;
 use crate::engine;
-use crate::report::exit;
+use crate::run::exit;
 
 pub async fn run(args: DemoArgs) -> i32 {
     engine::raise_fd_limit();
@@ -15,7 +15,7 @@ pub async fn run(args: DemoArgs) -> i32 {
             return exit::SOME_FAILED;
         }
     };
-    let input = crate::session::Sources {
+    let input = crate::run::Sources {
         addresses: demo.addresses,
         stream: None,
     };

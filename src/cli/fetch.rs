@@ -8,10 +8,13 @@ use super::{FetchArgs, OutputArgs};
 use std::path::PathBuf;
 
 use crate::address;
-use crate::app::{self, DashboardOptions};
+use crate::app::{self, Dashboard, DashboardOptions};
 use crate::engine::{self, FdBudget, Limits, RunConfig};
-use crate::report::{self, JsonReporter, PlainReporter, Reporter, Saver, exit};
-use crate::session::{Keep, Sources};
+use crate::headless::Headless;
+use crate::model::Model;
+use crate::report::{JsonReporter, PlainReporter, Reporter, Saver};
+use crate::run::{self, Setup, Sources};
+use crate::session::Keep;
 use crate::ui::Theme;
 
 pub async fn run(args: FetchArgs) -> i32 {
@@ -145,18 +148,30 @@ pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs)
             filter: output.filter.filter(),
             search: output.search.clone().unwrap_or_default(),
         };
-        return match app::run(input, config, options, keep).await {
-            Ok(status) => status,
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                exit::SOME_FAILED
-            }
+        let setup = Setup {
+            model: Model::for_dashboard([], config.limits),
+            sources: input,
+            config,
+            keep,
+            // With the dashboard on /dev/tty, stdout gets each poem as it
+            // completes, byte for byte, as headless would write it.
+            print_poems: !std::io::stdout().is_terminal(),
         };
+        return run::run(&mut Dashboard::new(options), setup).await;
     }
-    let mut reporter: Box<dyn Reporter> = if output.json {
+    let reporter: Box<dyn Reporter> = if output.json {
         Box::new(JsonReporter::new(output.quiet))
     } else {
         Box::new(PlainReporter::new(output.quiet))
     };
-    report::run_headless(input, config, reporter.as_mut(), keep).await
+    let setup = Setup {
+        model: Model::default(),
+        sources: input,
+        config,
+        keep,
+        // Headless prints poems through its reporter (to a terminal they
+        // are sanitised and headed): the writer only saves.
+        print_poems: false,
+    };
+    run::run(&mut Headless::new(reporter), setup).await
 }

@@ -11,7 +11,7 @@ pub use args::{Cli, Commands, DemoArgs, FetchArgs, OutputArgs, ServeArgs, parse_
 
 use clap::{CommandFactory, Parser};
 
-use crate::report::exit;
+use crate::run::exit;
 
 /// Runs the command line and returns the exit status.
 pub fn main() -> i32 {

@@ -3,7 +3,7 @@
 use super::ServeArgs;
 use super::usage_error;
 use crate::engine;
-use crate::report::exit;
+use crate::run::exit;
 use crate::serve::{self, Behaviour, Pacing, PoemSource, PortSpec};
 
 pub async fn run(args: ServeArgs) -> i32 {

@@ -64,7 +64,7 @@ pub struct Model {
     paused: usize,
     /// Whether more downloads may still be added (addresses still being
     /// read): until they are all in, the run has not ended.
-    pub more_coming: bool,
+    more_coming: bool,
 }
 
 /// States from which a download still goes on by itself.
@@ -257,6 +257,20 @@ impl Model {
             && download.state.is_final()
         {
             download.forget_detail();
+        }
+    }
+
+    /// Whether more downloads may still come (the run's intake knows).
+    pub fn set_more_coming(&mut self, more_coming: bool) {
+        self.more_coming = more_coming;
+    }
+
+    /// The event about `task` has been shown and written out: a model that
+    /// keeps only outcomes (headless) lets go of the rest of a download that
+    /// ended ([`Model::forget_ended`]); the dashboard's keeps it to show.
+    pub fn shown(&mut self, task: TaskId) {
+        if !self.dashboard {
+            self.forget_ended(task);
         }
     }
 

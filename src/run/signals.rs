@@ -1,7 +1,7 @@
 //! The signals that end a run: SIGTERM, SIGHUP and SIGINT, each with its
-//! conventional exit status. The dashboard and headless mode both use this.
+//! conventional exit status.
 
-use crate::report::exit;
+use super::exit;
 
 /// SIGTERM, SIGHUP and SIGINT (a Ctrl-C from outside the terminal, since
 /// raw mode turns the key into input), each ending the dashboard with its
