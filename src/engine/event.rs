@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 
 use super::error::FetchError;
-use super::fetch::AttemptTimes;
 use crate::address::Address;
 
 /// A download: its position in the address list. Kept 0-based (an index),
@@ -179,6 +178,14 @@ pub enum Command {
         by: Duration,
         ended: std::time::Instant,
     },
+}
+
+/// How long the phases of one attempt took, measured from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttemptTimes {
+    pub connect: Option<Duration>,
+    pub first_byte: Option<Duration>,
+    pub total: Duration,
 }
 
 #[cfg(test)]

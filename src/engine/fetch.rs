@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::clock::{AttemptClock, Change, Hold, sleep_until_some};
 use super::error::{FailReason, FetchError};
+use super::event::AttemptTimes;
 use crate::address::Address;
 
 /// The limits that end a download early. When one fires the connection is
@@ -42,14 +43,6 @@ impl Default for Limits {
             max_bytes: Some(8 * 1024 * 1024),
         }
     }
-}
-
-/// How long the phases of one attempt took, measured from its start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct AttemptTimes {
-    pub connect: Option<Duration>,
-    pub first_byte: Option<Duration>,
-    pub total: Duration,
 }
 
 /// A complete poem: the server closed the connection cleanly.

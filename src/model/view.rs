@@ -181,7 +181,7 @@ pub struct View {
     pub table_height: usize,
     /// Column widths kept while the terminal's width stays (set when
     /// drawing).
-    pub table_widths: crate::ui::table::KeptWidths,
+    pub table_widths: KeptWidths,
     /// The poem pane's first row; `None` follows the poem (its end while it
     /// grows, its start once it is done).
     pub poem_scroll: Option<PoemPos>,
@@ -940,6 +940,18 @@ impl View {
 fn going(model: &Model) -> usize {
     let totals = model.totals();
     totals.active + totals.queued
+}
+
+/// The table's column widths the rows needed, never narrower than those
+/// of rows shown before at this terminal width: columns keep their places
+/// as the rows in view change (a scroll, a filter), and move only when the
+/// terminal does. Kept here, with the rest of what the view remembers;
+/// worked out by the table's layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeptWidths {
+    pub area_width: u16,
+    pub server: usize,
+    pub attempts: usize,
 }
 
 #[cfg(test)]

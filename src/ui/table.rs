@@ -17,7 +17,7 @@ use unicode_width::UnicodeWidthStr;
 use super::fit::{Field, fit, keep};
 use super::{Theme, format};
 use crate::engine::TaskId;
-use crate::model::view::{Filter, Focus, View};
+use crate::model::view::{Filter, Focus, KeptWidths, View};
 use crate::model::{Download, Model, State};
 
 /// Columns of recent throughput in the activity sparkline.
@@ -87,16 +87,6 @@ impl Column {
 struct Layout {
     columns: Vec<(Column, usize)>,
     wide: bool,
-}
-
-/// The widths the rows need, never narrower than those of rows shown
-/// before at this terminal width: columns keep their places as the rows in
-/// view change (a scroll, a filter), and move only when the terminal does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct KeptWidths {
-    area_width: u16,
-    server: usize,
-    attempts: usize,
 }
 
 fn layout(area_width: u16, model: &Model, rows: &[TaskId], kept: &mut KeptWidths) -> Layout {
