@@ -184,6 +184,61 @@ mod tests {
         assert_eq!(counter.count(), 0);
     }
 
+    /// What the sanitiser counts in `bytes`, for comparison.
+    fn sanitiser_count(bytes: &[u8]) -> usize {
+        sanitize(&String::from_utf8_lossy(bytes)).replaced
+    }
+
+    #[test]
+    fn a_control_anywhere_in_long_plain_text_is_counted_once() {
+        // Long runs of plain text take the fast path a block at a time: each
+        // kind of control (and each harmless neighbour of one) at every
+        // offset around the blocks' edges, whole or in pieces of any size.
+        let kinds: [(&[u8], usize); 16] = [
+            (b"\x1b", 1),
+            (b"\x7f", 1),
+            (b"\x1f", 1),
+            (b"\x00", 1),
+            (b"\r", 1),
+            (b"\r\n", 0),
+            (b"\t", 0),
+            (b"\n", 0),
+            (b"~", 0),
+            (b" ", 0),
+            ("\u{9b}".as_bytes(), 1),
+            ("\u{a0}".as_bytes(), 0),
+            ("\u{61c}".as_bytes(), 1),
+            ("\u{202e}".as_bytes(), 1),
+            ("\u{2067}".as_bytes(), 1),
+            ("\u{2014}".as_bytes(), 0),
+        ];
+        for (kind, expected) in kinds {
+            for offset in (0..8).chain(56..72).chain(120..136) {
+                let mut text = vec![b'a'; 200];
+                text.splice(offset..offset, kind.iter().copied());
+                let what = format!("{kind:?} at {offset}");
+                assert_eq!(sanitiser_count(&text), expected, "{what}: the sanitiser");
+                assert_eq!(count(&text), expected, "{what}");
+                for size in [1, 2, 3, 5, 63, 64, 65, 100] {
+                    let mut counter = ControlCounter::default();
+                    text.chunks(size).for_each(|piece| counter.push(piece));
+                    counter.finish();
+                    assert_eq!(counter.count(), expected, "{what}, in pieces of {size}");
+                }
+            }
+        }
+        // Many controls: every one counted, however the pieces fall.
+        let many: Vec<u8> = "x\x1b[0m\u{202e}y\u{9b}\u{61c}\r".repeat(40).into_bytes();
+        let expected = sanitiser_count(&many);
+        assert_eq!(expected, 40 * 5);
+        for size in [1, 2, 3, 4, 7, 64, 65] {
+            let mut counter = ControlCounter::default();
+            many.chunks(size).for_each(|piece| counter.push(piece));
+            counter.finish();
+            assert_eq!(counter.count(), expected, "pieces of {size}");
+        }
+    }
+
     #[test]
     fn lines_are_made_safe() {
         assert_eq!(display_line(b"tab\there\r", false), "tab     here");

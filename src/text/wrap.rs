@@ -163,5 +163,11 @@ mod tests {
             visible_rows(text.lines().skip(10), 20, 3),
             ["line 10", "line 11", "line 12"]
         );
+        // A long line after a short one gets only the rows that are left.
+        let long = "x".repeat(100);
+        assert_eq!(
+            visible_rows(["a", long.as_str()].iter(), 10, 3),
+            ["a", "xxxxxxxxxx", "xxxxxxxxxx"]
+        );
     }
 }
