@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::engine::Limits;
 use crate::serve::Behaviour;
 
 #[derive(Debug, Parser)]
@@ -170,20 +171,20 @@ pub struct FetchArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Give up connecting (name lookup included) after SECS.
-    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
-    pub connect_timeout: Duration,
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value_t = Seconds(Limits::default().connect_timeout), value_parser = |text: &str| parse_timeout(text).map(Seconds))]
+    pub connect_timeout: Seconds,
 
     /// Fail a download when no byte arrives for SECS.
-    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
-    pub idle_timeout: Duration,
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value_t = Seconds(Limits::default().idle_timeout), value_parser = |text: &str| parse_timeout(text).map(Seconds))]
+    pub idle_timeout: Seconds,
 
     /// Deadline for each whole download, from its first attempt across retries [default: none].
     #[arg(allow_negative_numbers = true, short = 't', long = "timeout", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
 
     /// Largest poem accepted, with an optional K, M or G suffix (powers of 1024); 0 means no limit.
-    #[arg(allow_negative_numbers = true, long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
-    pub max_bytes: u64,
+    #[arg(allow_negative_numbers = true, long, value_name = "SIZE", default_value_t = Size(Limits::default().max_bytes.unwrap_or(0)), value_parser = |text: &str| parse_size(text).map(Size))]
+    pub max_bytes: Size,
 
     /// Downloads running at once; 0 means all of them.
     #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", default_value_t = 0, value_parser = parse_count::<usize>)]
@@ -278,6 +279,35 @@ fn parse_copies(text: &str) -> Result<u64, String> {
     }
 }
 
+/// A number of seconds as typed (`10`, `0.7`), and as `--help` shows a
+/// default: the defaults themselves are the engine's ([`Limits::default`]),
+/// written once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+/// A size in bytes as typed (`8M`, `512K`, `1000`), shown with the largest
+/// suffix that divides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes = self.0;
+        for (suffix, unit) in [("G", 1u64 << 30), ("M", 1 << 20), ("K", 1 << 10)] {
+            if bytes != 0 && bytes % unit == 0 {
+                return write!(f, "{}{suffix}", bytes / unit);
+            }
+        }
+        write!(f, "{bytes}")
+    }
+}
+
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let value = parse_seconds(text)?;
     if value <= 0.0 {
@@ -342,6 +372,12 @@ mod tests {
     #[test]
     fn sizes_take_suffixes() {
         assert_eq!(parse_size("8M"), Ok(8 << 20));
+        for size in [0, 1000, 512 << 10, 8 << 20, 3 << 30, (1 << 20) + 1] {
+            assert_eq!(parse_size(&Size(size).to_string()), Ok(size), "{size}");
+        }
+        assert_eq!(Size(8 << 20).to_string(), "8M");
+        assert_eq!(Seconds(Duration::from_secs(10)).to_string(), "10");
+        assert_eq!(Seconds(Duration::from_millis(700)).to_string(), "0.7");
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert_eq!(parse_size("1GiB"), Ok(1 << 30));
         assert_eq!(parse_size("0"), Ok(0));

@@ -78,10 +78,10 @@ pub async fn run(args: FetchArgs) -> i32 {
     }
     let config = RunConfig {
         limits: Limits {
-            connect_timeout: args.connect_timeout,
-            idle_timeout: args.idle_timeout,
+            connect_timeout: args.connect_timeout.0,
+            idle_timeout: args.idle_timeout.0,
             deadline: args.timeout,
-            max_bytes: (args.max_bytes > 0).then_some(args.max_bytes),
+            max_bytes: (args.max_bytes.0 > 0).then_some(args.max_bytes.0),
         },
         concurrency,
         retries: args.retries,
