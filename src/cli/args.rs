@@ -300,7 +300,7 @@ impl std::fmt::Display for Size {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let bytes = self.0;
         for (suffix, unit) in [("G", 1u64 << 30), ("M", 1 << 20), ("K", 1 << 10)] {
-            if bytes != 0 && bytes % unit == 0 {
+            if bytes != 0 && bytes.is_multiple_of(unit) {
                 return write!(f, "{}{suffix}", bytes / unit);
             }
         }
