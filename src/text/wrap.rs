@@ -154,6 +154,9 @@ mod tests {
         rows.clear();
         wrap("abcM-^[d", 5, 10, &mut rows);
         assert_eq!(rows, ["abc", "M-^[d"]);
+        rows.clear();
+        wrap("abM-^[", 5, 10, &mut rows);
+        assert_eq!(rows, ["ab", "M-^["], "M-^ stays with its letter");
     }
 
     #[test]
