@@ -100,6 +100,7 @@ fn the_package_holds_the_poems_and_leaves_out_the_screenshots() {
         "LICENSE-MIT",
         "LICENSE-APACHE",
         "README.md",
+        "docs/output.md",
         "src/main.rs",
     ] {
         assert!(files.contains(&wanted), "{wanted} is missing: {files:?}");
