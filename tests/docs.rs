@@ -129,12 +129,39 @@ fn every_ndjson_type_and_reason_is_in_the_schema() {
     let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/output.md"))
         .expect("docs/output.md");
     for word in [
-        "queued", "connecting", "connected", "progress", "paused", "resumed", "finished",
-        "failed", "cancelled", "retrying", "problem", "summary", "refused",
-        "name_not_resolved", "connect_timeout", "idle_timeout", "deadline", "reset",
-        "too_large", "connect_s", "first_byte_s", "total_s", "text_lossy", "after_s",
-        "attempts", "chunk", "unsaved", "interrupted", "bytes_received",
+        "queued",
+        "connecting",
+        "connected",
+        "progress",
+        "paused",
+        "resumed",
+        "finished",
+        "failed",
+        "cancelled",
+        "retrying",
+        "problem",
+        "summary",
+        "refused",
+        "name_not_resolved",
+        "connect_timeout",
+        "idle_timeout",
+        "deadline",
+        "reset",
+        "too_large",
+        "connect_s",
+        "first_byte_s",
+        "total_s",
+        "text_lossy",
+        "after_s",
+        "attempts",
+        "chunk",
+        "unsaved",
+        "interrupted",
+        "bytes_received",
     ] {
-        assert!(schema.contains(&format!("`{word}`")), "{word} in docs/output.md");
+        assert!(
+            schema.contains(&format!("`{word}`")),
+            "{word} in docs/output.md"
+        );
     }
 }

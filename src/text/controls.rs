@@ -227,6 +227,19 @@ mod tests {
                 }
             }
         }
+        // Whole blocks of nothing but controls (or DEL, or newlines, or
+        // bytes above ASCII), which a wrong plain-text test would skip.
+        for (run, controls) in [
+            (b"\x1b".repeat(200), 200),
+            (b"\x7f".repeat(200), 200),
+            (b"\x01".repeat(200), 200),
+            ("\u{9b}".repeat(100).into_bytes(), 100),
+            (b"\n".repeat(200), 0),
+            (b"\xff".repeat(200), 0),
+        ] {
+            assert_eq!(sanitiser_count(&run), controls, "{:?}", &run[..2]);
+            assert_eq!(count(&run), controls, "{:?}", &run[..2]);
+        }
         // Many controls: every one counted, however the pieces fall.
         let many: Vec<u8> = "x\x1b[0m\u{202e}y\u{9b}\u{61c}\r".repeat(40).into_bytes();
         let expected = sanitiser_count(&many);
