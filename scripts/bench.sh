@@ -184,7 +184,10 @@ million() {
             tmux -L poetry-dash-bench send-keys -t bench j 2>/dev/null || true; sleep 0.02
             tmux -L poetry-dash-bench send-keys -t bench k 2>/dev/null || true; sleep 0.02
         done
+        # q asks first while downloads are going; y says yes.
         tmux -L poetry-dash-bench send-keys -t bench q
+        sleep 0.3
+        tmux -L poetry-dash-bench send-keys -t bench y
         local waited=0
         until [ -s "$WORK/m1.time" ]; do
             sleep 0.1; waited=$((waited + 1)); [ "$waited" -lt 600 ] || break
