@@ -261,7 +261,7 @@ impl Session {
         }
         if let Written::SaveFailed(failure) = &report {
             self.record_problem(Some(failure.about()), &failure.line());
-            self.model.unsaved += 1;
+            self.model.count_unsaved();
             self.model.note(
                 failure.at,
                 Some(failure.task),

@@ -38,18 +38,17 @@ pub struct Model {
     pub latest: Option<Instant>,
     /// The limits the engine runs with, for countdowns and warnings.
     pub limits: Limits,
-    /// Keep what only the dashboard shows: each poem's line index and
-    /// control-character count, and throughput for rates and sparklines.
-    /// Headless output needs none of it, so it skips the work.
-    pub dashboard: bool,
+    /// What it keeps beyond each download's outcome: chosen when the model
+    /// is made ([`Model::new`], [`Model::for_dashboard`]), never changed.
+    keeps: Keeps,
     /// Notable events, newest last (kept only in a dashboard model).
     pub log: VecDeque<LogEntry>,
     /// Every byte received since the start, by every attempt and run (a
     /// retry does not take back what arrived before it): never decreases.
     pub received_total: u64,
-    /// Poems (whole or partial) that could not be saved with `--save`,
-    /// counted by whoever saves them.
-    pub unsaved: usize,
+    /// Poems (whole or partial) that could not be saved with `--save`
+    /// ([`Model::count_unsaved`]).
+    unsaved: usize,
     /// Every download's state, counted and indexed as `apply` changes it:
     /// the header, the filters and the table's rows read it instead of
     /// looking at every download.
@@ -65,6 +64,18 @@ pub struct Model {
     /// Whether more downloads may still be added (addresses still being
     /// read): until they are all in, the run has not ended.
     more_coming: bool,
+}
+
+/// What a model keeps beyond each download's outcome (state, bytes, error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keeps {
+    /// Only outcomes, once an ended download has been shown and written
+    /// (headless output, which prints each poem once): no line index,
+    /// control count, throughput or log, and an ended poem is let go.
+    Outcomes,
+    /// Everything the dashboard shows: every poem, its line index and
+    /// control count, throughput for rates and sparklines, the log.
+    Everything,
 }
 
 /// States from which a download still goes on by itself.
@@ -97,7 +108,7 @@ impl Model {
             started: None,
             latest: None,
             limits: Limits::default(),
-            dashboard: false,
+            keeps: Keeps::Outcomes,
             log: VecDeque::new(),
             received_total: 0,
             unsaved: 0,
@@ -133,7 +144,7 @@ impl Model {
     pub fn for_dashboard(addresses: impl IntoIterator<Item = Address>, limits: Limits) -> Self {
         Model {
             limits,
-            dashboard: true,
+            keeps: Keeps::Everything,
             ..Model::new(addresses)
         }
     }
@@ -178,7 +189,7 @@ impl Model {
                 };
                 any += usize::from(self.apply_one(&mut one, false));
             }
-            if any > 0 && self.dashboard {
+            if any > 0 && self.keeps == Keeps::Everything {
                 let what = match each {
                     EventKind::Queued { .. } => "wait for a connection slot",
                     EventKind::Paused { .. } => "paused",
@@ -210,7 +221,7 @@ impl Model {
             EventKind::Progress { data, .. } => data.iter().map(|d| d.len() as u64).sum(),
             _ => 0,
         };
-        if !download.apply(event, self.dashboard) {
+        if !download.apply(event, self.keeps == Keeps::Everything) {
             return false;
         }
         self.current_bytes = self.current_bytes - bytes_before + download.received;
@@ -223,7 +234,7 @@ impl Model {
         // Only the dashboard shows the log: headless output says the same
         // things its own way, and need not format a line per download.
         if log
-            && self.dashboard
+            && self.keeps == Keeps::Everything
             && let Some(entry) = LogEntry::describe(event, &self.downloads[event.task.index()])
         {
             self.note(entry.at, entry.task, entry.level, entry.message);
@@ -260,6 +271,21 @@ impl Model {
         }
     }
 
+    /// What this model keeps beyond outcomes.
+    pub fn keeps(&self) -> Keeps {
+        self.keeps
+    }
+
+    /// A poem (whole or partial) could not be saved.
+    pub fn count_unsaved(&mut self) {
+        self.unsaved += 1;
+    }
+
+    /// Poems that could not be saved.
+    pub fn unsaved(&self) -> usize {
+        self.unsaved
+    }
+
     /// Whether more downloads may still come (the run's intake knows).
     pub fn set_more_coming(&mut self, more_coming: bool) {
         self.more_coming = more_coming;
@@ -269,7 +295,7 @@ impl Model {
     /// keeps only outcomes (headless) lets go of the rest of a download that
     /// ended ([`Model::forget_ended`]); the dashboard's keeps it to show.
     pub fn shown(&mut self, task: TaskId) {
-        if !self.dashboard {
+        if self.keeps == Keeps::Outcomes {
             self.forget_ended(task);
         }
     }

@@ -209,7 +209,7 @@ pub fn summary(model: &Model, interrupted: bool) -> Value {
         "complete": totals.complete,
         "failed": totals.failed,
         "cancelled": totals.cancelled,
-        "unsaved": model.unsaved,
+        "unsaved": model.unsaved(),
         // What was kept (each download's last attempt) and everything that
         // came (every attempt: the dashboard header's figure) differ as
         // soon as a download is retried.

@@ -181,8 +181,8 @@ fn got_line(model: &Model, interrupted: bool) -> String {
     if totals.cancelled > 0 {
         extras.push(format!("{} cancelled", totals.cancelled));
     }
-    if model.unsaved > 0 {
-        extras.push(format!("{} could not be saved", model.unsaved));
+    if model.unsaved() > 0 {
+        extras.push(format!("{} could not be saved", model.unsaved()));
     }
     if interrupted {
         extras.push("interrupted".to_string());

@@ -58,7 +58,7 @@ impl Outcome {
         }
         let all_complete = model.downloads.iter().all(|d| d.state.is_complete());
         let kept_all =
-            model.unsaved == 0 && self.record_failed.is_none() && self.finish_problems.is_empty();
+            model.unsaved() == 0 && self.record_failed.is_none() && self.finish_problems.is_empty();
         if all_complete && kept_all {
             exit::ALL_COMPLETE
         } else {
@@ -94,7 +94,7 @@ mod tests {
         assert_eq!(clean.exit_status(&one_left), exit::SOME_FAILED);
 
         let mut unsaved = Model::default();
-        unsaved.unsaved = 1;
+        unsaved.count_unsaved();
         assert_eq!(clean.exit_status(&unsaved), exit::SOME_FAILED);
 
         let record = Outcome {
