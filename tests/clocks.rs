@@ -407,7 +407,9 @@ async fn a_download_cancelled_in_its_backoff_never_starts_again() {
     let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
     let config = RunConfig {
         limits: limits(),
-        retries: 3,
+        // Enough that a slow test thread cannot see it fail for good before
+        // the cancel lands (each attempt fails at once; the waits are 0.4 s).
+        retries: 100,
         backoff: Backoff {
             first: Duration::from_millis(400),
             max: Duration::from_millis(400),
