@@ -104,7 +104,7 @@ fn draw(c: &mut Criterion) {
             b.iter(|| {
                 terminal
                     .draw(|frame| {
-                        black_box(ui::draw(frame, &model, &mut view, now, &theme));
+                        black_box(ui::show(frame, &model, &mut view, now, &theme));
                     })
                     .expect("draws");
             })
@@ -227,7 +227,7 @@ fn key_at_a_million_rows(c: &mut Criterion) {
                 black_box(view.handle(keys[i % keys.len()], &model, now));
                 terminal
                     .draw(|frame| {
-                        black_box(ui::draw(frame, &model, view, now, &theme));
+                        black_box(ui::show(frame, &model, view, now, &theme));
                     })
                     .expect("draws");
             })
@@ -266,7 +266,7 @@ fn key_at_a_million_rows(c: &mut Criterion) {
                     black_box(view.handle(Action::CycleSort, &model, now));
                     terminal
                         .draw(|frame| {
-                            black_box(ui::draw(frame, &model, &mut view, now, &theme));
+                            black_box(ui::show(frame, &model, &mut view, now, &theme));
                         })
                         .expect("draws");
                 },

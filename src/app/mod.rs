@@ -120,7 +120,7 @@ impl Dashboard {
             return Ok(());
         };
         tui.draw(|frame| {
-            self.areas = ui::draw(frame, model, &mut self.view, started, &self.options.theme);
+            self.areas = ui::show(frame, model, &mut self.view, started, &self.options.theme);
             if let Some(stats) = &stats {
                 ui::overlay::draw(
                     frame,

@@ -177,10 +177,10 @@ pub struct View {
     pub focus: Focus,
     /// The first table row shown.
     pub table_offset: usize,
-    /// Table rows that fit on screen (set when drawing; used for paging).
+    /// Table rows that fit on screen (set by `ui::measure`; used for paging).
     pub table_height: usize,
-    /// Column widths kept while the terminal's width stays (set when
-    /// drawing).
+    /// Column widths kept while the terminal's width stays (set by
+    /// `ui::measure`).
     pub table_widths: KeptWidths,
     /// The poem pane's first row; `None` follows the poem (its end while it
     /// grows, its start once it is done).
@@ -188,7 +188,7 @@ pub struct View {
     /// End (or G) in the poem pane: keep showing the poem's end as it grows
     /// (and once it is done), like `less +F`, until the next scroll.
     pub poem_follow: bool,
-    /// The poem pane's text area (set when drawing).
+    /// The poem pane's text area (set by `ui::measure`).
     pub poem_pane: PaneSize,
     /// The run and attempt the poem pane's scroll belongs to: a new one
     /// (a retry) starts the pane afresh.
@@ -489,6 +489,19 @@ impl View {
         }
     }
 
+    /// The rows as [`View::rows`] last worked them out, without working them
+    /// out again: what drawing shows after the view was measured.
+    pub fn rows_as_measured<'m>(&self, model: &'m Model) -> Rows<'m> {
+        match &self.sorted {
+            Some(cache) => Rows::Sorted(Rc::clone(&cache.rows)),
+            None => Rows::Indexed {
+                states: model.states(),
+                set: self.filter.states(),
+                by_state: self.sort == SortOrder::State,
+            },
+        }
+    }
+
     /// The selected download if it is shown, else the first row shown.
     /// Selection follows the download, not the row number.
     pub fn settle(&mut self, rows: &Rows) {
@@ -581,7 +594,7 @@ impl View {
 
     fn scroll_log(&mut self, model: &Model, delta: isize) {
         // Up (negative) goes back in time. Entries wrap into several rows, so
-        // only drawing knows how far back still fills the pane: it clamps.
+        // only `ui::measure` knows how far back still fills the pane: it clamps.
         self.log_back = self
             .log_back
             .saturating_add_signed(-delta)
@@ -591,7 +604,7 @@ impl View {
     fn scroll_focused(&mut self, focus: Focus, model: &Model, rows: &Rows, delta: isize) {
         if self.gallery {
             // The gallery fills the screen: every scroll turns its pages (the
-            // drawing clamps the page to the last one).
+            // `ui::measure` clamps the page to the last one).
             self.gallery_page = self.gallery_page.saturating_add_signed(delta.signum());
             return;
         }

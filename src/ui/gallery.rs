@@ -13,14 +13,28 @@ use crate::model::{Model, PaneSize, PoemPos, State, StateSet};
 /// Narrowest pane worth showing a poem in.
 const PANE_WIDTH: u16 = 36;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme: &Theme) {
-    // Complete poems, found through the state index: a page costs the same
-    // among a million downloads as among ten.
-    let complete = StateSet::of(&[State::Complete, State::Empty]);
-    let finished = model.states().count_in(complete);
+/// The states of a poem shown here.
+fn finished_states() -> StateSet {
+    StateSet::of(&[State::Complete, State::Empty])
+}
+
+/// The finished poems, the poems on a page, and the pages, at this size.
+/// Complete poems are found through the state index: a page costs the
+/// same among a million downloads as among ten.
+fn pages(area: Rect, model: &Model) -> (usize, usize, usize) {
+    let finished = model.states().count_in(finished_states());
     let columns = (area.width / PANE_WIDTH).clamp(1, 4) as usize;
-    let pages = finished.div_ceil(columns).max(1);
+    (finished, columns, finished.div_ceil(columns).max(1))
+}
+
+/// Before drawing: the page shown is one there is.
+pub fn measure(area: Rect, model: &Model, view: &mut View) {
+    let (_, _, pages) = pages(area, model);
     view.gallery_page = view.gallery_page.min(pages - 1);
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &Theme) {
+    let (finished, columns, pages) = pages(area, model);
     let outer = Block::bordered()
         .title(Line::from(vec![
             Span::styled(" Gallery ", theme.title()),
@@ -40,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
     }
     let shown: Vec<TaskId> = (view.gallery_page * columns..)
         .take(columns)
-        .map_while(|k| model.states().select(complete, k).map(TaskId::at))
+        .map_while(|k| model.states().select(finished_states(), k).map(TaskId::at))
         .collect();
     let panes =
         Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);

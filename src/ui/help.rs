@@ -89,22 +89,26 @@ pub const LEGEND: &[(&str, &str)] = &[
     ("^X", "a control character the server sent, shown visibly"),
 ];
 
-/// The popup over `area`, scrolled to `view.help_scroll` (clamped here to
-/// the last line) when the terminal is too small to show every key.
-pub fn draw(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme) {
-    let width = 70.min(area.width);
+/// One row of the popup: a heading, a blank, or a key's lead (its name, or
+/// the indent under it) and words.
+enum HelpRow {
+    Heading(&'static str),
+    Blank,
+    Key(String, String),
+}
+
+/// Every key, its words wrapped under it where the popup is narrow (never
+/// cut), then the symbols: the popup's rows for a popup `width` wide.
+fn help_rows(width: u16) -> Vec<HelpRow> {
     let text_width = usize::from(width.saturating_sub(2));
-    // Every key, its words wrapped under it where the popup is narrow
-    // (never cut), scrolled a row at a time.
-    let mut rows: Vec<Line> = Vec::new();
-    let heading = |text: &'static str| Line::from(Span::styled(text, theme.title()));
+    let mut rows = Vec::new();
     let legend = std::iter::once(("", "")).chain(LEGEND.iter().copied());
     for (i, (key, what)) in KEYS.iter().copied().chain(legend).enumerate() {
         if i == KEYS.len() + 1 {
-            rows.push(heading(" Symbols"));
+            rows.push(HelpRow::Heading(" Symbols"));
         }
         if key.is_empty() {
-            rows.push(Line::default());
+            rows.push(HelpRow::Blank);
             continue;
         }
         let key = format!(" {key:<13}");
@@ -122,22 +126,47 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme) {
             } else {
                 " ".repeat(indent)
             };
-            rows.push(Line::from(vec![
-                Span::styled(lead, theme.key()),
-                Span::raw(part),
-            ]));
+            rows.push(HelpRow::Key(lead, part));
         }
     }
-    let height = (rows.len() as u16 + 2).min(area.height);
+    rows
+}
+
+/// Where the popup goes over `area`, and the rows of it that show.
+fn popup(area: Rect, rows: usize) -> (Rect, usize) {
+    let width = 70.min(area.width);
+    let height = (rows as u16 + 2).min(area.height);
     let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(area);
     let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(popup);
-    let shown = usize::from(height.saturating_sub(2));
+    (popup, usize::from(height.saturating_sub(2)))
+}
+
+/// Before drawing: the rows on screen (keys page by them), and the scroll
+/// kept within the popup's rows.
+pub fn measure(area: Rect, view: &mut View) {
+    let rows = help_rows(70.min(area.width)).len();
+    let (_, shown) = popup(area, rows);
     view.help_height = shown;
-    view.help_scroll = view.help_scroll.min(rows.len().saturating_sub(shown));
+    view.help_scroll = view.help_scroll.min(rows.saturating_sub(shown));
+}
+
+/// The popup over `area`, scrolled to `view.help_scroll` as measured.
+pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: &Theme) {
+    let rows: Vec<Line> = help_rows(70.min(area.width))
+        .into_iter()
+        .map(|row| match row {
+            HelpRow::Heading(text) => Line::from(Span::styled(text, theme.title())),
+            HelpRow::Blank => Line::default(),
+            HelpRow::Key(lead, words) => {
+                Line::from(vec![Span::styled(lead, theme.key()), Span::raw(words)])
+            }
+        })
+        .collect();
+    let (popup, shown) = popup(area, rows.len());
     let above = view.help_scroll;
     let below = rows.len().saturating_sub(view.help_scroll + shown);
     let lines: Vec<Line> = rows.into_iter().skip(above).take(shown).collect();

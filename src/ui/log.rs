@@ -10,65 +10,73 @@ use crate::model::Model;
 use crate::model::view::{Focus, View};
 use crate::text;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme: &Theme) {
-    let block = Block::bordered();
-    let inner = block.inner(area);
-    view.log_height = inner.height as usize;
-    let height = inner.height as usize;
-    let width = inner.width as usize;
-    // Each entry wrapped to the pane's width (a failure's reason is never
-    // cut off), newest at the bottom.
-    let rows_of = |index: usize| -> Vec<Line<'static>> {
-        let entry = &model.log[index];
-        let at = model
-            .started
-            .map(|s| entry.at.saturating_duration_since(s))
-            .unwrap_or_default();
-        let message = glue_units(&entry.message);
-        let time = format!("{:>6} ", crate::units::since_start(at));
-        let prefix = match entry.task {
-            Some(task) => format!("{time}#{task} "),
-            None => time.clone(),
-        };
-        // Wrapped rows hang under the message, past the time, so the times
-        // stay a column of their own.
-        let indent = time.len().min(width / 2);
-        let mut rows = Vec::new();
-        text::wrap(&format!("{prefix}{message}"), width, 1, &mut rows);
-        // The glue has done its work: the terminal gets plain spaces.
-        let plain = |row: &str| row.replace('\u{a0}', " ");
-        let mut lines: Vec<Line<'static>> = Vec::new();
-        if let Some(row) = rows.first().map(|row| plain(row)) {
-            let rest = row.strip_prefix(prefix.trim_end()).unwrap_or(&row);
-            lines.push(Line::from(vec![
-                Span::styled(prefix.trim_end().to_string(), theme.plain()),
-                Span::styled(rest.to_string(), theme.log(entry.level)),
-            ]));
-        }
-        // The rest of the message, wrapped again to the width after the
-        // indent.
-        let first_len = rows.first().map_or(0, String::len);
-        let whole = format!("{prefix}{message}");
-        let rest = whole.get(first_len..).unwrap_or("").trim_start();
-        if !rest.is_empty() {
-            let mut more = Vec::new();
-            text::wrap(
-                rest,
-                width.saturating_sub(indent).max(1),
-                usize::MAX,
-                &mut more,
-            );
-            lines.extend(more.into_iter().map(|row| {
-                Line::from(vec![
-                    Span::raw(" ".repeat(indent)),
-                    Span::styled(plain(&row), theme.log(entry.level)),
-                ])
-            }));
-        }
-        lines
+/// The rows of log entry `index` at `width`: wrapped so that a failure's
+/// reason is never cut off, the rows after the first hanging under the
+/// message, past the time, so the times stay a column of their own.
+fn rows_of(model: &Model, index: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let entry = &model.log[index];
+    let at = model
+        .started
+        .map(|s| entry.at.saturating_duration_since(s))
+        .unwrap_or_default();
+    let message = glue_units(&entry.message);
+    let time = format!("{:>6} ", crate::units::since_start(at));
+    let prefix = match entry.task {
+        Some(task) => format!("{time}#{task} "),
+        None => time.clone(),
     };
+    // Wrapped rows hang under the message, past the time, so the times
+    // stay a column of their own.
+    let indent = time.len().min(width / 2);
+    let mut rows = Vec::new();
+    text::wrap(&format!("{prefix}{message}"), width, 1, &mut rows);
+    // The glue has done its work: the terminal gets plain spaces.
+    let plain = |row: &str| row.replace('\u{a0}', " ");
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if let Some(row) = rows.first().map(|row| plain(row)) {
+        let rest = row.strip_prefix(prefix.trim_end()).unwrap_or(&row);
+        lines.push(Line::from(vec![
+            Span::styled(prefix.trim_end().to_string(), theme.plain()),
+            Span::styled(rest.to_string(), theme.log(entry.level)),
+        ]));
+    }
+    // The rest of the message, wrapped again to the width after the
+    // indent.
+    let first_len = rows.first().map_or(0, String::len);
+    let whole = format!("{prefix}{message}");
+    let rest = whole.get(first_len..).unwrap_or("").trim_start();
+    if !rest.is_empty() {
+        let mut more = Vec::new();
+        text::wrap(
+            rest,
+            width.saturating_sub(indent).max(1),
+            usize::MAX,
+            &mut more,
+        );
+        lines.extend(more.into_iter().map(|row| {
+            Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::styled(plain(&row), theme.log(entry.level)),
+            ])
+        }));
+    }
+    lines
+}
+
+/// The rows the pane shows, newest at the bottom, for `back` entries
+/// scrolled back from the newest; and how far back that is (scrolled back
+/// to the oldest, the pane fills with the entries after it: never blank
+/// space, so `back` may come out less).
+fn visible(
+    model: &Model,
+    width: usize,
+    height: usize,
+    back: usize,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, usize) {
+    let rows_of = |index: usize| rows_of(model, index, width, theme);
     let len = model.log.len();
-    let mut end = len.saturating_sub(view.log_back);
+    let mut end = len.saturating_sub(back);
     // The newest entries that fit, ending at `end`, newest at the bottom.
     let mut lines: Vec<Line> = Vec::new();
     let mut index = end;
@@ -78,20 +86,43 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         rows.append(&mut lines);
         lines = rows;
     }
-    let lines = if index == 0 && view.log_back > 0 {
-        // Scrolled back to the oldest: it shows from its first row, and the
-        // pane fills with the entries after it (never blank space).
+    if index == 0 && back > 0 {
         while lines.len() < height && end < len {
             lines.extend(rows_of(end));
             end += 1;
         }
-        view.log_back = len - end;
         lines.truncate(height);
-        lines
+        (lines, len - end)
     } else {
         let extra = lines.len().saturating_sub(height);
-        lines.split_off(extra)
-    };
+        (lines.split_off(extra), back)
+    }
+}
+
+/// Before drawing: the pane's height (keys page by it) and how far back it
+/// is scrolled, kept to what fills it.
+pub fn measure(area: Rect, model: &Model, view: &mut View) {
+    let inner = Block::bordered().inner(area);
+    view.log_height = inner.height as usize;
+    let (_, back) = visible(
+        model,
+        inner.width as usize,
+        inner.height as usize,
+        view.log_back,
+        &Theme::new(false),
+    );
+    view.log_back = back;
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &Theme) {
+    let inner = Block::bordered().inner(area);
+    let (lines, _) = visible(
+        model,
+        inner.width as usize,
+        inner.height as usize,
+        view.log_back,
+        theme,
+    );
     let mut title = vec![Span::styled(" Log ", theme.title())];
     if view.log_back > 0 {
         title.push(Span::styled(

@@ -41,15 +41,109 @@ pub struct Areas {
     pub log: Rect,
 }
 
-pub fn draw(
+/// Where each pane goes on a terminal of `area`; `None` when it is too
+/// small for any.
+struct Panes {
+    header: Rect,
+    footer: Rect,
+    /// The gallery, when it is open, takes the body.
+    gallery: Option<Rect>,
+    table: Rect,
+    poem: Rect,
+    /// Not in the compact layout (nor with the gallery open).
+    log: Option<Rect>,
+}
+
+fn panes(area: Rect, view: &View) -> Option<Panes> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let compact = area.width < COMPACT_WIDTH || area.height < COMPACT_HEIGHT;
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(footer::height(view, area.width)),
+    ])
+    .areas(area);
+    let empty = Rect::default();
+    if view.gallery {
+        return Some(Panes {
+            header,
+            footer,
+            gallery: Some(body),
+            table: empty,
+            poem: empty,
+            log: None,
+        });
+    }
+    if compact {
+        let [table, poem] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        return Some(Panes {
+            header,
+            footer,
+            gallery: None,
+            table,
+            poem,
+            log: None,
+        });
+    }
+    let [table, bottom] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    let [poem, log] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
+    Some(Panes {
+        header,
+        footer,
+        gallery: None,
+        table,
+        poem,
+        log: Some(log),
+    })
+}
+
+/// Works out, for a terminal of `area`, what the view keeps between frames
+/// and keys read (the panes' sizes, the table's rows and the selection
+/// among them, scroll positions kept in range), before anything is drawn:
+/// drawing then only reads.
+pub fn measure(area: Rect, model: &Model, view: &mut View, now: Instant) {
+    let Some(panes) = panes(area, view) else {
+        return;
+    };
+    view.log_shown = panes.log.is_some() && !view.gallery;
+    if !view.log_shown && view.focus == Focus::Log {
+        view.focus = Focus::Table;
+    }
+    if let Some(gallery) = panes.gallery {
+        gallery::measure(gallery, model, view);
+    } else {
+        table::measure(panes.table, model, view, now);
+        poem::measure(panes.poem, model, view);
+        if let Some(log) = panes.log {
+            log::measure(log, model, view);
+        }
+    }
+    if view.help {
+        help::measure(area, view);
+    }
+}
+
+/// A frame: the view measured at the frame's size, then drawn.
+pub fn show(
     frame: &mut Frame,
     model: &Model,
     view: &mut View,
     now: Instant,
     theme: &Theme,
 ) -> Areas {
+    measure(frame.area(), model, view, now);
+    draw(frame, model, view, now, theme)
+}
+
+/// Draws the dashboard from the model and the view as [`measure`] left it.
+pub fn draw(frame: &mut Frame, model: &Model, view: &View, now: Instant, theme: &Theme) -> Areas {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    let Some(panes) = panes(area, view) else {
         // Says what the keys do here: a prompt still takes them, and a
         // question still waits for its answer.
         let keys = if view.prompt.is_some() {
@@ -65,47 +159,22 @@ pub fn draw(
         );
         frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
         return Areas::default();
-    }
-    let compact = area.width < COMPACT_WIDTH || area.height < COMPACT_HEIGHT;
-    let [header_area, body, footer_area] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(footer::height(view, area.width)),
-    ])
-    .areas(area);
-    header::draw(frame, header_area, model, now, theme);
-    footer::draw(frame, footer_area, view, model, now, theme);
-
+    };
+    header::draw(frame, panes.header, model, now, theme);
+    footer::draw(frame, panes.footer, view, model, now, theme);
     let mut areas = Areas::default();
-    view.log_shown = !compact && !view.gallery;
-    if !view.log_shown && view.focus == Focus::Log {
-        view.focus = Focus::Table;
-    }
-    if view.gallery {
-        areas.poem = body;
-        gallery::draw(frame, body, model, view, theme);
-    } else if compact {
-        let [table_area, poem_area] =
-            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-        areas.table = table_area;
-        areas.poem = poem_area;
-        areas.table_rows = table::draw(frame, table_area, model, view, now, theme);
-        poem::draw(frame, poem_area, model, view, theme);
+    if let Some(gallery) = panes.gallery {
+        areas.poem = gallery;
+        gallery::draw(frame, gallery, model, view, theme);
     } else {
-        let [table_area, bottom] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-        let [poem_area, log_area] =
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                .areas(bottom);
-        areas = Areas {
-            table: table_area,
-            poem: poem_area,
-            log: log_area,
-            ..areas
-        };
-        areas.table_rows = table::draw(frame, table_area, model, view, now, theme);
-        poem::draw(frame, poem_area, model, view, theme);
-        log::draw(frame, log_area, model, view, theme);
+        areas.table = panes.table;
+        areas.poem = panes.poem;
+        areas.table_rows = table::draw(frame, panes.table, model, view, now, theme);
+        poem::draw(frame, panes.poem, model, view, theme);
+        if let Some(log) = panes.log {
+            areas.log = log;
+            log::draw(frame, log, model, view, theme);
+        }
     }
     if view.help {
         help::draw(frame, area, view, theme);

@@ -12,7 +12,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme: &Theme) {
+/// Before drawing: the pane's size (keys scroll by it), and a fresh start
+/// when the selected download has started over.
+pub fn measure(area: Rect, model: &Model, view: &mut View) {
+    let inner = Block::bordered().inner(area);
+    view.poem_pane = PaneSize {
+        width: inner.width as usize,
+        height: inner.height as usize,
+    };
+    view.follow_new_runs(model);
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &Theme) {
     let block = Block::bordered().border_style(theme.border(view.focus == Focus::Poem));
     let Some(download) = view
         .selected
@@ -25,12 +36,6 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &mut View, theme
         return;
     };
     let (task, download) = download;
-    let inner = block.inner(area);
-    view.poem_pane = PaneSize {
-        width: inner.width as usize,
-        height: inner.height as usize,
-    };
-    view.follow_new_runs(model);
     let top = view.poem_top(download);
     // Where the pane is, as the log says it: lines below it, or following
     // the tail of a poem still arriving.

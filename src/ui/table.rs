@@ -89,15 +89,15 @@ struct Layout {
     wide: bool,
 }
 
-fn layout(area_width: u16, model: &Model, rows: &[TaskId], kept: &mut KeptWidths) -> Layout {
-    let wide = area_width >= WIDE_NUMBERS;
+/// Widens the column widths the table keeps to what the rows on screen
+/// need (before drawing; a new terminal width starts afresh).
+fn keep_widths(area_width: u16, model: &Model, rows: &[TaskId], kept: &mut KeptWidths) {
     if kept.area_width != area_width {
         *kept = KeptWidths {
             area_width,
             ..KeptWidths::default()
         };
     }
-    let number = model.downloads.len().max(1).to_string().len().max(2);
     let longest_address = rows
         .iter()
         .map(|&task| model[task].address.shown().width())
@@ -111,6 +111,11 @@ fn layout(area_width: u16, model: &Model, rows: &[TaskId], kept: &mut KeptWidths
         .unwrap_or(1);
     kept.server = kept.server.max(longest_address);
     kept.attempts = kept.attempts.max(attempts);
+}
+
+fn layout(area_width: u16, model: &Model, kept: &KeptWidths) -> Layout {
+    let wide = area_width >= WIDE_NUMBERS;
+    let number = model.downloads.len().max(1).to_string().len().max(2);
     let (longest_address, attempts) = (kept.server, kept.attempts);
     // The number and state always show; the server as much as there is
     // room for (it gives way before the columns that tell a row's health).
@@ -205,22 +210,31 @@ fn widest_below(limit: std::time::Duration) -> usize {
     }
 }
 
-/// Draws the table and returns the area its rows occupy (for clicks).
+/// Before drawing: the rows that fit, the selection settled among them
+/// (it follows its download as rows change), the column widths kept.
+pub fn measure(area: Rect, model: &Model, view: &mut View, now: Instant) {
+    // Borders and the header row take three lines.
+    view.table_height = area.height.saturating_sub(3) as usize;
+    let rows = view.rows(model, now);
+    view.settle(&rows);
+    // Only the rows on screen are looked up.
+    let shown = rows.window(view.table_offset, view.table_height);
+    keep_widths(area.width, model, &shown, &mut view.table_widths);
+}
+
+/// Draws the table as measured and returns the area its rows occupy (for
+/// clicks).
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
     model: &Model,
-    view: &mut View,
+    view: &View,
     now: Instant,
     theme: &Theme,
 ) -> Rect {
-    // Borders and the header row take three lines.
-    view.table_height = area.height.saturating_sub(3) as usize;
-    let rows = &view.rows(model, now);
-    view.settle(rows);
-    // Only the rows on screen are looked up.
+    let rows = &view.rows_as_measured(model);
     let shown = &rows.window(view.table_offset, view.table_height);
-    let layout = layout(area.width, model, shown, &mut view.table_widths);
+    let layout = layout(area.width, model, &view.table_widths);
     let table_rows: Vec<Row> = shown
         .iter()
         .map(|&task| row(task, &model[task], model, now, theme, &layout))

@@ -173,7 +173,7 @@ fn render(
     let now = scene.at(10_000);
     terminal
         .draw(|frame| {
-            draw(frame, &scene.model, view, now, &Theme::new(color));
+            show(frame, &scene.model, view, now, &Theme::new(color));
         })
         .expect("draws");
     terminal
@@ -351,13 +351,13 @@ fn the_overlay_hides_no_title_column_or_hint() {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal
             .draw(|frame| {
-                draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+                show(frame, &scene.model, &mut view, now, &Theme::new(true));
             })
             .unwrap();
         let without = format!("{}", terminal.backend());
         terminal
             .draw(|frame| {
-                let areas = draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+                let areas = show(frame, &scene.model, &mut view, now, &Theme::new(true));
                 overlay::draw(frame, areas.poem, &stats, &Theme::new(true), false);
             })
             .unwrap();
@@ -854,13 +854,13 @@ fn over_the_gallery_the_overlay_covers_no_card() {
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     terminal
         .draw(|frame| {
-            draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+            show(frame, &scene.model, &mut view, now, &Theme::new(true));
         })
         .unwrap();
     let without = format!("{}", terminal.backend());
     terminal
         .draw(|frame| {
-            let areas = draw(frame, &scene.model, &mut view, now, &Theme::new(true));
+            let areas = show(frame, &scene.model, &mut view, now, &Theme::new(true));
             overlay::draw(frame, areas.poem, &stats, &Theme::new(true), true);
         })
         .unwrap();
