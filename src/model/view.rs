@@ -603,8 +603,8 @@ impl View {
 
     fn scroll_focused(&mut self, focus: Focus, model: &Model, rows: &Rows, delta: isize) {
         if self.gallery {
-            // The gallery fills the screen: every scroll turns its pages (the
-            // `ui::measure` clamps the page to the last one).
+            // The gallery fills the screen: every scroll turns its pages
+            // (`ui::measure` clamps the page to the last one).
             self.gallery_page = self.gallery_page.saturating_add_signed(delta.signum());
             return;
         }
