@@ -32,8 +32,12 @@ fn every_option_of_every_command_is_in_the_readme() {
 
 #[test]
 fn every_dashboard_key_is_in_the_readme() {
-    for (keys, _) in poetry_dash::ui::help::KEYS {
-        for key in keys.split_whitespace().filter(|k| k.chars().count() <= 2) {
+    for binding in poetry_dash::ui::help::KEYS {
+        for key in binding
+            .shown
+            .split_whitespace()
+            .filter(|k| k.chars().count() <= 2)
+        {
             assert!(
                 README.contains(&format!("`{key}`")),
                 "key {key} is not in the README"

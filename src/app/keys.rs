@@ -8,6 +8,7 @@ use ratatui::layout::{Position, Rect};
 
 use crate::model::view::{Action, Focus, PromptInput};
 use crate::ui::Areas;
+use crate::ui::help::{Does, binding};
 
 /// What one terminal event asks of the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,41 +101,14 @@ fn prompt_key(key: &KeyEvent) -> Option<Input> {
 }
 
 fn key_input(key: &KeyEvent) -> Option<Input> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return match key.code {
-            KeyCode::Char('c') => Some(Input::Interrupt),
-            KeyCode::Char('z') => Some(Input::Suspend),
-            KeyCode::Char('l') => Some(Input::Redraw),
-            _ => None,
-        };
-    }
-    let action = match key.code {
-        KeyCode::Up | KeyCode::Char('k') => Action::Up,
-        KeyCode::Down | KeyCode::Char('j') => Action::Down,
-        KeyCode::Home | KeyCode::Char('g') => Action::First,
-        KeyCode::End | KeyCode::Char('G') => Action::Last,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::PageDown => Action::PageDown,
-        KeyCode::Tab => Action::FocusNext,
-        KeyCode::Char('r') => Action::Retry,
-        KeyCode::Char('R') => Action::RetryFailed,
-        KeyCode::Char('c') => Action::Cancel,
-        KeyCode::Char('C') => Action::CancelAll,
-        KeyCode::Char(' ') => Action::TogglePause,
-        KeyCode::Char('P') => Action::TogglePauseAll,
-        KeyCode::Char('a') => Action::OpenAdd,
-        KeyCode::Char('/') => Action::OpenFind,
-        KeyCode::Char('s') => Action::CycleSort,
-        KeyCode::Char('f') => Action::CycleFilter,
-        KeyCode::Char('v') => Action::ToggleGallery,
-        KeyCode::Char('?') => Action::ToggleHelp,
-        KeyCode::Char('p') => Action::ToggleOverlay,
-        KeyCode::Esc => Action::Back,
-        KeyCode::Char('q') => Action::Quit,
-        KeyCode::Char('y') => Action::Confirm,
-        _ => return None,
-    };
-    Some(Input::Action(action))
+    let control = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match binding(key.code, control)? {
+        Does::Act(action) => Input::Action(action),
+        Does::Interrupt => Input::Interrupt,
+        Does::Suspend => Input::Suspend,
+        Does::Redraw => Input::Redraw,
+        Does::Pointer => return None,
+    })
 }
 
 #[cfg(test)]
@@ -241,8 +215,8 @@ mod tests {
             }
         };
         let mut in_help = Vec::new();
-        for (keys, _) in crate::ui::help::KEYS {
-            for name in keys.split_whitespace() {
+        for binding in crate::ui::help::KEYS {
+            for name in binding.shown.split_whitespace() {
                 if let Some(event) = named(name) {
                     assert!(
                         input(&event, &areas, false).is_some(),

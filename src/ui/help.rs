@@ -5,64 +5,223 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::Theme;
-use crate::model::view::View;
+use ratatui::crossterm::event::KeyCode;
 
-/// Every key the dashboard understands, as the README lists them.
-pub const KEYS: &[(&str, &str)] = &[
-    ("↑ ↓  j k", "select a download (or scroll the focused pane)"),
-    (
+use super::Theme;
+use crate::model::view::{Action, View};
+
+/// What a binding does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Does {
+    /// An action of the view.
+    Act(Action),
+    /// Ctrl-C: quit at once.
+    Interrupt,
+    /// Ctrl-Z: step out to the shell.
+    Suspend,
+    /// Ctrl-L: draw the screen again.
+    Redraw,
+    /// The mouse: the key map reads it from where it points (help only).
+    Pointer,
+}
+
+/// A key (or the mouse), what it does, and how the help says it.
+pub struct Binding {
+    /// How the help and the README name the keys.
+    pub shown: &'static str,
+    /// The keys (with Control when `control`); none for the mouse.
+    pub keys: &'static [KeyCode],
+    pub control: bool,
+    pub does: Does,
+    pub help: &'static str,
+}
+
+const fn key(
+    shown: &'static str,
+    keys: &'static [KeyCode],
+    action: Action,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        shown,
+        keys,
+        control: false,
+        does: Does::Act(action),
+        help,
+    }
+}
+
+const fn control(
+    shown: &'static str,
+    key: &'static [KeyCode],
+    does: Does,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        shown,
+        keys: key,
+        control: true,
+        does,
+        help,
+    }
+}
+
+const fn pointer(shown: &'static str, help: &'static str) -> Binding {
+    Binding {
+        shown,
+        keys: &[],
+        control: false,
+        does: Does::Pointer,
+        help,
+    }
+}
+
+use KeyCode::Char;
+
+/// Every key the dashboard understands: the one table the key map
+/// ([`crate::app`]'s) and this popup both read (and the README lists).
+pub const KEYS: &[Binding] = &[
+    key(
+        "↑ ↓  j k",
+        &[KeyCode::Up, Char('k')],
+        Action::Up,
+        "select a download (or scroll the focused pane)",
+    ),
+    key("", &[KeyCode::Down, Char('j')], Action::Down, ""),
+    key(
         "g G Home End",
+        &[KeyCode::Home, Char('g')],
+        Action::First,
         "first / last (in the poem pane End follows a poem as it grows)",
     ),
-    ("PgUp PgDn", "scroll a page"),
-    ("mouse wheel", "scroll the pane under the pointer"),
-    ("click", "select a row"),
-    ("Tab", "move focus: table → poem → log"),
-    ("r", "retry the selected download (a running one restarts)"),
-    ("R", "retry every failed or cancelled download"),
-    ("c", "cancel the selected download"),
-    ("C", "cancel all (asks first when more than one is going)"),
-    (
+    key("", &[KeyCode::End, Char('G')], Action::Last, ""),
+    key(
+        "PgUp PgDn",
+        &[KeyCode::PageUp],
+        Action::PageUp,
+        "scroll a page",
+    ),
+    key("", &[KeyCode::PageDown], Action::PageDown, ""),
+    pointer("mouse wheel", "scroll the pane under the pointer"),
+    pointer("click", "select a row"),
+    key(
+        "Tab",
+        &[KeyCode::Tab],
+        Action::FocusNext,
+        "move focus: table → poem → log",
+    ),
+    key(
+        "r",
+        &[Char('r')],
+        Action::Retry,
+        "retry the selected download (a running one restarts)",
+    ),
+    key(
+        "R",
+        &[Char('R')],
+        Action::RetryFailed,
+        "retry every failed or cancelled download",
+    ),
+    key(
+        "c",
+        &[Char('c')],
+        Action::Cancel,
+        "cancel the selected download",
+    ),
+    key(
+        "C",
+        &[Char('C')],
+        Action::CancelAll,
+        "cancel all (asks first when more than one is going)",
+    ),
+    key(
         "space",
+        &[Char(' ')],
+        Action::TogglePause,
         "pause the selected download, or resume it (the server is held back; a queued one waits)",
     ),
-    (
+    key(
         "P",
+        &[Char('P')],
+        Action::TogglePauseAll,
         "pause every download that has not ended, or resume them all",
     ),
-    (
+    key(
         "a",
+        &[Char('a')],
+        Action::OpenAdd,
         "add servers while running: PORT, HOST:PORT or NAME=ADDRESS, several at once (Enter adds, Esc cancels)",
     ),
-    (
+    key(
         "/",
+        &[Char('/')],
+        Action::OpenFind,
         "find rows whose name or address contains the text (Enter keeps it; Esc clears it, there or later in the table)",
     ),
-    ("s", "cycle sort: given, state, rate, slowest first"),
-    (
+    key(
+        "s",
+        &[Char('s')],
+        Action::CycleSort,
+        "cycle sort: given, state, rate, slowest first",
+    ),
+    key(
         "f",
+        &[Char('f')],
+        Action::CycleFilter,
         "cycle filter: all, active, complete, failed, cancelled",
     ),
-    ("v", "gallery of finished poems (PgUp/PgDn pages)"),
-    ("p", "performance overlay: frame time, frames/s, event lag"),
-    ("?", "this help"),
-    (
+    key(
+        "v",
+        &[Char('v')],
+        Action::ToggleGallery,
+        "gallery of finished poems (PgUp/PgDn pages)",
+    ),
+    key(
+        "p",
+        &[Char('p')],
+        Action::ToggleOverlay,
+        "performance overlay: frame time, frames/s, event lag",
+    ),
+    key("?", &[Char('?')], Action::ToggleHelp, "this help"),
+    key(
         "q",
+        &[Char('q')],
+        Action::Quit,
         "quit (a popup closes first; with downloads going, press q again or y)",
     ),
-    (
+    key(
         "Esc",
+        &[KeyCode::Esc],
+        Action::Back,
         "back out: close a popup, clear a kept search, back to the table; never quits",
     ),
-    ("y", "yes to the question in the footer (quit, cancel all)"),
-    ("Ctrl-C", "quit at once, exit status 130"),
-    ("Ctrl-L", "redraw the screen"),
-    (
+    key(
+        "y",
+        &[Char('y')],
+        Action::Confirm,
+        "yes to the question in the footer (quit, cancel all)",
+    ),
+    control(
+        "Ctrl-C",
+        &[Char('c')],
+        Does::Interrupt,
+        "quit at once, exit status 130",
+    ),
+    control("Ctrl-L", &[Char('l')], Does::Redraw, "redraw the screen"),
+    control(
         "Ctrl-Z",
+        &[Char('z')],
+        Does::Suspend,
         "suspend to the shell (downloads are held); fg comes back",
     ),
 ];
+
+/// What `code` (with Control when `control`) does, from [`KEYS`].
+pub fn binding(code: KeyCode, control: bool) -> Option<Does> {
+    KEYS.iter()
+        .find(|b| b.control == control && b.keys.contains(&code))
+        .map(|b| b.does)
+}
 
 /// What the symbols and marks mean: at 80 columns they are all the header
 /// and the rows show.
@@ -102,9 +261,14 @@ enum HelpRow {
 fn help_rows(width: u16) -> Vec<HelpRow> {
     let text_width = usize::from(width.saturating_sub(2));
     let mut rows = Vec::new();
+    let keys: Vec<(&str, &str)> = KEYS
+        .iter()
+        .filter(|b| !b.shown.is_empty())
+        .map(|b| (b.shown, b.help))
+        .collect();
     let legend = std::iter::once(("", "")).chain(LEGEND.iter().copied());
-    for (i, (key, what)) in KEYS.iter().copied().chain(legend).enumerate() {
-        if i == KEYS.len() + 1 {
+    for (i, (key, what)) in keys.iter().copied().chain(legend).enumerate() {
+        if i == keys.len() + 1 {
             rows.push(HelpRow::Heading(" Symbols"));
         }
         if key.is_empty() {
