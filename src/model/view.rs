@@ -744,51 +744,95 @@ impl View {
     }
 
     /// Carries out `action`; returns the command for the engine, if any.
+    /// The modes take it in turn, from the top: a question in the footer
+    /// (every key answers it), the help popup (modal), the gallery (its
+    /// pages, and closing it), then the table and panes; a mode passes down
+    /// what it does not use.
     pub fn handle(&mut self, action: Action, model: &Model, now: Instant) -> Option<Command> {
         let rows = self.rows(model, now);
         self.settle(&rows);
         if let Some(confirm) = self.confirm.take() {
-            // The key answers the question, and does nothing else.
-            return match (confirm, action) {
-                (Confirm::Quit { .. }, Action::Quit | Action::Confirm) => {
-                    self.quit = true;
-                    None
-                }
-                (Confirm::CancelAll { going }, Action::CancelAll | Action::Confirm) => {
-                    self.say(now, format!("cancelling {going}"));
-                    Some(Command::CancelAll)
-                }
-                _ => {
-                    self.say(now, "nothing was stopped".into());
-                    None
-                }
-            };
+            return self.answer(confirm, action, now);
         }
         if self.help {
-            // The help popup is modal: keys scroll it or close it.
-            match action {
-                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
-                Action::PageUp => {
-                    self.help_scroll = self.help_scroll.saturating_sub(self.help_height.max(2) - 1)
-                }
-                Action::PageDown => {
-                    self.help_scroll = self.help_scroll.saturating_add(self.help_height.max(2) - 1)
-                }
-                Action::First => self.help_scroll = 0,
-                Action::Last => self.help_scroll = usize::MAX,
-                Action::Scroll(_, lines) => {
-                    self.help_scroll = self.help_scroll.saturating_add_signed(lines as isize)
-                }
-                Action::ToggleHelp | Action::Back | Action::Quit => self.help = false,
-                _ => {}
-            }
+            self.help_key(action);
             return None;
         }
+        let command = match self.gallery_key(action) {
+            Some(action) => self.table_key(action, model, &rows, now),
+            None => None,
+        };
+        let rows = self.rows(model, now);
+        self.settle(&rows);
+        command
+    }
+
+    /// The key answers the question, and does nothing else.
+    fn answer(&mut self, confirm: Confirm, action: Action, now: Instant) -> Option<Command> {
+        match (confirm, action) {
+            (Confirm::Quit { .. }, Action::Quit | Action::Confirm) => {
+                self.quit = true;
+                None
+            }
+            (Confirm::CancelAll { going }, Action::CancelAll | Action::Confirm) => {
+                self.say(now, format!("cancelling {going}"));
+                Some(Command::CancelAll)
+            }
+            _ => {
+                self.say(now, "nothing was stopped".into());
+                None
+            }
+        }
+    }
+
+    /// The help popup is modal: keys scroll it or close it.
+    fn help_key(&mut self, action: Action) {
+        match action {
+            Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+            Action::PageUp => {
+                self.help_scroll = self.help_scroll.saturating_sub(self.help_height.max(2) - 1)
+            }
+            Action::PageDown => {
+                self.help_scroll = self.help_scroll.saturating_add(self.help_height.max(2) - 1)
+            }
+            Action::First => self.help_scroll = 0,
+            Action::Last => self.help_scroll = usize::MAX,
+            Action::Scroll(_, lines) => {
+                self.help_scroll = self.help_scroll.saturating_add_signed(lines as isize)
+            }
+            Action::ToggleHelp | Action::Back | Action::Quit => self.help = false,
+            _ => {}
+        }
+    }
+
+    /// The gallery's own keys (its first and last page, and Esc or q closing
+    /// it, as in htop and less); any other key passes down.
+    fn gallery_key(&mut self, action: Action) -> Option<Action> {
+        if !self.gallery {
+            return Some(action);
+        }
+        match action {
+            Action::First => self.gallery_page = 0,
+            Action::Last => self.gallery_page = usize::MAX,
+            Action::Back | Action::Quit => self.gallery = false,
+            _ => return Some(action),
+        }
+        None
+    }
+
+    /// The table and the panes under it.
+    fn table_key(
+        &mut self,
+        action: Action,
+        model: &Model,
+        rows: &Rows,
+        now: Instant,
+    ) -> Option<Command> {
         let page = |height: usize| height.max(2) as isize - 1;
         match action {
-            Action::Up => self.scroll_focused(self.focus, model, &rows, -1),
-            Action::Down => self.scroll_focused(self.focus, model, &rows, 1),
+            Action::Up => self.scroll_focused(self.focus, model, rows, -1),
+            Action::Down => self.scroll_focused(self.focus, model, rows, 1),
             Action::PageUp | Action::PageDown => {
                 let height = match self.focus {
                     Focus::Table => self.table_height,
@@ -796,12 +840,10 @@ impl View {
                     Focus::Log => self.log_height,
                 };
                 let sign = if action == Action::PageUp { -1 } else { 1 };
-                self.scroll_focused(self.focus, model, &rows, sign * page(height));
+                self.scroll_focused(self.focus, model, rows, sign * page(height));
             }
-            Action::First if self.gallery => self.gallery_page = 0,
-            Action::Last if self.gallery => self.gallery_page = usize::MAX,
             Action::First => match self.focus {
-                Focus::Table => self.select_index(&rows, 0),
+                Focus::Table => self.select_index(rows, 0),
                 Focus::Poem => {
                     self.poem_follow = false;
                     self.poem_scroll = Some(PoemPos::default());
@@ -809,7 +851,7 @@ impl View {
                 Focus::Log => self.log_back = model.log.len(),
             },
             Action::Last => match self.focus {
-                Focus::Table => self.select_index(&rows, usize::MAX),
+                Focus::Table => self.select_index(rows, usize::MAX),
                 Focus::Poem => {
                     // Follows the tail again, as it grows.
                     self.poem_scroll = None;
@@ -817,14 +859,12 @@ impl View {
                 }
                 Focus::Log => self.log_back = 0,
             },
-            Action::Scroll(focus, lines) => {
-                self.scroll_focused(focus, model, &rows, lines as isize)
-            }
+            Action::Scroll(focus, lines) => self.scroll_focused(focus, model, rows, lines as isize),
             Action::ClickRow(index) => {
                 self.focus = Focus::Table;
                 // Below the last row there is nothing to select.
                 if self.table_offset + index < rows.len() {
-                    self.select_index(&rows, self.table_offset + index);
+                    self.select_index(rows, self.table_offset + index);
                 }
             }
             Action::Focus(focus) if focus != Focus::Log || self.log_shown => self.focus = focus,
@@ -925,9 +965,6 @@ impl View {
                 self.help_scroll = 0;
             }
             Action::ToggleOverlay => self.overlay = !self.overlay,
-            // Esc and q close a popup first, as in htop and less.
-            Action::Back | Action::Quit if self.help => self.help = false,
-            Action::Back | Action::Quit if self.gallery => self.gallery = false,
             // Esc backs out of one thing at a time, and never quits (k9s,
             // lazygit, bottom): a kept search, then a pane's focus.
             Action::Back if !self.search.is_empty() => {
@@ -942,8 +979,6 @@ impl View {
             },
             Action::Confirm => {}
         }
-        let rows = self.rows(model, now);
-        self.settle(&rows);
         None
     }
 }
