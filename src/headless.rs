@@ -53,8 +53,7 @@ impl Face for Headless {
 
     fn show(&mut self, _model: &Model, turn: Turn) -> color_eyre::Result<()> {
         if let Turn::Woke { .. } = turn {
-            // The next drain a whole interval after this one ended, as a
-            // tokio interval with `MissedTickBehavior::Delay` would.
+            // The next drain a whole interval after this one ended.
             self.next_drain = Instant::now() + DRAIN_INTERVAL;
         }
         // What was held back for one write per batch goes out.

@@ -470,3 +470,44 @@ async fn a_pause_inside_an_attempt_that_is_then_retried_moves_the_deadline() {
         first.at + Duration::from_millis(2000) + (resumed.at - paused.at),
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_during_a_backoff_moves_the_deadline_by_the_pause() {
+    // Attempts that fail at once, 0.2-0.4 s apart, until a 2 s deadline; a
+    // pause of 1.5 s in the first backoff moves the deadline by its length
+    // (moved back instead, it would have passed at the resume).
+    let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
+    let config = RunConfig {
+        limits: Limits {
+            deadline: Some(Duration::from_millis(2000)),
+            ..limits()
+        },
+        retries: 1000,
+        backoff: Backoff {
+            first: Duration::from_millis(400),
+            max: Duration::from_millis(400),
+        },
+        ..RunConfig::default()
+    };
+    let mut run = Run::start(vec![address], config);
+    let connecting = next_event(&mut run, |kind| {
+        matches!(kind, EventKind::Connecting { attempt: 1, .. })
+    })
+    .await;
+    next_retry(&mut run).await;
+    run.handle.send(Command::Pause(TaskId::at(0)));
+    let paused = next_event(&mut run, |kind| matches!(kind, EventKind::Paused { .. })).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    run.handle.send(Command::Resume(TaskId::at(0)));
+    let resumed = next_event(&mut run, |kind| matches!(kind, EventKind::Resumed { .. })).await;
+    let failed = next_event(&mut run, is_failed).await;
+    assert_eq!(
+        reason(&failed),
+        &FailReason::Deadline(Duration::from_millis(2000))
+    );
+    assert_between(
+        "the deadline",
+        failed.at,
+        connecting.at + Duration::from_millis(2000) + (resumed.at - paused.at),
+    );
+}

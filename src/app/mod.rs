@@ -57,6 +57,8 @@ pub struct Dashboard {
     last_draw: Instant,
     /// The frame timer's next tick.
     tick_at: Instant,
+    /// The terminal was taken (and downloads started).
+    started: bool,
 }
 
 impl Dashboard {
@@ -80,6 +82,7 @@ impl Dashboard {
             draw_now: false,
             last_draw: now - frame,
             tick_at: now,
+            started: false,
         }
     }
 
@@ -163,6 +166,7 @@ impl Face for Dashboard {
     fn start(&mut self) -> color_eyre::Result<()> {
         self.tui = Some(terminal::enter()?);
         self.input = Some(EventStream::new());
+        self.started = true;
         Ok(())
     }
 
@@ -290,6 +294,13 @@ impl Face for Dashboard {
     }
 
     fn finish(&mut self, model: &Model, outcome: &Outcome) {
+        if !self.started {
+            // The terminal could not be taken: nothing ran.
+            if let Some(err) = &outcome.face_failed {
+                eprintln!("error: {err:#}");
+            }
+            return;
+        }
         if let Some(err) = &outcome.stdout_broken {
             eprintln!("error: cannot write to stdout ({err}); stopped");
         }

@@ -4,8 +4,8 @@
 //! writer; the face only shows the model and says what its user wants.
 //!
 //! Each turn of the loop waits for the first of: the face's input, a
-//! signal, the face's wake-up, or (once every download has ended, when the
-//! loop would otherwise sleep) an event, a streamed line or a writer's
+//! signal, the face's wake-up, a streamed line, or (once every download
+//! has ended, when the loop would otherwise sleep) an event or a writer's
 //! report. Events are applied in batches at the face's wake-up rather than
 //! one wake-up each: with thousands of downloads, waking for every event
 //! would cost more than the downloads themselves.
@@ -36,6 +36,9 @@ use crate::session::{Keep, Session, Written};
 use intake::{Arrived, Intake};
 use signals::Signals;
 
+/// How long a run whose stdout broke waits for its cancelled downloads.
+const STDOUT_BROKEN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What a run needs besides its face.
 pub struct Setup {
     pub sources: Sources,
@@ -51,8 +54,8 @@ pub struct Setup {
 
 /// Runs every download with `face` showing them, and returns the exit
 /// status. The first signal (or the face's quit) ends the run: what still
-/// runs is cancelled and what arrived is still reported; a second Ctrl-C
-/// while the cancelled downloads report ends it at once.
+/// runs is cancelled and what arrived is still reported; after a signal, a
+/// Ctrl-C while the cancelled downloads report ends it at once (130).
 pub async fn run<F: Face>(face: &mut F, setup: Setup) -> i32 {
     // Signal handlers first, so that no Ctrl-C can arrive unhandled once
     // downloads are under way.
@@ -151,7 +154,10 @@ impl Run {
                     Turn::Arrived
                 }
                 report = self.session.next_written(), if ended => {
-                    self.report(report, face);
+                    if !self.report(report, face) {
+                        // A write done: nothing to show.
+                        continue;
+                    }
                     Turn::Arrived
                 }
             };
@@ -225,22 +231,32 @@ impl Run {
             engine.send(Command::CancelAll);
         }
         // The cancelled downloads report (what they got is counted and
-        // saved); a second Ctrl-C stops waiting.
+        // saved). After a signal, a second Ctrl-C stops waiting (other
+        // signals, or one after a quit, change nothing); after stdout broke,
+        // the wait is as short as the dashboard's, whatever the face.
         let mut at_once = false;
-        let grace = face.cancel_grace();
+        let grace = match face.cancel_grace() {
+            None if self.outcome.stdout_broken.is_some() => Some(STDOUT_BROKEN_GRACE),
+            grace => grace,
+        };
         let give_up = grace.map(|grace| tokio::time::Instant::now() + grace);
         while !self.session.model.all_ended() {
             tokio::select! {
                 event = events.recv() => match event {
-                    Some(event) => self.apply(face, event),
+                    Some(event) => {
+                        self.apply(face, event);
+                        self.drain(face, events);
+                        // (Headless writes out what it held back.)
+                        let _ = face.show(&self.session.model, Turn::Woke { changed: true });
+                    }
                     None => break,
                 },
                 status = signals.next() => {
                     if self.outcome.interrupted.is_some() && status == exit::INTERRUPTED {
+                        self.outcome.interrupted = Some(exit::INTERRUPTED);
                         at_once = true;
                         break;
                     }
-                    self.outcome.interrupted.get_or_insert(status);
                 }
                 () = sleep_until(give_up), if give_up.is_some() => break,
             }

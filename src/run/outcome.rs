@@ -67,9 +67,13 @@ impl Outcome {
     }
 
     /// `error: N input line(s) were not addresses and were skipped`, when
-    /// there were and the run was not interrupted.
+    /// there were and they decide the exit status (nothing weightier
+    /// happened: a signal, a broken stdout, a face that failed).
     pub fn bad_lines_line(&self) -> Option<String> {
-        (!self.bad_lines.is_empty() && self.interrupted.is_none()).then(|| {
+        let decisive = self.interrupted.is_none()
+            && self.stdout_broken.is_none()
+            && self.face_failed.is_none();
+        (!self.bad_lines.is_empty() && decisive).then(|| {
             format!(
                 "error: {} input line(s) were not addresses and were skipped",
                 self.bad_lines.len()
