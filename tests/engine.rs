@@ -627,6 +627,49 @@ async fn queued_downloads_start_first_in_first_out() {
     assert_eq!(order, (0..8).collect::<Vec<_>>());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_paused_and_resumed_in_line_keeps_its_place() {
+    // One slot, held by a stalled download; three wait behind it. The last
+    // is paused and resumed while still in line: it stays last.
+    let server = serve(vec![
+        spec(ECSTASY, Pacing::fast(), Behaviour::Stall),
+        spec(SHORT_POEM, Pacing::fast(), Behaviour::Poem),
+    ])
+    .await;
+    let (stalled, quick) = (address_of(&server, 0), address_of(&server, 1));
+    let mut run = Run::start(
+        vec![stalled, quick.clone(), quick.clone(), quick],
+        one_at_a_time(),
+    );
+    run.until(|_, event| {
+        event.task == TaskId::at(0) && matches!(event.kind, EventKind::Connected { .. })
+    })
+    .await;
+    run.handle.send(Command::Pause(TaskId::at(3)));
+    run.until(|_, event| {
+        event.task == TaskId::at(3) && matches!(event.kind, EventKind::Paused { .. })
+    })
+    .await;
+    run.handle.send(Command::Resume(TaskId::at(3)));
+    run.until(|_, event| {
+        event.task == TaskId::at(3) && matches!(event.kind, EventKind::Resumed { .. })
+    })
+    .await;
+    run.handle.send(Command::Cancel(TaskId::at(0)));
+    run.until_all_ended().await;
+    let order: Vec<usize> = run
+        .log
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
+        .map(|e| e.task.index())
+        .collect();
+    assert_eq!(
+        order,
+        [0, 1, 2, 3],
+        "first in, first out, the resumed one last"
+    );
+}
+
 #[tokio::test]
 async fn the_deadline_is_for_the_whole_download_not_each_attempt() {
     // Attempts that fail at once, with a short wait between: a deadline per
