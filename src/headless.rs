@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::Event;
 use crate::model::Model;
-use crate::report::{About, Reporter};
+use crate::report::{Reporter, Subject};
 use crate::run::{Face, Outcome, Turn, Want};
 
 /// How often headless output collects the engine's events.
@@ -47,7 +47,7 @@ impl Face for Headless {
         self.reporter.event(event, model);
     }
 
-    fn problem(&mut self, about: Option<About>, model: &Model, message: &str) {
+    fn problem(&mut self, about: Option<Subject>, model: &Model, message: &str) {
         self.reporter.problem(about, model, message);
     }
 

@@ -8,7 +8,6 @@
 pub mod address;
 pub mod app;
 pub mod cli;
-pub mod demo;
 pub mod engine;
 pub mod headless;
 pub mod model;

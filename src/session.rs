@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::address::Address;
 use crate::engine::{Command, Event, EventKind, TaskId};
 use crate::model::{Model, PoemBytes};
-use crate::report::{About, Saver};
+use crate::report::{Saver, Subject};
 
 /// A poem that could not be saved: which download, which run, when, and why
 /// (naming the poem's own file).
@@ -30,8 +30,8 @@ pub struct SaveFailure {
 
 impl SaveFailure {
     /// The download it is about, for reporters that want the common fields.
-    pub fn about(&self) -> About {
-        About {
+    pub fn about(&self) -> Subject {
+        Subject {
             task: self.task,
             run: self.run,
             at: self.at,
@@ -47,7 +47,7 @@ impl SaveFailure {
 /// Where a run keeps what it got, besides the screen or stdout: chosen on
 /// the command line, opened before anything starts.
 #[derive(Debug, Default)]
-pub struct Keep {
+pub struct Outputs {
     /// `--save DIR`.
     pub saver: Option<Saver>,
     /// `--events FILE`: every event as NDJSON.
@@ -60,7 +60,7 @@ pub struct Keep {
 
 /// What the writer thread reports for each job.
 #[derive(Debug)]
-pub enum Written {
+pub enum WriteReport {
     Done,
     SaveFailed(SaveFailure),
     /// The `--events` file could not be written (said once).
@@ -91,7 +91,7 @@ pub struct Session {
     recording: bool,
     jobs: Option<std::sync::mpsc::Sender<Job>>,
     writer: Option<std::thread::JoinHandle<()>>,
-    written: mpsc::UnboundedReceiver<Written>,
+    written: mpsc::UnboundedReceiver<WriteReport>,
     pending: usize,
 }
 
@@ -193,7 +193,7 @@ impl Session {
     }
 
     /// A problem of our own, into the `--events` record as `--json` prints it.
-    pub fn record_problem(&mut self, about: Option<About>, message: &str) {
+    pub fn record_problem(&mut self, about: Option<Subject>, message: &str) {
         if self.recording {
             let line = crate::report::json::problem(about, &self.model, message);
             self.record(vec![line]);
@@ -207,7 +207,7 @@ impl Session {
 
     /// The writer's reports that have arrived, without waiting. A failed save
     /// is counted in the model (`unsaved`) and noted in its log.
-    pub fn written(&mut self) -> Vec<Written> {
+    pub fn written(&mut self) -> Vec<WriteReport> {
         let mut reports = Vec::new();
         while let Ok(report) = self.written.try_recv() {
             reports.push(self.count(report));
@@ -217,7 +217,7 @@ impl Session {
 
     /// The next report of the writer, waiting for it (pending forever when
     /// nothing is being written).
-    pub async fn next_written(&mut self) -> Written {
+    pub async fn next_written(&mut self) -> WriteReport {
         if self.pending == 0 {
             return std::future::pending().await;
         }
@@ -228,7 +228,7 @@ impl Session {
     }
 
     /// Waits for every write still running; returns their reports.
-    pub async fn all_written(&mut self) -> Vec<Written> {
+    pub async fn all_written(&mut self) -> Vec<WriteReport> {
         let mut reports = Vec::new();
         while self.pending > 0 {
             match self.written.recv().await {
@@ -242,7 +242,7 @@ impl Session {
     /// Ends the writer once every job sent is done, and the `--events`
     /// file is flushed; returns the reports that came meanwhile. Nothing
     /// more is written after this.
-    pub fn close(&mut self) -> Vec<Written> {
+    pub fn close(&mut self) -> Vec<WriteReport> {
         self.jobs = None;
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
@@ -254,12 +254,12 @@ impl Session {
         reports
     }
 
-    fn count(&mut self, report: Written) -> Written {
-        if !matches!(report, Written::RecordFailed(_)) {
+    fn count(&mut self, report: WriteReport) -> WriteReport {
+        if !matches!(report, WriteReport::RecordFailed(_)) {
             // (Records are not counted as pending.)
             self.pending = self.pending.saturating_sub(1);
         }
-        if let Written::SaveFailed(failure) = &report {
+        if let WriteReport::SaveFailed(failure) = &report {
             self.record_problem(Some(failure.about()), &failure.line());
             self.model.count_unsaved();
             self.model.note(
@@ -300,7 +300,7 @@ fn write_in_order(
     queue: std::sync::mpsc::Receiver<Job>,
     saver: Option<Saver>,
     events: Option<(std::path::PathBuf, std::fs::File)>,
-    done: mpsc::UnboundedSender<Written>,
+    done: mpsc::UnboundedSender<WriteReport>,
 ) {
     use std::io::Write;
     use std::sync::mpsc::TryRecvError;
@@ -310,7 +310,7 @@ fn write_in_order(
     let mut record_broken = false;
     let mut record_error = |err: std::io::Error, path: &std::path::Path| {
         if !std::mem::replace(&mut record_broken, true) {
-            let _ = done.send(Written::RecordFailed(format!(
+            let _ = done.send(WriteReport::RecordFailed(format!(
                 "cannot write --events {}: {err}",
                 path.display()
             )));
@@ -349,14 +349,14 @@ fn write_in_order(
                 }
                 continue;
             }
-            Job::Print(_) if stdout_broken => Written::Done,
+            Job::Print(_) if stdout_broken => WriteReport::Done,
             Job::Print(poem) => {
                 let mut stdout = std::io::stdout().lock();
                 match poem.write_to(&mut stdout).and_then(|()| stdout.flush()) {
-                    Ok(()) => Written::Done,
+                    Ok(()) => WriteReport::Done,
                     Err(err) => {
                         stdout_broken = true;
-                        Written::StdoutBroken(err)
+                        WriteReport::StdoutBroken(err)
                     }
                 }
             }
@@ -373,8 +373,8 @@ fn write_in_order(
                     None => Ok(()),
                 };
                 match saved {
-                    Ok(()) => Written::Done,
-                    Err(err) => Written::SaveFailed(SaveFailure {
+                    Ok(()) => WriteReport::Done,
+                    Err(err) => WriteReport::SaveFailed(SaveFailure {
                         task,
                         run,
                         at,

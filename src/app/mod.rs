@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use crate::engine::{Event, TaskId};
 use crate::model::Model;
 use crate::model::view::{Filter, PromptDone, PromptInput, STATUS_FOR, SortOrder, View};
-use crate::report::{self, About};
+use crate::report::{self, Subject};
 use crate::run::{Face, Outcome, Turn, Want};
 use crate::ui::{self, Areas, Theme};
 use keys::Input;
@@ -236,7 +236,7 @@ impl Face for Dashboard {
         self.perf.event(event.at.elapsed());
     }
 
-    fn problem(&mut self, _about: Option<About>, _model: &Model, _message: &str) {
+    fn problem(&mut self, _about: Option<Subject>, _model: &Model, _message: &str) {
         // In the log pane already; printed again once the screen is gone.
         self.dirty = true;
     }

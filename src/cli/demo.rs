@@ -2,9 +2,9 @@
 
 use super::DemoArgs;
 use super::fetch::show;
-use crate::demo;
 use crate::engine;
 use crate::run::exit;
+use crate::serve::demo;
 
 pub async fn run(args: DemoArgs) -> i32 {
     engine::raise_fd_limit();

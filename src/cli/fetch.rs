@@ -14,7 +14,7 @@ use crate::headless::Headless;
 use crate::model::Model;
 use crate::report::{JsonReporter, PlainReporter, Reporter, Saver};
 use crate::run::{self, Setup, Sources};
-use crate::session::Keep;
+use crate::session::Outputs;
 use crate::ui::Theme;
 
 pub async fn run(args: FetchArgs) -> i32 {
@@ -127,7 +127,7 @@ pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs)
         },
         None => None,
     };
-    let keep = Keep {
+    let keep = Outputs {
         saver,
         events,
         save_failed,

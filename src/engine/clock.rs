@@ -30,7 +30,7 @@ use super::event::TaskId;
 /// only subscribes to its changes (no allocation per attempt), and wakes to
 /// look when it changes.
 #[derive(Debug, Default)]
-pub(crate) struct Holds {
+pub(crate) struct PauseBoard {
     paused: std::sync::Mutex<HashSet<TaskId>>,
     /// Since when the process has been frozen, while it is.
     frozen_since: std::sync::Mutex<Option<Instant>>,
@@ -69,7 +69,7 @@ impl ProcessTime {
     }
 }
 
-impl Holds {
+impl PauseBoard {
     /// Begins or ends a freeze of the whole process; at its end, returns
     /// how long it lasted.
     pub(crate) fn freeze(&self, frozen: bool) -> Option<Duration> {
@@ -143,7 +143,7 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// What one attempt watches: whether its download is paused, the process
 /// clock, and a way to hear when either changes.
 pub(crate) struct Hold {
-    holds: Arc<Holds>,
+    holds: Arc<PauseBoard>,
     changes: watch::Receiver<()>,
     task: TaskId,
 }
@@ -273,7 +273,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_process_clock_stands_still_while_frozen_and_keeps_its_place_after() {
-        let holds = Holds::default();
+        let holds = PauseBoard::default();
         let start = holds.process_time().now();
         tokio::time::advance(Duration::from_secs(2)).await;
         holds.freeze(true);
@@ -295,7 +295,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_pause_is_measured_on_the_process_clock_so_a_freeze_inside_it_counts_once() {
-        let holds = Arc::new(Holds::default());
+        let holds = Arc::new(PauseBoard::default());
         let task = TaskId::at(0);
         let mut hold = holds.watch(task);
         let mut clock = AttemptClock::new(Some(&mut hold));
@@ -317,7 +317,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_attempt_that_ends_paused_hands_over_the_pause_so_far_once() {
-        let holds = Arc::new(Holds::default());
+        let holds = Arc::new(PauseBoard::default());
         let task = TaskId::at(0);
         let mut hold = holds.watch(task);
         let mut clock = AttemptClock::new(Some(&mut hold));

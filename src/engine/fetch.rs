@@ -79,7 +79,7 @@ impl Observer for KeepAll {}
 
 /// How an attempt ended when it did not produce a poem.
 #[derive(Debug)]
-pub(crate) enum Stop {
+pub(crate) enum NoPoem {
     Failed(FetchError),
     Cancelled { received: u64 },
 }
@@ -92,8 +92,8 @@ pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchE
     let deadline_at = limits.deadline.map(|d| Instant::now() + d);
     match fetch(address, limits, deadline_at, &never, None, &mut KeepAll).await {
         Ok((poem, _)) => Ok(poem),
-        Err(Stop::Failed(err)) => Err(err),
-        Err(Stop::Cancelled { .. }) => unreachable!("nothing can cancel this token"),
+        Err(NoPoem::Failed(err)) => Err(err),
+        Err(NoPoem::Cancelled { .. }) => unreachable!("nothing can cancel this token"),
     }
 }
 
@@ -117,7 +117,7 @@ pub(crate) async fn fetch(
     cancel: &CancellationToken,
     hold: Option<&mut Hold>,
     observer: &mut impl Observer,
-) -> Result<(Poem, u64), Stop> {
+) -> Result<(Poem, u64), NoPoem> {
     let mut clock = AttemptClock::new(hold);
     let result = attempt(address, limits, deadline, cancel, &mut clock, observer).await;
     // An attempt can end while paused (a connect refused, or cancelled):
@@ -136,12 +136,12 @@ async fn attempt(
     cancel: &CancellationToken,
     clock: &mut AttemptClock<'_>,
     observer: &mut impl Observer,
-) -> Result<(Poem, u64), Stop> {
+) -> Result<(Poem, u64), NoPoem> {
     let mut deadline = deadline;
     let started = clock.now();
     let mut times = AttemptTimes::default();
     let fail = |reason, received, partial| {
-        Stop::Failed(FetchError {
+        NoPoem::Failed(FetchError {
             address: address.clone(),
             reason,
             received,
@@ -164,7 +164,7 @@ async fn attempt(
         let timer_at = clock.timer_for(limit_at);
         tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(Stop::Cancelled { received: 0 }),
+            _ = cancel.cancelled() => return Err(NoPoem::Cancelled { received: 0 }),
             _ = clock.changed() => {
                 if let Change::Resumed(paused_for) = clock.update() {
                     connect_paused += paused_for;
@@ -232,7 +232,7 @@ async fn attempt(
             biased;
             _ = &mut cancelled => {
                 observer.flush(&mut buffer, received);
-                return Err(Stop::Cancelled { received });
+                return Err(NoPoem::Cancelled { received });
             }
             _ = clock.changed() => {
                 match clock.update() {
@@ -255,7 +255,7 @@ async fn attempt(
                 timer.as_mut().reset(arm(clock, last_byte, deadline));
                 continue;
             }
-            read = stream.read_buf(&mut buffer), if !held => Step::Read(read),
+            read = stream.read_buf(&mut buffer), if !held => Wakeup::Read(read),
             _ = &mut held_back, if holding => {
                 holding = false;
                 observer.flush(&mut buffer, received);
@@ -264,9 +264,9 @@ async fn attempt(
             _ = &mut timer, if !held => {
                 let now = clock.now();
                 match (limits.deadline, deadline) {
-                    (Some(limit), Some(at)) if now >= at => Step::Limit(FailReason::Deadline(limit)),
+                    (Some(limit), Some(at)) if now >= at => Wakeup::Limit(FailReason::Deadline(limit)),
                     _ if now >= last_byte + limits.idle_timeout => {
-                        Step::Limit(FailReason::IdleTimeout(limits.idle_timeout))
+                        Wakeup::Limit(FailReason::IdleTimeout(limits.idle_timeout))
                     }
                     _ => {
                         timer.as_mut().reset(arm(clock, last_byte, deadline));
@@ -276,7 +276,7 @@ async fn attempt(
             }
         };
         let stop_reason = match step {
-            Step::Read(Ok(0)) => {
+            Wakeup::Read(Ok(0)) => {
                 times.total = clock.now().saturating_duration_since(started);
                 observer.flush(&mut buffer, received);
                 let poem = Poem {
@@ -286,7 +286,7 @@ async fn attempt(
                 };
                 return Ok((poem, received));
             }
-            Step::Read(Ok(n)) => {
+            Wakeup::Read(Ok(n)) => {
                 received += n as u64;
                 last_byte = clock.now();
                 times
@@ -322,8 +322,8 @@ async fn attempt(
                     }
                 }
             }
-            Step::Read(Err(err)) => Some(FailReason::from_read_error(&err)),
-            Step::Limit(reason) => Some(reason),
+            Wakeup::Read(Err(err)) => Some(FailReason::from_read_error(&err)),
+            Wakeup::Limit(reason) => Some(reason),
         };
         if let Some(reason) = stop_reason {
             // Close first: a limit that fired must not keep the peer waiting.
@@ -335,7 +335,7 @@ async fn attempt(
 }
 
 /// What woke the read loop.
-enum Step {
+enum Wakeup {
     Read(std::io::Result<usize>),
     Limit(FailReason),
 }

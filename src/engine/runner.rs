@@ -14,10 +14,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::clock::{Hold, Holds, sleep_until_some};
+use super::clock::{Hold, PauseBoard, sleep_until_some};
 use super::error::{FailReason, FetchError};
 use super::event::{Command, Event, EventKind, TaskId};
-use super::fetch::{Limits, Observer, Stop, fetch};
+use super::fetch::{Limits, NoPoem, Observer, fetch};
 use super::segments::push_segment;
 use crate::address::Address;
 
@@ -71,7 +71,7 @@ pub struct RunConfig {
 #[derive(Debug, Clone)]
 pub struct RunHandle {
     commands: mpsc::UnboundedSender<Command>,
-    holds: Arc<Holds>,
+    holds: Arc<PauseBoard>,
 }
 
 impl RunHandle {
@@ -148,7 +148,7 @@ impl Supervisor {
             events,
             attempts: JoinSet::new(),
             running_ids: HashMap::new(),
-            holds: Arc::new(Holds::default()),
+            holds: Arc::new(PauseBoard::default()),
             paused_since: HashMap::new(),
             backoff_until: HashMap::new(),
         }
@@ -260,7 +260,7 @@ struct Supervisor {
     /// Which download and run each running attempt's task is, so that one
     /// that panics still ends its row.
     running_ids: HashMap<tokio::task::Id, (TaskId, u32)>,
-    holds: Arc<Holds>,
+    holds: Arc<PauseBoard>,
     /// Since when (process clock) each paused download between attempts
     /// (queued again, or waiting out a backoff) has been paused, when it has
     /// a clock to stop: its deadline and its backoff move by the pause on
@@ -772,11 +772,11 @@ impl Attempt {
                 });
                 Outcome::Ended(Ended::Complete)
             }
-            Err(Stop::Cancelled { received }) => {
+            Err(NoPoem::Cancelled { received }) => {
                 self.emit(EventKind::Cancelled { received });
                 Outcome::Ended(Ended::Cancelled)
             }
-            Err(Stop::Failed(error)) if self.cancel.is_cancelled() => {
+            Err(NoPoem::Failed(error)) if self.cancel.is_cancelled() => {
                 // Cancelled as the attempt failed: the person's cancel wins,
                 // never a retry they did not ask for.
                 self.emit(EventKind::Cancelled {
@@ -784,7 +784,7 @@ impl Attempt {
                 });
                 Outcome::Ended(Ended::Cancelled)
             }
-            Err(Stop::Failed(error)) => {
+            Err(NoPoem::Failed(error)) => {
                 // The deadline moved by the time this attempt was paused.
                 let deadline_at = self.deadline_at.map(|at| at + paused);
                 let now = hold.process_now();

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::About;
+use super::Subject;
 use crate::engine::{Event, EventKind};
 use crate::model::{Model, State};
 use crate::units::secs;
@@ -153,7 +153,7 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
     };
     Box::new(std::iter::once(with_common_fields(
         fields,
-        Some(About::from(event)),
+        Some(Subject::from(event)),
         model,
     )))
 }
@@ -167,7 +167,7 @@ impl super::Reporter for JsonReporter {
         self.stdout_broken.as_ref()
     }
 
-    fn problem(&mut self, about: Option<About>, model: &Model, message: &str) {
+    fn problem(&mut self, about: Option<Subject>, model: &Model, message: &str) {
         self.write(&problem(about, model, message));
     }
 
@@ -180,9 +180,9 @@ impl super::Reporter for JsonReporter {
 /// event's task on), as if each had its own event, made as they are written.
 fn each_of<'a>(event: &'a Event, count: u32, model: &'a Model, fields: Value) -> Lines<'a> {
     Box::new(event.task.range(count as usize).map(move |task| {
-        let about = About {
+        let about = Subject {
             task,
-            ..About::from(event)
+            ..Subject::from(event)
         };
         with_common_fields(fields.clone(), Some(about), model)
     }))
@@ -195,7 +195,7 @@ pub fn write_line(out: &mut impl Write, value: &Value) -> std::io::Result<()> {
 }
 
 /// A problem of our own, about a download or none.
-pub fn problem(about: Option<About>, model: &Model, message: &str) -> Value {
+pub fn problem(about: Option<Subject>, model: &Model, message: &str) -> Value {
     let fields = json!({"type": "problem", "message": message});
     with_common_fields(fields, about, model)
 }
@@ -224,7 +224,7 @@ pub fn summary(model: &Model, interrupted: bool) -> Value {
 /// type first, then `task`, `address`, `label`, `t` and `run`. A problem that
 /// is about no download has null `task`, `address`, `label` and `run`, and `t`
 /// of now.
-fn with_common_fields(fields: Value, about: Option<About>, model: &Model) -> Value {
+fn with_common_fields(fields: Value, about: Option<Subject>, model: &Model) -> Value {
     let Value::Object(mut fields) = fields else {
         return fields;
     };

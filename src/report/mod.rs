@@ -20,15 +20,15 @@ use crate::model::{Model, State};
 /// Which run of which download something is about, and when: what every
 /// NDJSON event object carries.
 #[derive(Debug, Clone, Copy)]
-pub struct About {
+pub struct Subject {
     pub task: TaskId,
     pub run: u32,
     pub at: Instant,
 }
 
-impl From<&Event> for About {
-    fn from(event: &Event) -> About {
-        About {
+impl From<&Event> for Subject {
+    fn from(event: &Event) -> Subject {
+        Subject {
             task: event.task,
             run: event.run,
             at: event.at,
@@ -42,7 +42,7 @@ pub trait Reporter {
     fn event(&mut self, event: &Event, model: &Model);
     /// A problem of our own (not a server's), such as a file that could not
     /// be saved, with the download it is about (if any).
-    fn problem(&mut self, about: Option<About>, model: &Model, message: &str);
+    fn problem(&mut self, about: Option<Subject>, model: &Model, message: &str);
     /// Called once when every download has ended.
     fn summary(&mut self, model: &Model, interrupted: bool);
     /// Writes out what was held back for one write per batch of events.

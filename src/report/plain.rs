@@ -273,7 +273,7 @@ impl super::Reporter for PlainReporter {
         self.stdout_broken.as_ref()
     }
 
-    fn problem(&mut self, _about: Option<super::About>, _model: &Model, message: &str) {
+    fn problem(&mut self, _about: Option<super::Subject>, _model: &Model, message: &str) {
         self.note(message);
     }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::address::Address;
 use crate::engine::{Command, Event, TaskId};
 use crate::model::Model;
-use crate::report::About;
+use crate::report::Subject;
 
 use super::Outcome;
 
@@ -73,7 +73,7 @@ pub trait Face {
 
     /// A problem of ours (not a server's), with the download it is about.
     /// The model's log has it already.
-    fn problem(&mut self, about: Option<About>, model: &Model, message: &str);
+    fn problem(&mut self, about: Option<Subject>, model: &Model, message: &str);
 
     /// Shows the model, as `turn` asks.
     fn show(&mut self, model: &Model, turn: Turn) -> color_eyre::Result<()>;

@@ -32,7 +32,7 @@ use tokio::sync::mpsc::error::TryRecvError;
 use crate::engine::{self, Command, Event, RunConfig, RunHandle};
 use crate::model::{LogLevel, Model};
 use crate::report::json;
-use crate::session::{Keep, Session, Written};
+use crate::session::{Outputs, Session, WriteReport};
 use intake::{Arrived, Intake};
 use signals::Signals;
 
@@ -43,7 +43,7 @@ const STDOUT_BROKEN_GRACE: std::time::Duration = std::time::Duration::from_secs(
 pub struct Setup {
     pub sources: Sources,
     pub config: RunConfig,
-    pub keep: Keep,
+    pub keep: Outputs,
     /// The model to fold events into (the dashboard's keeps what it shows).
     pub model: Model,
     /// Write each complete poem to stdout, byte for byte, from the writer
@@ -221,7 +221,7 @@ impl Run {
         engine: &RunHandle,
         events: &mut UnboundedReceiver<Event>,
         signals: &mut Signals,
-        mut keep: Keep,
+        mut keep: Outputs,
     ) -> i32 {
         face.close();
         // Nothing more is read or started.
@@ -338,16 +338,16 @@ impl Run {
     }
 
     /// Keeps what the writer reported; true when there is something to show.
-    fn report<F: Face>(&mut self, report: Written, face: &mut F) -> bool {
+    fn report<F: Face>(&mut self, report: WriteReport, face: &mut F) -> bool {
         match report {
-            Written::Done => false,
-            Written::SaveFailed(failure) => {
+            WriteReport::Done => false,
+            WriteReport::SaveFailed(failure) => {
                 // (The session has counted it and put it in the log.)
                 face.problem(Some(failure.about()), &self.session.model, &failure.line());
                 self.outcome.unsaved.push(failure.line());
                 true
             }
-            Written::RecordFailed(message) => {
+            WriteReport::RecordFailed(message) => {
                 self.session
                     .model
                     .note(Instant::now(), None, LogLevel::Bad, message.clone());
@@ -355,7 +355,7 @@ impl Run {
                 self.outcome.record_failed.get_or_insert(message);
                 true
             }
-            Written::StdoutBroken(err) => {
+            WriteReport::StdoutBroken(err) => {
                 self.outcome.stdout_broken.get_or_insert(err);
                 true
             }
@@ -384,7 +384,7 @@ fn finish(
         .close()
         .into_iter()
         .filter_map(|report| match report {
-            Written::RecordFailed(message) => Some(message),
+            WriteReport::RecordFailed(message) => Some(message),
             _ => None,
         })
         .collect();

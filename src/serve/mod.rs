@@ -2,6 +2,7 @@
 //! once, many poems on many ports, and misbehaving on purpose for tests and
 //! the demo.
 
+pub mod demo;
 pub mod poems;
 
 use std::fmt;

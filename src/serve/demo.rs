@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::{Behaviour, Pacing, PoemSource, PortSpec, Server, poems};
 use crate::address::Address;
 use crate::engine::{Backoff, Command, Limits, RunConfig, TaskId};
-use crate::serve::{Behaviour, Pacing, PoemSource, PortSpec, Server, poems};
 
 /// The demo's servers (they stop when this is dropped) and what to fetch.
 pub struct Demo {
