@@ -180,6 +180,30 @@ pub enum Command {
     },
 }
 
+impl EventKind {
+    /// A batch (consecutive downloads in one event, from its task on) as
+    /// its count and the event each of those downloads would have had on
+    /// its own; `None` for an event about one download. The one expansion
+    /// that the model and the NDJSON record both use.
+    pub fn batch(&self) -> Option<(u32, EventKind)> {
+        match *self {
+            EventKind::Queued { count } if count > 1 => {
+                Some((count, EventKind::Queued { count: 1 }))
+            }
+            EventKind::Paused { count } if count > 1 => {
+                Some((count, EventKind::Paused { count: 1 }))
+            }
+            EventKind::Resumed { count } if count > 1 => {
+                Some((count, EventKind::Resumed { count: 1 }))
+            }
+            EventKind::CancelledWaiting { count } => {
+                Some((count, EventKind::Cancelled { received: 0 }))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// How long the phases of one attempt took, measured from its start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AttemptTimes {

@@ -162,21 +162,7 @@ impl Model {
             self.version += 1;
             return true;
         }
-        let batch = match event.kind {
-            EventKind::Queued { count } if count > 1 => {
-                Some((count, EventKind::Queued { count: 1 }))
-            }
-            EventKind::Paused { count } if count > 1 => {
-                Some((count, EventKind::Paused { count: 1 }))
-            }
-            EventKind::Resumed { count } if count > 1 => {
-                Some((count, EventKind::Resumed { count: 1 }))
-            }
-            EventKind::CancelledWaiting { count } => {
-                Some((count, EventKind::Cancelled { received: 0 }))
-            }
-            _ => None,
-        };
+        let batch = event.kind.batch();
         if let Some((count, each)) = batch {
             // A batch: each of its downloads as if it had its own event,
             // and one line in the log for all of them.

@@ -66,13 +66,22 @@ pub type Lines<'a> = Box<dyn Iterator<Item = Value> + 'a>;
 /// a batch of a million is never a million objects at once); `quiet`
 /// leaves out the frequent kinds.
 pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
+    if let Some((count, each)) = event.kind.batch() {
+        // As if each download had its own event.
+        return Box::new(event.task.range(count as usize).flat_map(move |task| {
+            let one = Event {
+                task,
+                kind: each.clone(),
+                ..*event
+            };
+            lines(&one, model, quiet).collect::<Vec<_>>()
+        }));
+    }
     let Some(download) = model.get(event.task) else {
         return Box::new(std::iter::empty());
     };
     let fields = match &event.kind {
-        EventKind::Queued { count } if !quiet => {
-            return each_of(event, *count, model, json!({"type": "queued"}));
-        }
+        EventKind::Queued { .. } if !quiet => json!({"type": "queued"}),
         EventKind::Connecting { attempt, of } if !quiet => {
             json!({"type": "connecting", "attempt": attempt, "attempts": of})
         }
@@ -107,16 +116,6 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
                 "text_lossy": lossy,
             })
         }
-        EventKind::CancelledWaiting { count } => {
-            let fields = json!({
-                "type": "cancelled",
-                "bytes": 0,
-                "partial": false,
-                "text": "",
-                "text_lossy": false,
-            });
-            return each_of(event, *count, model, fields);
-        }
         EventKind::Cancelled { received } => {
             let (text, lossy) = text_of(&download.poem.contiguous());
             json!({
@@ -141,14 +140,8 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
             "message": error.to_string(),
             "bytes": error.received,
         }),
-        EventKind::Paused { count } | EventKind::Resumed { count } if !quiet => {
-            let kind = if matches!(event.kind, EventKind::Paused { .. }) {
-                "paused"
-            } else {
-                "resumed"
-            };
-            return each_of(event, *count, model, json!({"type": kind}));
-        }
+        EventKind::Paused { .. } if !quiet => json!({"type": "paused"}),
+        EventKind::Resumed { .. } if !quiet => json!({"type": "resumed"}),
         _ => return Box::new(std::iter::empty()),
     };
     Box::new(std::iter::once(with_common_fields(
@@ -174,18 +167,6 @@ impl super::Reporter for JsonReporter {
     fn summary(&mut self, model: &Model, interrupted: bool) {
         self.write(&summary(model, interrupted));
     }
-}
-
-/// A batch event as one object per download (`count` of them from the
-/// event's task on), as if each had its own event, made as they are written.
-fn each_of<'a>(event: &'a Event, count: u32, model: &'a Model, fields: Value) -> Lines<'a> {
-    Box::new(event.task.range(count as usize).map(move |task| {
-        let about = Subject {
-            task,
-            ..Subject::from(event)
-        };
-        with_common_fields(fields.clone(), Some(about), model)
-    }))
 }
 
 /// One NDJSON line: the object and its newline.
