@@ -32,6 +32,24 @@ fn limits() -> Limits {
     }
 }
 
+/// Attempts retried `retries` times after a fixed wait of `wait_ms`
+/// (jittered down to half of it), within a deadline of `deadline_ms` if one
+/// is given.
+fn retrying(retries: u32, wait_ms: u64, deadline_ms: Option<u64>) -> RunConfig {
+    RunConfig {
+        limits: Limits {
+            deadline: deadline_ms.map(Duration::from_millis),
+            ..limits()
+        },
+        retries,
+        backoff: Backoff {
+            first: Duration::from_millis(wait_ms),
+            max: Duration::from_millis(wait_ms),
+        },
+        ..RunConfig::default()
+    }
+}
+
 /// Waits for the first event of task 1 that `wanted` picks, applying every
 /// event on the way.
 async fn next_event(run: &mut Run, mut wanted: impl FnMut(&EventKind) -> bool) -> Event {
@@ -92,18 +110,7 @@ fn assert_between(what: &str, at: Instant, earliest: Instant) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_during_a_backoff_moves_its_wait_and_the_deadline() {
     let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
-    let config = RunConfig {
-        limits: Limits {
-            deadline: Some(Duration::from_millis(1500)),
-            ..limits()
-        },
-        retries: 100,
-        backoff: Backoff {
-            first: Duration::from_millis(800),
-            max: Duration::from_millis(800),
-        },
-        ..RunConfig::default()
-    };
+    let config = retrying(100, 800, Some(1500));
     let mut run = Run::start(vec![address], config);
     let first = next_event(&mut run, |kind| {
         matches!(kind, EventKind::Connecting { .. })
@@ -275,17 +282,8 @@ async fn a_download_whose_deadline_passed_in_line_fails_without_an_attempt() {
     ])
     .await;
     let config = RunConfig {
-        limits: Limits {
-            deadline: Some(Duration::from_millis(600)),
-            ..limits()
-        },
         concurrency: 1,
-        retries: 5,
-        backoff: Backoff {
-            first: Duration::from_millis(50),
-            max: Duration::from_millis(50),
-        },
-        ..RunConfig::default()
+        ..retrying(5, 50, Some(600))
     };
     let mut run = Run::start(vec![address_of(&server, 0), address_of(&server, 1)], config);
     let failed = next_event(&mut run, is_failed).await;
@@ -334,15 +332,7 @@ async fn a_download_whose_deadline_passed_in_line_fails_without_an_attempt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pause_during_a_backoff_holds_its_wait_and_the_rest_runs_after_the_resume() {
     let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
-    let config = RunConfig {
-        limits: limits(),
-        retries: 2,
-        backoff: Backoff {
-            first: Duration::from_millis(1600),
-            max: Duration::from_millis(1600),
-        },
-        ..RunConfig::default()
-    };
+    let config = retrying(2, 1600, None);
     let mut run = Run::start(vec![address], config);
     let (retrying, after) = next_retry(&mut run).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -371,16 +361,8 @@ async fn a_pause_during_a_backoff_holds_its_wait_and_the_rest_runs_after_the_res
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pause_resumed_within_a_backoff_moves_its_end_by_the_pause() {
     let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
-    let config = RunConfig {
-        limits: limits(),
-        retries: 2,
-        // Jittered to 1.5-3 s: a 1.2 s pause from 0.2 s ends inside it.
-        backoff: Backoff {
-            first: Duration::from_millis(3000),
-            max: Duration::from_millis(3000),
-        },
-        ..RunConfig::default()
-    };
+    // Jittered to 1.5-3 s: a 1.2 s pause from 0.2 s ends inside it.
+    let config = retrying(2, 3000, None);
     let mut run = Run::start(vec![address], config);
     let (retrying, after) = next_retry(&mut run).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -405,17 +387,10 @@ async fn a_pause_resumed_within_a_backoff_moves_its_end_by_the_pause() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_cancelled_in_its_backoff_never_starts_again() {
     let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
-    let config = RunConfig {
-        limits: limits(),
-        // Enough that a slow test thread cannot see it fail for good before
-        // the cancel lands (each attempt fails at once; the waits are 0.4 s).
-        retries: 100,
-        backoff: Backoff {
-            first: Duration::from_millis(400),
-            max: Duration::from_millis(400),
-        },
-        ..RunConfig::default()
-    };
+    // Retries enough that a slow test thread cannot see it fail for good
+    // before the cancel lands (each attempt fails at once; the waits are
+    // 0.4 s).
+    let config = retrying(100, 400, None);
     let mut run = Run::start(vec![address], config);
     let (_, after) = next_retry(&mut run).await;
     run.handle.send(Command::Cancel(TaskId::at(0)));
@@ -436,18 +411,7 @@ async fn a_pause_inside_an_attempt_that_is_then_retried_moves_the_deadline() {
     // come 0.1 s apart, until the 2 s deadline. The first attempt is paused
     // for 1.5 s: the deadline moves by it.
     let (_server, address) = serve_one(ECSTASY, paced(50, 100), Behaviour::ResetAfter(150)).await;
-    let config = RunConfig {
-        limits: Limits {
-            deadline: Some(Duration::from_millis(2000)),
-            ..limits()
-        },
-        retries: 1000,
-        backoff: Backoff {
-            first: Duration::from_millis(100),
-            max: Duration::from_millis(100),
-        },
-        ..RunConfig::default()
-    };
+    let config = retrying(1000, 100, Some(2000));
     let mut run = Run::start(vec![address], config);
     let first = next_event(&mut run, |kind| {
         matches!(kind, EventKind::Connecting { .. })
@@ -477,18 +441,7 @@ async fn a_pause_during_a_backoff_moves_the_deadline_by_the_pause() {
     // pause of 1.5 s in the first backoff moves the deadline by its length
     // (moved back instead, it would have passed at the resume).
     let (_server, address) = serve_one(ECSTASY, Pacing::fast(), Behaviour::Refuse).await;
-    let config = RunConfig {
-        limits: Limits {
-            deadline: Some(Duration::from_millis(2000)),
-            ..limits()
-        },
-        retries: 1000,
-        backoff: Backoff {
-            first: Duration::from_millis(400),
-            max: Duration::from_millis(400),
-        },
-        ..RunConfig::default()
-    };
+    let config = retrying(1000, 400, Some(2000));
     let mut run = Run::start(vec![address], config);
     let connecting = next_event(&mut run, |kind| {
         matches!(kind, EventKind::Connecting { attempt: 1, .. })
