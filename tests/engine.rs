@@ -612,18 +612,22 @@ async fn a_download_waiting_out_its_backoff_leaves_its_slot() {
     assert_eq!(run.model.downloads[0].state, State::Failed);
 }
 
+/// The downloads, by index, in the order their attempts started.
+fn connecting_order(run: &Run) -> Vec<usize> {
+    run.log
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
+        .map(|e| e.task.index())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_downloads_start_first_in_first_out() {
     let (_server, address) = serve_one(SHORT_POEM, Pacing::fast(), Behaviour::Poem).await;
     let config = one_at_a_time();
     let mut run = Run::start(vec![address; 8], config);
     run.until_all_ended().await;
-    let order: Vec<usize> = run
-        .log
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
-        .map(|e| e.task.index())
-        .collect();
+    let order = connecting_order(&run);
     assert_eq!(order, (0..8).collect::<Vec<_>>());
 }
 
@@ -657,12 +661,7 @@ async fn a_download_paused_and_resumed_in_line_keeps_its_place() {
     .await;
     run.handle.send(Command::Cancel(TaskId::at(0)));
     run.until_all_ended().await;
-    let order: Vec<usize> = run
-        .log
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
-        .map(|e| e.task.index())
-        .collect();
+    let order = connecting_order(&run);
     assert_eq!(
         order,
         [0, 1, 2, 3],
@@ -873,12 +872,7 @@ async fn pausing_and_resuming_everything_keeps_the_line_in_order() {
         .await;
     run.handle.send(Command::ResumeAll);
     run.until_all_ended().await;
-    let order: Vec<usize> = run
-        .log
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Connecting { .. }))
-        .map(|e| e.task.index())
-        .collect();
+    let order = connecting_order(&run);
     assert_eq!(order, [0, 1, 2, 3, 4], "first in, first out, once each");
     assert!(
         run.model

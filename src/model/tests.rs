@@ -261,14 +261,21 @@ fn a_poem_that_ended_can_be_let_go_of_but_not_one_that_runs() {
     assert_eq!(model.downloads[1].poem.len(), 7, "still running: kept");
 }
 
+/// Task 1's first attempt connects at `t0` and gets its first 10 bytes
+/// 100 ms later.
+fn first_bytes_at(model: &mut Model, t0: Instant) {
+    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
+    model.apply(&mut event(t0, 0, 1, connecting));
+    let at = t0 + Duration::from_millis(100);
+    model.apply(&mut event(at, 0, 1, progress("Sat we two", 10)));
+}
+
 #[test]
 fn a_pause_stops_the_idle_clock_and_moves_the_deadline() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
     let mut model = Model::new([Address::loopback(10000).named("slow")]);
-    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
-    model.apply(&mut event(ms(0), 0, 1, connecting));
-    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    first_bytes_at(&mut model, t0);
     model.apply(&mut event(ms(200), 0, 1, EventKind::Paused { count: 1 }));
     let download = &model.downloads[0];
     assert!(download.paused);
@@ -305,9 +312,7 @@ fn a_stopped_process_moves_every_running_clock() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
     let mut model = Model::new([Address::loopback(10000), Address::loopback(10001)]);
-    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
-    model.apply(&mut event(ms(0), 0, 1, connecting));
-    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    first_bytes_at(&mut model, t0);
     let limit = Duration::from_secs(30);
     // Stopped (Ctrl-Z) for ten seconds, from 200 ms to 10,200 ms.
     model.apply(&mut event(
@@ -336,9 +341,7 @@ fn a_stop_during_a_pause_is_counted_once() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
     let mut model = Model::new([Address::loopback(10000)]);
-    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
-    model.apply(&mut event(ms(0), 0, 1, connecting));
-    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    first_bytes_at(&mut model, t0);
     model.apply(&mut event(ms(1_000), 0, 1, EventKind::Paused { count: 1 }));
     // Ctrl-Z from 2 s to 6 s, while paused.
     let by = Duration::from_secs(4);
@@ -404,9 +407,7 @@ fn a_stop_moves_only_the_clocks_from_before_it() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
     let mut model = Model::new([Address::loopback(10000)]);
-    let connecting = EventKind::Connecting { attempt: 1, of: 1 };
-    model.apply(&mut event(ms(0), 0, 1, connecting));
-    model.apply(&mut event(ms(100), 0, 1, progress("Sat we two", 10)));
+    first_bytes_at(&mut model, t0);
     // Stopped from 1 s to 11 s. At `fg` the server's bytes are read, and
     // their event reaches the model before the one that says how long the
     // stop was: its time is already the wall's, and must not move.
