@@ -129,7 +129,7 @@ impl PauseBoard {
     /// What one attempt of `task` watches.
     pub(crate) fn watch(self: &Arc<Self>, task: TaskId) -> Hold {
         Hold {
-            holds: Arc::clone(self),
+            board: Arc::clone(self),
             changes: self.changed.subscribe(),
             task,
         }
@@ -143,7 +143,7 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// What one attempt watches: whether its download is paused, the process
 /// clock, and a way to hear when either changes.
 pub(crate) struct Hold {
-    holds: Arc<PauseBoard>,
+    board: Arc<PauseBoard>,
     changes: watch::Receiver<()>,
     task: TaskId,
 }
@@ -151,7 +151,7 @@ pub(crate) struct Hold {
 impl Hold {
     /// Now, on the process clock.
     pub(crate) fn process_now(&self) -> Instant {
-        self.holds.process_time().now()
+        self.board.process_time().now()
     }
 }
 
@@ -195,13 +195,13 @@ impl<'h> AttemptClock<'h> {
     fn read_time(&self) -> ProcessTime {
         self.hold
             .as_deref()
-            .map_or_else(ProcessTime::default, |hold| hold.holds.process_time())
+            .map_or_else(ProcessTime::default, |hold| hold.board.process_time())
     }
 
     fn board_says_paused(&self) -> bool {
         self.hold
             .as_deref()
-            .is_some_and(|hold| hold.holds.is_paused(hold.task))
+            .is_some_and(|hold| hold.board.is_paused(hold.task))
     }
 
     pub(crate) fn now(&self) -> Instant {
@@ -273,18 +273,18 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_process_clock_stands_still_while_frozen_and_keeps_its_place_after() {
-        let holds = PauseBoard::default();
-        let start = holds.process_time().now();
+        let board = PauseBoard::default();
+        let start = board.process_time().now();
         tokio::time::advance(Duration::from_secs(2)).await;
-        holds.freeze(true);
+        board.freeze(true);
         tokio::time::advance(Duration::from_secs(5)).await;
-        let frozen = holds.process_time();
+        let frozen = board.process_time();
         assert!(frozen.is_frozen());
         assert_eq!(frozen.now() - start, Duration::from_secs(2));
         assert_eq!(frozen.wall(start + Duration::from_secs(3)), None);
-        assert_eq!(holds.freeze(false), Some(Duration::from_secs(5)));
+        assert_eq!(board.freeze(false), Some(Duration::from_secs(5)));
         tokio::time::advance(Duration::from_secs(1)).await;
-        let time = holds.process_time();
+        let time = board.process_time();
         assert_eq!(time.now() - start, Duration::from_secs(3));
         // A limit 4 s into the run fires 5 s (the freeze) later on the wall.
         assert_eq!(
@@ -295,19 +295,19 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_pause_is_measured_on_the_process_clock_so_a_freeze_inside_it_counts_once() {
-        let holds = Arc::new(PauseBoard::default());
+        let board = Arc::new(PauseBoard::default());
         let task = TaskId::at(0);
-        let mut hold = holds.watch(task);
+        let mut hold = board.watch(task);
         let mut clock = AttemptClock::new(Some(&mut hold));
-        holds.set_paused(task, true);
+        board.set_paused(task, true);
         assert!(matches!(clock.update(), Change::Paused));
         tokio::time::advance(Duration::from_secs(1)).await;
-        holds.freeze(true);
+        board.freeze(true);
         tokio::time::advance(Duration::from_secs(4)).await;
-        holds.freeze(false);
+        board.freeze(false);
         assert!(matches!(clock.update(), Change::Other));
         tokio::time::advance(Duration::from_secs(2)).await;
-        holds.set_paused(task, false);
+        board.set_paused(task, false);
         let Change::Resumed(lasted) = clock.update() else {
             panic!("not resumed");
         };
@@ -317,12 +317,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_attempt_that_ends_paused_hands_over_the_pause_so_far_once() {
-        let holds = Arc::new(PauseBoard::default());
+        let board = Arc::new(PauseBoard::default());
         let task = TaskId::at(0);
-        let mut hold = holds.watch(task);
+        let mut hold = board.watch(task);
         let mut clock = AttemptClock::new(Some(&mut hold));
         assert_eq!(clock.paused_so_far(), None, "not paused");
-        holds.set_paused(task, true);
+        board.set_paused(task, true);
         clock.update();
         tokio::time::advance(Duration::from_secs(2)).await;
         assert_eq!(clock.paused_so_far(), Some(Duration::from_secs(2)));

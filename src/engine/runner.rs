@@ -71,7 +71,7 @@ pub struct RunConfig {
 #[derive(Debug, Clone)]
 pub struct RunHandle {
     commands: mpsc::UnboundedSender<Command>,
-    holds: Arc<PauseBoard>,
+    board: Arc<PauseBoard>,
 }
 
 impl RunHandle {
@@ -86,7 +86,7 @@ impl RunHandle {
     /// every clock goes on from where it was (see [`super::clock`]).
     /// Downloads paused one by one stay paused.
     pub fn freeze(&self, frozen: bool) {
-        if let Some(stopped) = self.holds.freeze(frozen) {
+        if let Some(stopped) = self.board.freeze(frozen) {
             // Only for the listeners, whose clocks are the wall's. Said with
             // when the stop ended: events may reach them before this one,
             // and their times must not move.
@@ -132,9 +132,9 @@ pub fn start<A: Into<Arc<Address>>>(
         addresses.into_iter().map(Into::into).collect(),
     );
     supervisor.start_waiting();
-    let holds = Arc::clone(&supervisor.holds);
+    let board = Arc::clone(&supervisor.board);
     tokio::spawn(supervisor.run(commands_rx));
-    (RunHandle { commands, holds }, events_rx)
+    (RunHandle { commands, board }, events_rx)
 }
 
 impl Supervisor {
@@ -148,7 +148,7 @@ impl Supervisor {
             events,
             attempts: JoinSet::new(),
             running_ids: HashMap::new(),
-            holds: Arc::new(PauseBoard::default()),
+            board: Arc::new(PauseBoard::default()),
             paused_since: HashMap::new(),
             backoff_until: HashMap::new(),
         }
@@ -260,7 +260,7 @@ struct Supervisor {
     /// Which download and run each running attempt's task is, so that one
     /// that panics still ends its row.
     running_ids: HashMap<tokio::task::Id, (TaskId, u32)>,
-    holds: Arc<PauseBoard>,
+    board: Arc<PauseBoard>,
     /// Since when (process clock) each paused download between attempts
     /// (queued again, or waiting out a backoff) has been paused, when it has
     /// a clock to stop: its deadline and its backoff move by the pause on
@@ -277,10 +277,10 @@ impl Supervisor {
         let mut commands_open = true;
         // A freeze stops the process clock: backoffs are not due during one,
         // and their timers are armed again when it ends.
-        let mut clock_changes = self.holds.subscribe();
+        let mut clock_changes = self.board.subscribe();
         loop {
             let next_backoff = self.backoffs.peek().map(|Reverse((at, _, _))| *at);
-            let timer_at = next_backoff.and_then(|at| self.holds.process_time().wall(at));
+            let timer_at = next_backoff.and_then(|at| self.board.process_time().wall(at));
             tokio::select! {
                 command = commands.recv(), if commands_open => match command {
                     Some(command) => self.obey(command),
@@ -314,7 +314,7 @@ impl Supervisor {
 
     /// Now, on the process clock every deadline and backoff is measured on.
     fn now(&self) -> Instant {
-        self.holds.process_time().now()
+        self.board.process_time().now()
     }
 
     /// Attempts holding a slot: every attempt task not yet joined (a
@@ -377,7 +377,7 @@ impl Supervisor {
         if slot.paused {
             // (Only a paused attempt is on the board: the lock is not taken
             // for every download that ends.)
-            self.holds.set_paused(task, false);
+            self.board.set_paused(task, false);
         }
         slot.phase = match outcome {
             Outcome::Ended(ended) => Phase::Ended(ended),
@@ -388,7 +388,7 @@ impl Supervisor {
             } => {
                 // Time held still does not count against the deadline.
                 slot.deadline_at = slot.deadline_at.map(|at| at + paused);
-                let now = self.holds.process_time().now();
+                let now = self.board.process_time().now();
                 if slot.paused {
                     // Still paused: the wait stands still from here on.
                     self.paused_since.insert(task, now);
@@ -501,7 +501,7 @@ impl Supervisor {
             events: self.events.clone(),
         };
         let (task, run) = (attempt.task, attempt.run);
-        let handle = self.attempts.spawn(attempt.run(self.holds.watch(task)));
+        let handle = self.attempts.spawn(attempt.run(self.board.watch(task)));
         self.running_ids.insert(handle.id(), (task, run));
     }
 
@@ -560,7 +560,7 @@ impl Supervisor {
             slot.paused = paused;
             let run = slot.run;
             match slot.phase {
-                Phase::Connecting(_) => self.holds.set_paused(task, paused),
+                Phase::Connecting(_) => self.board.set_paused(task, paused),
                 _ if paused => {
                     if slot.deadline_at.is_some() || matches!(slot.phase, Phase::Backoff { .. }) {
                         self.paused_since.insert(task, now);
@@ -685,7 +685,7 @@ impl Supervisor {
         slot.deadline_at = None;
         // A retry is a wish to fetch: it is not held.
         slot.paused = false;
-        self.holds.set_paused(task, false);
+        self.board.set_paused(task, false);
         self.paused_since.remove(&task);
         self.backoff_until.remove(&task);
         self.enqueue(task);
