@@ -23,9 +23,6 @@ use perf::Perf;
 
 /// How often the clocks on screen move while downloads run.
 const CLOCK_TICK: Duration = Duration::from_millis(100);
-/// How long quitting waits for cancelled downloads to report, so their
-/// partial poems are saved.
-const CANCEL_GRACE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone)]
 pub struct DashboardOptions {
@@ -283,7 +280,7 @@ impl Face for Dashboard {
     }
 
     fn cancel_grace(&self) -> Option<Duration> {
-        Some(CANCEL_GRACE)
+        Some(crate::run::CANCEL_GRACE)
     }
 
     fn close(&mut self) {

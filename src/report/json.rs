@@ -66,20 +66,23 @@ pub type Lines<'a> = Box<dyn Iterator<Item = Value> + 'a>;
 /// a batch of a million is never a million objects at once); `quiet`
 /// leaves out the frequent kinds.
 pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
-    if let Some((count, each)) = event.kind.batch() {
+    match event.kind.batch() {
         // As if each download had its own event.
-        return Box::new(event.task.range(count as usize).flat_map(move |task| {
+        Some((count, each)) => Box::new(event.task.range(count as usize).filter_map(move |task| {
             let one = Event {
                 task,
                 kind: each.clone(),
                 ..*event
             };
-            lines(&one, model, quiet).collect::<Vec<_>>()
-        }));
+            line(&one, model, quiet)
+        })),
+        None => Box::new(line(event, model, quiet).into_iter()),
     }
-    let Some(download) = model.get(event.task) else {
-        return Box::new(std::iter::empty());
-    };
+}
+
+/// The NDJSON object for an event about one download, if it has one.
+fn line(event: &Event, model: &Model, quiet: bool) -> Option<Value> {
+    let download = model.get(event.task)?;
     let fields = match &event.kind {
         EventKind::Queued { .. } if !quiet => json!({"type": "queued"}),
         EventKind::Connecting { attempt, of } if !quiet => {
@@ -142,13 +145,13 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
         }),
         EventKind::Paused { .. } if !quiet => json!({"type": "paused"}),
         EventKind::Resumed { .. } if !quiet => json!({"type": "resumed"}),
-        _ => return Box::new(std::iter::empty()),
+        _ => return None,
     };
-    Box::new(std::iter::once(with_common_fields(
+    Some(with_common_fields(
         fields,
         Some(Subject::from(event)),
         model,
-    )))
+    ))
 }
 
 impl super::Reporter for JsonReporter {

@@ -36,8 +36,9 @@ use crate::session::{Outputs, Session, WriteReport};
 use intake::{Arrived, Intake};
 use signals::Signals;
 
-/// How long a run whose stdout broke waits for its cancelled downloads.
-const STDOUT_BROKEN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long a run that the dashboard ended, or whose stdout broke, waits
+/// for its cancelled downloads to report, so what they got is saved.
+pub const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What a run needs besides its face.
 pub struct Setup {
@@ -236,7 +237,7 @@ impl Run {
         // the wait is as short as the dashboard's, whatever the face.
         let mut at_once = false;
         let grace = match face.cancel_grace() {
-            None if self.outcome.stdout_broken.is_some() => Some(STDOUT_BROKEN_GRACE),
+            None if self.outcome.stdout_broken.is_some() => Some(CANCEL_GRACE),
             grace => grace,
         };
         let give_up = grace.map(|grace| tokio::time::Instant::now() + grace);

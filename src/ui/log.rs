@@ -104,6 +104,11 @@ fn visible(
 pub fn measure(area: Rect, model: &Model, view: &mut View) {
     let inner = Block::bordered().inner(area);
     view.log_height = inner.height as usize;
+    if view.log_back == 0 {
+        // The newest entries: nothing to keep in range (and no wrapping to
+        // do twice a frame).
+        return;
+    }
     let (_, back) = visible(
         model,
         inner.width as usize,
