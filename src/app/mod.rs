@@ -113,12 +113,13 @@ impl Dashboard {
     }
 
     fn draw(&mut self, model: &Model) -> color_eyre::Result<()> {
-        let started = std::time::Instant::now();
-        // The overlay stays out of the way of the help popup.
-        let stats = (self.view.overlay && !self.view.help).then(|| self.perf.stats(started));
+        // (Nothing to draw on once the terminal is given back.)
         let Some(tui) = &mut self.tui else {
             return Ok(());
         };
+        let started = std::time::Instant::now();
+        // The overlay stays out of the way of the help popup.
+        let stats = (self.view.overlay && !self.view.help).then(|| self.perf.stats(started));
         tui.draw(|frame| {
             self.areas = ui::show(frame, model, &mut self.view, started, &self.options.theme);
             if let Some(stats) = &stats {
