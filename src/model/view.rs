@@ -1236,8 +1236,23 @@ mod tests {
             "keys scroll the help, not the table"
         );
         assert_eq!(view.handle(Action::Cancel, &m, t0), None);
+        // A page is the popup's rows less one, kept for context.
+        view.handle(Action::PageUp, &m, t0);
+        assert_eq!(view.help_scroll, 1);
+        view.handle(Action::Up, &m, t0);
+        assert_eq!(view.help_scroll, 0);
+        view.handle(Action::Scroll(Focus::Table, 3), &m, t0);
+        assert_eq!(view.help_scroll, 3, "the wheel scrolls the popup");
+        view.handle(Action::Last, &m, t0);
+        assert_eq!(
+            view.help_scroll,
+            usize::MAX,
+            "the last line (measuring clamps it)"
+        );
         view.handle(Action::First, &m, t0);
         assert_eq!(view.help_scroll, 0);
+        view.handle(Action::Quit, &m, t0);
+        assert!(!view.help && !view.quit, "q closes the popup first");
     }
 
     #[test]
@@ -1389,6 +1404,18 @@ mod tests {
         assert_eq!((view.gallery_page, view.selected), (2, Some(TaskId::at(0))));
         view.handle(Action::PageUp, &m, t0);
         assert_eq!(view.gallery_page, 1);
+        view.handle(Action::Last, &m, t0);
+        assert_eq!(
+            view.gallery_page,
+            usize::MAX,
+            "the last page (measuring clamps it)"
+        );
+        view.handle(Action::First, &m, t0);
+        assert_eq!(
+            (view.gallery_page, view.selected),
+            (0, Some(TaskId::at(0))),
+            "the first page, not the first row"
+        );
         view.handle(Action::Back, &m, t0);
         assert!(!view.gallery && !view.quit, "Esc leaves the gallery first");
     }
@@ -1424,11 +1451,14 @@ mod tests {
         let line = |line| Some(PoemPos { line, row: 0 });
         view.handle(Action::PageDown, &m, t0);
         assert_eq!(view.poem_scroll, line(9));
+        assert!(!view.follows_poem(), "scrolled: the pane stays put");
         view.handle(Action::Last, &m, t0);
         assert!(view.poem_follow, "End follows the end");
+        assert!(view.follows_poem());
         assert_eq!(Some(view.poem_top(&m.downloads[0])), line(20));
         view.handle(Action::Scroll(Focus::Poem, -3), &m, t0);
         assert!(!view.poem_follow, "a scroll stops following");
+        assert!(!view.follows_poem());
         assert_eq!(view.poem_scroll, line(17));
         view.handle(Action::FocusNext, &m, t0);
         view.handle(Action::Up, &m, t0);

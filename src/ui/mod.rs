@@ -110,7 +110,7 @@ pub fn measure(area: Rect, model: &Model, view: &mut View, now: Instant) {
     let Some(panes) = panes(area, view) else {
         return;
     };
-    view.log_shown = panes.log.is_some() && !view.gallery;
+    view.log_shown = panes.log.is_some();
     if !view.log_shown && view.focus == Focus::Log {
         view.focus = Focus::Table;
     }

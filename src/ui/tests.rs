@@ -179,6 +179,55 @@ fn render(
     terminal
 }
 
+/// Every row of what `terminal` shows, as text.
+fn text_of(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn the_layout_changes_exactly_at_its_thresholds() {
+    let scene = every_state();
+    // Below the minimum in either direction: only the message.
+    for (width, height) in [(MIN_WIDTH - 1, 30), (120, MIN_HEIGHT - 1)] {
+        let mut view = View::default();
+        let text = text_of(&render(&scene, &mut view, width, height, false));
+        assert!(
+            text.contains("Terminal too small"),
+            "{width}x{height}:\n{text}"
+        );
+    }
+    let mut view = View::default();
+    let text = text_of(&render(&scene, &mut view, MIN_WIDTH, MIN_HEIGHT, false));
+    assert!(
+        !text.contains("Terminal too small"),
+        "the minimum is enough:\n{text}"
+    );
+    // The log pane from the compact layout's edge on, in either direction;
+    // focus on it goes back to the table where it is not drawn.
+    for (width, height, log) in [
+        (COMPACT_WIDTH, COMPACT_HEIGHT, true),
+        (COMPACT_WIDTH - 1, COMPACT_HEIGHT, false),
+        (COMPACT_WIDTH, COMPACT_HEIGHT - 1, false),
+    ] {
+        let mut view = View {
+            focus: Focus::Log,
+            ..View::default()
+        };
+        render(&scene, &mut view, width, height, false);
+        assert_eq!(view.log_shown, log, "{width}x{height}");
+        let focus = if log { Focus::Log } else { Focus::Table };
+        assert_eq!(view.focus, focus, "{width}x{height}");
+    }
+}
+
 #[test]
 fn snapshot_120x40_every_state() {
     let scene = every_state();
