@@ -1138,6 +1138,12 @@ mod tests {
         assert_eq!(view.selected, Some(TaskId::at(1)));
         view.handle(Action::ClickRow(7), &m, t0);
         assert_eq!(view.selected, Some(TaskId::at(1)), "below the rows");
+        view.handle(Action::ClickRow(3), &m, t0);
+        assert_eq!(view.selected, Some(TaskId::at(1)), "just below the last");
+        view.handle(Action::ToggleOverlay, &m, t0);
+        assert!(view.overlay, "p shows the overlay");
+        view.handle(Action::ToggleOverlay, &m, t0);
+        assert!(!view.overlay, "and hides it");
         view.handle(Action::Focus(Focus::Poem), &m, t0);
         assert_eq!(view.focus, Focus::Poem);
         view.handle(Action::Focus(Focus::Log), &m, t0);

@@ -93,6 +93,7 @@ mod tests {
         let nothing = Model::default();
         let clean = Outcome::default();
         assert_eq!(clean.exit_status(&nothing), exit::ALL_COMPLETE);
+        assert!(!clean.stopped_early());
 
         let one_left = Model::new([Address::loopback(1)]);
         assert_eq!(clean.exit_status(&one_left), exit::SOME_FAILED);
