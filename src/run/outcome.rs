@@ -124,9 +124,17 @@ mod tests {
                 .unwrap()
                 .contains("1 input line(s)")
         );
+        // Each weightier problem alone keeps the bad-lines line out.
+        let face_failed = Outcome {
+            bad_lines: vec!["bad address".into()],
+            face_failed: Some(color_eyre::eyre::eyre!("no terminal")),
+            ..Outcome::default()
+        };
+        assert_eq!(face_failed.bad_lines_line(), None, "a failed face decides");
         outcome.stdout_broken = Some(std::io::ErrorKind::BrokenPipe.into());
         assert_eq!(outcome.exit_status(&nothing), exit::SOME_FAILED);
         assert!(outcome.stopped_early());
+        assert_eq!(outcome.bad_lines_line(), None, "a broken stdout decides");
         outcome.interrupted = Some(exit::TERMINATED);
         assert_eq!(outcome.exit_status(&nothing), exit::TERMINATED);
         assert_eq!(

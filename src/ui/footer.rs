@@ -319,3 +319,38 @@ pub fn draw(
     spans.extend(fixed.spans);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::view::PromptKind;
+
+    fn prompt(text: &str, error: &str) -> View {
+        View {
+            prompt: Some(Prompt {
+                kind: PromptKind::Add,
+                text: text.into(),
+                cursor: text.len(),
+                error: Some(error.into()),
+            }),
+            ..View::default()
+        }
+    }
+
+    #[test]
+    fn an_error_takes_a_line_of_its_own_only_when_it_does_not_fit_beside() {
+        // The label and spaces (1 + 6), the text's first columns and one for
+        // the cursor (3 + 1), two spaces, the error, the keys.
+        let view = prompt("x:0", "bad port");
+        let needed = 1 + 6 + 4 + 2 + "bad port".len() + PROMPT_KEYS_WIDTH;
+        assert_eq!(height(&view, needed as u16), 1, "fits exactly");
+        assert_eq!(height(&view, needed as u16 - 1), 2, "one column short");
+        // The text's share is at most twelve columns, however long it is.
+        let long = prompt(&"1".repeat(40), "bad port");
+        let needed = 1 + 6 + 12 + 2 + "bad port".len() + PROMPT_KEYS_WIDTH;
+        assert_eq!(height(&long, needed as u16), 1);
+        assert_eq!(height(&long, needed as u16 - 1), 2);
+        let no_prompt = View::default();
+        assert_eq!(height(&no_prompt, 40), 1);
+    }
+}

@@ -229,6 +229,24 @@ fn the_layout_changes_exactly_at_its_thresholds() {
 }
 
 #[test]
+fn the_gallery_shows_a_page_there_is() {
+    let scene = every_state();
+    let mut view = View {
+        gallery: true,
+        gallery_page: usize::MAX,
+        ..View::default()
+    };
+    let text = text_of(&render(&scene, &mut view, 120, 40, false));
+    assert!(view.gallery_page < usize::MAX, "the page kept in range");
+    let page = format!(
+        "page {} of {} ",
+        view.gallery_page + 1,
+        view.gallery_page + 1
+    );
+    assert!(text.contains(&page), "the last page, {page}:\n{text}");
+}
+
+#[test]
 fn snapshot_120x40_every_state() {
     let scene = every_state();
     let mut view = View::default();
