@@ -352,3 +352,38 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         popup,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_symbols_follow_the_keys_after_a_blank_row() {
+        let rows = help_rows(70);
+        let heading = rows
+            .iter()
+            .position(|row| matches!(row, HelpRow::Heading(" Symbols")))
+            .expect("the symbols' heading");
+        assert!(matches!(rows[heading - 1], HelpRow::Blank));
+        assert!(
+            matches!(rows[heading - 2], HelpRow::Key(..)),
+            "the keys end"
+        );
+        assert!(
+            rows[..heading - 1]
+                .iter()
+                .all(|row| matches!(row, HelpRow::Key(..))),
+            "nothing else among the keys"
+        );
+    }
+
+    #[test]
+    fn the_popup_is_its_rows_and_borders_when_they_fit() {
+        let big = Rect::new(0, 0, 200, 60);
+        let (area, shown) = popup(big, 10);
+        assert_eq!((area.width, area.height, shown), (70, 12, 10));
+        let small = Rect::new(0, 0, 50, 8);
+        let (area, shown) = popup(small, 10);
+        assert_eq!((area.width, area.height, shown), (50, 8, 6));
+    }
+}
