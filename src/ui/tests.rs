@@ -229,6 +229,36 @@ fn the_layout_changes_exactly_at_its_thresholds() {
 }
 
 #[test]
+fn the_log_scrolled_back_past_its_oldest_entry_stops_there() {
+    let scene = every_state();
+    let entries = scene.model.log.len();
+    assert!(entries > 3, "a log to scroll: {entries}");
+    let mut view = View {
+        log_back: 1000,
+        ..View::default()
+    };
+    let text = text_of(&render(&scene, &mut view, 120, 40, false));
+    // The oldest entry at the top, the pane filled with those after it.
+    assert!(
+        view.log_back < entries,
+        "kept to what fills the pane: {}",
+        view.log_back
+    );
+    let back = view.log_back;
+    render(&scene, &mut view, 120, 40, false);
+    assert_eq!(view.log_back, back, "and it stays there");
+    if back > 0 {
+        assert!(text.contains(&format!("↓{back} more")), "{text}");
+    }
+    let oldest = &scene.model.log[0].message;
+    let start: String = oldest.chars().take(12).collect();
+    assert!(
+        text.contains(&start),
+        "the oldest entry shows ({start}):\n{text}"
+    );
+}
+
+#[test]
 fn the_gallery_shows_a_page_there_is() {
     let scene = every_state();
     let mut view = View {
