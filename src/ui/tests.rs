@@ -259,6 +259,38 @@ fn the_log_scrolled_back_past_its_oldest_entry_stops_there() {
 }
 
 #[test]
+fn the_poem_pane_says_following_only_for_a_poem_still_arriving() {
+    let scene = every_state();
+    let pick = |wanted: &dyn Fn(&crate::model::Download) -> bool| {
+        scene
+            .model
+            .tasks()
+            .find(|&task| wanted(&scene.model[task]))
+            .expect("such a download in the scene")
+    };
+    let arriving = pick(&|d| !d.state.is_final() && d.received > 0);
+    let silent = pick(&|d| !d.state.is_final() && d.received == 0);
+    let ended = pick(&|d| d.state.is_final() && d.received > 0);
+    for (task, following) in [(arriving, true), (silent, false), (ended, false)] {
+        let mut view = View {
+            selected: Some(task),
+            ..View::default()
+        };
+        let text = text_of(&render(&scene, &mut view, 120, 40, false));
+        let title = text
+            .lines()
+            .find(|line| line.contains("┌ Poem"))
+            .expect("the poem pane's title")
+            .to_string();
+        assert_eq!(
+            title.contains("following"),
+            following,
+            "task {task}: {title}"
+        );
+    }
+}
+
+#[test]
 fn the_gallery_shows_a_page_there_is() {
     let scene = every_state();
     let mut view = View {
