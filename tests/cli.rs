@@ -1304,3 +1304,28 @@ fn every_documented_ndjson_field_is_written() {
     let recorded = json_lines(&std::fs::read(&events).unwrap());
     assert_eq!(recorded.len(), lines.len());
 }
+
+#[test]
+fn plain_output_words_an_empty_poem_and_a_retry_as_the_log_does() {
+    let rt = runtime();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec("", Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, Pacing::fast(), Behaviour::Refuse),
+        ],
+    );
+    poetry_dash()
+        .args(["-q", "--retries", "1", &ports[0], &ports[1]])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "Task 1: poem from 127.0.0.1:{} is empty\n",
+            ports[0]
+        )))
+        .stderr(predicate::str::contains(format!(
+            "Task 2: poem from 127.0.0.1:{} failed: connection refused (got 0 bytes); retrying in ",
+            ports[1]
+        )))
+        .stderr(predicate::str::contains(" (attempt 2 of 2)\n"));
+}

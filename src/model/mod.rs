@@ -6,6 +6,7 @@
 
 mod download;
 mod log;
+mod news;
 mod poem_bytes;
 mod poem_rows;
 mod state_index;
@@ -14,6 +15,7 @@ pub mod view;
 
 pub use download::{Download, State};
 pub use log::{LogEntry, LogLevel};
+pub use news::{News, batch_sentence};
 pub use poem_bytes::PoemBytes;
 pub use poem_rows::{PaneRow, PaneSize, PoemPos};
 pub use state_index::{StateIndex, StateSet};
@@ -176,12 +178,7 @@ impl Model {
                 any += usize::from(self.apply_one(&mut one, false));
             }
             if any > 0 && self.keeps == Keeps::Everything {
-                let what = match each {
-                    EventKind::Queued { .. } => "wait for a connection slot",
-                    EventKind::Paused { .. } => "paused",
-                    EventKind::Resumed { .. } => "resumed",
-                    _ => "cancelled before they started",
-                };
+                let what = batch_sentence(&each);
                 let last = TaskId::at(event.task.index() + count as usize - 1);
                 self.note(
                     event.at,

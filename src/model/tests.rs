@@ -419,3 +419,73 @@ fn a_stop_moves_only_the_clocks_from_before_it() {
         Some(Duration::from_millis(50))
     );
 }
+
+#[test]
+fn the_log_says_each_event_in_the_shared_words_after_the_server() {
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let mut model = Model::for_dashboard((10000..10004).map(Address::loopback), Limits::default());
+    let refused = |port| FetchError {
+        address: Address::loopback(port),
+        reason: FailReason::Refused,
+        received: 0,
+        partial: Default::default(),
+    };
+    model.apply(&mut event(
+        ms(0),
+        0,
+        1,
+        EventKind::Connecting { attempt: 1, of: 2 },
+    ));
+    model.apply(&mut event(
+        ms(5),
+        0,
+        1,
+        EventKind::Retrying {
+            attempt: 2,
+            of: 2,
+            after: Duration::from_millis(400),
+            error: refused(10000),
+        },
+    ));
+    model.apply(&mut event(
+        ms(6),
+        1,
+        1,
+        EventKind::Cancelled { received: 7 },
+    ));
+    model.apply(&mut event(
+        ms(9),
+        0,
+        1,
+        EventKind::Failed {
+            error: refused(10000),
+        },
+    ));
+    model.apply(&mut event(
+        ms(10),
+        2,
+        1,
+        EventKind::CancelledWaiting { count: 2 },
+    ));
+    let lines: Vec<&str> = model.log.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        lines,
+        [
+            "127.0.0.1:10000 failed: connection refused (got 0 bytes); retrying in 0.4 s (attempt 2 of 2)",
+            "127.0.0.1:10001 cancelled (got 7 bytes)",
+            "127.0.0.1:10000 failed: connection refused (got 0 bytes)",
+            "tasks 3 to 4 (2): cancelled while waiting in line",
+        ]
+    );
+    let levels: Vec<LogLevel> = model.log.iter().map(|e| e.level).collect();
+    assert_eq!(
+        levels,
+        [
+            LogLevel::Warning,
+            LogLevel::Warning,
+            LogLevel::Bad,
+            LogLevel::Info
+        ]
+    );
+}

@@ -4,9 +4,9 @@
 use std::io::{IsTerminal, Write};
 
 use crate::engine::{Event, EventKind, TaskId};
-use crate::model::{Model, State};
+use crate::model::{LogLevel, Model, News, State, batch_sentence};
 use crate::text::sanitize;
-use crate::units::{clock, seconds};
+use crate::units::clock;
 
 pub struct PlainReporter {
     quiet: bool,
@@ -214,41 +214,36 @@ impl super::Reporter for PlainReporter {
         let address = &download.address;
         let task = TaskName(event.task, address.label());
         match &event.kind {
+            // The tutorial's own line, too frequent for the log.
             EventKind::Progress { .. } if !self.quiet => {
                 self.note(&format!(
                     "Task {task}: got {} bytes of poetry from {address}",
                     download.last_chunk
                 ));
             }
-            EventKind::Finished { .. } => {
-                if download.state == State::Empty {
-                    self.note(&format!("Task {task}: poem from {address} is empty"));
-                }
-                self.print_poem(event.task, model);
-            }
-            EventKind::Failed { error } => self.note(&format!("Task {task}: {error}")),
-            EventKind::Cancelled { received } => {
-                self.note(&format!(
-                    "Task {task}: poem from {address} cancelled (got {received} bytes)"
-                ));
-            }
             EventKind::CancelledWaiting { count } => {
                 let last = TaskId::at(event.task.index() + *count as usize - 1);
-                let task = event.task;
+                let first = event.task;
+                let what = batch_sentence(&EventKind::Cancelled { received: 0 });
                 self.note(&format!(
-                    "Tasks {task} to {last}: cancelled while waiting in line ({count} downloads, no bytes)"
+                    "Tasks {first} to {last}: {what} ({count} downloads, no bytes)"
                 ));
             }
-            EventKind::Retrying {
-                attempt,
-                of,
-                after,
-                error,
-            } => self.note(&format!(
-                "Task {task}: {error}; retrying in {} (attempt {attempt} of {of})",
-                seconds(*after)
-            )),
-            _ => {}
+            _ => {
+                // Warnings and failures; a complete poem speaks for itself
+                // on stdout.
+                if let Some(news) = News::of(event, download)
+                    && news.level >= LogLevel::Warning
+                {
+                    self.note(&format!(
+                        "Task {task}: poem from {address} {}",
+                        news.sentence
+                    ));
+                }
+            }
+        }
+        if matches!(event.kind, EventKind::Finished { .. }) {
+            self.print_poem(event.task, model);
         }
     }
 

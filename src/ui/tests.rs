@@ -452,7 +452,7 @@ fn the_log_wraps_long_lines_and_home_shows_the_oldest() {
         .filter_map(|l| l.split("││").nth(1))
         .collect();
     assert!(
-        log_rows[0].contains("#2 127.0.0.1:10001: complete"),
+        log_rows[0].contains("#2 127.0.0.1:10001 complete"),
         "{screen}"
     );
     assert!(
