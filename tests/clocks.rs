@@ -88,10 +88,14 @@ fn reason(event: &Event) -> &FailReason {
 /// Holds the whole engine still for `how_long`, as Ctrl-Z then `fg` does.
 async fn freeze_for(run: &Run, how_long: Duration) -> Duration {
     let started = Instant::now();
-    run.handle.freeze(true);
+    assert_eq!(run.handle.freeze(true), None, "a stop begun says nothing yet");
     tokio::time::sleep(how_long).await;
-    run.handle.freeze(false);
-    started.elapsed()
+    let shift = run.handle.freeze(false).expect("the stop's length, at its end");
+    let stopped = started.elapsed();
+    // For the listener's own clocks: as long as the stop, ending now.
+    assert!(shift.by >= how_long && shift.by <= stopped, "{shift:?}");
+    assert!(shift.ended.elapsed() < Duration::from_secs(1), "{shift:?}");
+    stopped
 }
 
 fn assert_between(what: &str, at: Instant, earliest: Instant) {

@@ -131,14 +131,6 @@ pub enum EventKind {
     Resumed {
         count: u32,
     },
-    /// The whole process was stopped (Ctrl-Z) for `by`, until this event's
-    /// `at`: every download's clocks from before the stop move by it, as the
-    /// engine's did (events that came after the stop, which may reach a
-    /// listener first, are not moved). About every download, not one (the
-    /// task is the first).
-    Shifted {
-        by: Duration,
-    },
     /// An attempt failed and attempt `attempt` of `of` starts `after` this long.
     Retrying {
         attempt: u32,
@@ -171,13 +163,18 @@ pub enum Command {
     /// Every download that has not ended.
     PauseAll,
     ResumeAll,
-    /// The process was stopped for `by`, until `ended` (Ctrl-Z): the
-    /// listeners are told (see [`EventKind::Shifted`]). Sent by
-    /// [`RunHandle::freeze`](super::RunHandle::freeze).
-    Shift {
-        by: Duration,
-        ended: std::time::Instant,
-    },
+}
+
+/// The whole process was stopped (Ctrl-Z) for `by`, until `ended`. Not an
+/// event about any one download, so not on the events channel: whoever
+/// froze the engine gets it back from
+/// [`RunHandle::freeze`](super::RunHandle::freeze) and moves its own
+/// wall-clock times by it, as the engine's process clock did (see
+/// [`super::clock`]). Times from after `ended` are already the wall's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub by: Duration,
+    pub ended: Instant,
 }
 
 impl EventKind {

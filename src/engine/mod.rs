@@ -12,7 +12,7 @@ mod runner;
 mod segments;
 
 pub use error::{FailReason, FetchError, IoError};
-pub use event::{AttemptTimes, Command, Event, EventKind, TaskId};
+pub use event::{AttemptTimes, Command, Event, EventKind, Shift, TaskId};
 pub use fd_limit::{FdBudget, raise_fd_limit};
 pub use fetch::{Limits, Poem, get_poem};
 pub use runner::{Backoff, PROGRESS_INTERVAL, RunConfig, RunHandle, start};

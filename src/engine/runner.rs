@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::clock::{Hold, PauseBoard, sleep_until_some};
 use super::error::{FailReason, FetchError};
-use super::event::{Command, Event, EventKind, TaskId};
+use super::event::{Command, Event, EventKind, Shift, TaskId};
 use super::fetch::{Limits, NoPoem, Observer, fetch};
 use super::segments::push_segment;
 use crate::address::Address;
@@ -84,17 +84,13 @@ impl RunHandle {
     /// queue), or lets it go on: for the whole process being stopped
     /// (Ctrl-Z), so that no download fails for the time it was stopped and
     /// every clock goes on from where it was (see [`super::clock`]).
-    /// Downloads paused one by one stay paused.
-    pub fn freeze(&self, frozen: bool) {
-        if let Some(stopped) = self.board.freeze(frozen) {
-            // Only for the listeners, whose clocks are the wall's. Said with
-            // when the stop ended: events may reach them before this one,
-            // and their times must not move.
-            let _ = self.commands.send(Command::Shift {
-                by: stopped,
-                ended: std::time::Instant::now(),
-            });
-        }
+    /// Downloads paused one by one stay paused. Letting go returns how long
+    /// the stop lasted, for the caller's own clocks, which are the wall's.
+    pub fn freeze(&self, frozen: bool) -> Option<Shift> {
+        self.board.freeze(frozen).map(|by| Shift {
+            by,
+            ended: std::time::Instant::now(),
+        })
     }
 }
 
@@ -538,7 +534,6 @@ impl Supervisor {
             Command::Resume(task) if task.index() < self.slots.len() => {
                 self.set_paused(std::iter::once(task), false)
             }
-            Command::Shift { by, ended } => self.shift(by, ended),
             Command::PauseAll => self.set_paused(TaskId::all(self.slots.len()), true),
             Command::ResumeAll => self.set_paused(TaskId::all(self.slots.len()), false),
             Command::Cancel(_) | Command::Retry(_) | Command::Pause(_) | Command::Resume(_) => {}
@@ -594,18 +589,6 @@ impl Supervisor {
         for entry in back_in_line.into_iter().rev() {
             self.queue.push_front(entry);
         }
-    }
-
-    /// The process was stopped this long. The engine's clocks did not move
-    /// meanwhile (they are on the process clock); the listeners', on the
-    /// wall clock, move by it, so that what they show agrees.
-    fn shift(&self, by: Duration, ended: std::time::Instant) {
-        let _ = self.events.send(Event {
-            task: TaskId::at(0),
-            run: 0,
-            at: ended,
-            kind: EventKind::Shifted { by },
-        });
     }
 
     fn emit_batch(&self, first: TaskId, count: u32, paused: bool) {

@@ -549,7 +549,6 @@ impl Download {
                 }
             }
             // (The model moves every download's clocks itself.)
-            EventKind::Shifted { .. } => {}
             EventKind::CancelledWaiting { .. } => {
                 // (The model hands each download of a batch a `Cancelled`.)
                 self.state = State::Cancelled;

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::address::Address;
-use crate::engine::{Event, EventKind, Limits, TaskId};
+use crate::engine::{Event, EventKind, Limits, Shift, TaskId};
 
 /// The log keeps this many entries; older ones are dropped.
 pub const LOG_CAPACITY: usize = 1000;
@@ -151,19 +151,21 @@ impl Model {
         }
     }
 
+    /// The process was stopped (Ctrl-Z): every download's clocks from
+    /// before the stop move by it, as the engine's did. Events from after
+    /// it, which may have been applied first, keep their times.
+    pub fn shift(&mut self, shift: Shift) {
+        for download in &mut self.downloads {
+            download.shift(shift.by, shift.ended);
+        }
+        self.version += 1;
+    }
+
     /// Folds one event in, taking the bytes of a progress event out of it
     /// (the poem is kept once, here). Returns false when the event was
     /// ignored because it belongs to an older run of its download (a restart
     /// overtook it) or names no download.
     pub fn apply(&mut self, event: &mut Event) -> bool {
-        if let EventKind::Shifted { by } = event.kind {
-            // Once per Ctrl-Z: every download that has clocks running.
-            for download in &mut self.downloads {
-                download.shift(by, event.at);
-            }
-            self.version += 1;
-            return true;
-        }
         let batch = event.kind.batch();
         if let Some((count, each)) = batch {
             // A batch: each of its downloads as if it had its own event,

@@ -34,7 +34,6 @@ impl News {
         let (level, sentence) = match &event.kind {
             EventKind::Queued { .. }
             | EventKind::CancelledWaiting { .. }
-            | EventKind::Shifted { .. }
             | EventKind::Connecting { .. }
             | EventKind::Connected { .. }
             | EventKind::Progress { .. } => return None,

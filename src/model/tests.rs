@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 
 use super::*;
-use crate::engine::{AttemptTimes, EventKind, FailReason, FetchError, TaskId};
+use crate::engine::{AttemptTimes, EventKind, FailReason, FetchError, Shift, TaskId};
 
 fn event(at: Instant, task: usize, run: u32, kind: EventKind) -> Event {
     Event {
@@ -315,14 +315,10 @@ fn a_stopped_process_moves_every_running_clock() {
     first_bytes_at(&mut model, t0);
     let limit = Duration::from_secs(30);
     // Stopped (Ctrl-Z) for ten seconds, from 200 ms to 10,200 ms.
-    model.apply(&mut event(
-        ms(10_200),
-        0,
-        0,
-        EventKind::Shifted {
-            by: Duration::from_secs(10),
-        },
-    ));
+    model.shift(Shift {
+        by: Duration::from_secs(10),
+        ended: ms(10_200),
+    });
     let download = &model.downloads[0];
     assert_eq!(download.idle(ms(10_300)), Some(Duration::from_millis(200)));
     assert_eq!(
@@ -345,7 +341,10 @@ fn a_stop_during_a_pause_is_counted_once() {
     model.apply(&mut event(ms(1_000), 0, 1, EventKind::Paused { count: 1 }));
     // Ctrl-Z from 2 s to 6 s, while paused.
     let by = Duration::from_secs(4);
-    model.apply(&mut event(ms(6_000), 0, 0, EventKind::Shifted { by }));
+    model.shift(Shift {
+        by,
+        ended: ms(6_000),
+    });
     model.apply(&mut event(ms(7_000), 0, 1, EventKind::Resumed { count: 1 }));
     let download = &model.downloads[0];
     let limit = Duration::from_secs(10);
@@ -383,7 +382,10 @@ fn a_retry_countdown_stands_still_while_stopped_or_paused() {
     );
     // Stopped for 3 s (Ctrl-Z): the wait moves by it.
     let by = Duration::from_secs(3);
-    model.apply(&mut event(ms(3_510), 0, 0, EventKind::Shifted { by }));
+    model.shift(Shift {
+        by,
+        ended: ms(3_510),
+    });
     assert_eq!(model.downloads[0].retry_at(), Some(ms(5_010)));
     assert_eq!(
         model.downloads[0].retry_in(ms(3_510)),
@@ -413,7 +415,10 @@ fn a_stop_moves_only_the_clocks_from_before_it() {
     // stop was: its time is already the wall's, and must not move.
     model.apply(&mut event(ms(11_050), 0, 1, progress(", one", 15)));
     let by = Duration::from_secs(10);
-    model.apply(&mut event(ms(11_000), 0, 0, EventKind::Shifted { by }));
+    model.shift(Shift {
+        by,
+        ended: ms(11_000),
+    });
     assert_eq!(
         model.downloads[0].idle(ms(11_100)),
         Some(Duration::from_millis(50))

@@ -121,7 +121,7 @@ impl Run {
             let turn = tokio::select! {
                 biased;
                 input = face.input() => match face.want(input, &self.session.model) {
-                    Ok(want) => match self.carry_out(want, face, engine) {
+                    Ok(want) => match self.carry_out(want, face, engine, events) {
                         Some(()) => Turn::Acted,
                         None => return,
                     },
@@ -182,7 +182,13 @@ impl Run {
     }
 
     /// Carries out what the face wants; `None` when it ends the run.
-    fn carry_out<F: Face>(&mut self, want: Want, face: &mut F, engine: &RunHandle) -> Option<()> {
+    fn carry_out<F: Face>(
+        &mut self,
+        want: Want,
+        face: &mut F,
+        engine: &RunHandle,
+        events: &mut UnboundedReceiver<Event>,
+    ) -> Option<()> {
         match want {
             Want::Nothing => {}
             Want::Command(command) => engine.send(command),
@@ -200,7 +206,12 @@ impl Run {
                 engine.freeze(true);
                 let suspended = face.suspend();
                 // Let go even when coming back failed.
-                engine.freeze(false);
+                if let Some(shift) = engine.freeze(false) {
+                    // What happened before the stop is applied first, so
+                    // that its times move with the rest.
+                    self.drain(face, events);
+                    self.session.model.shift(shift);
+                }
                 if let Err(err) = suspended {
                     self.outcome.face_failed = Some(err);
                     return None;
