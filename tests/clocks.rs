@@ -88,9 +88,16 @@ fn reason(event: &Event) -> &FailReason {
 /// Holds the whole engine still for `how_long`, as Ctrl-Z then `fg` does.
 async fn freeze_for(run: &Run, how_long: Duration) -> Duration {
     let started = Instant::now();
-    assert_eq!(run.handle.freeze(true), None, "a stop begun says nothing yet");
+    assert_eq!(
+        run.handle.freeze(true),
+        None,
+        "a stop begun says nothing yet"
+    );
     tokio::time::sleep(how_long).await;
-    let shift = run.handle.freeze(false).expect("the stop's length, at its end");
+    let shift = run
+        .handle
+        .freeze(false)
+        .expect("the stop's length, at its end");
     let stopped = started.elapsed();
     // For the listener's own clocks: as long as the stop, ending now.
     assert!(shift.by >= how_long && shift.by <= stopped, "{shift:?}");

@@ -137,8 +137,12 @@ async fn attempt(
     clock: &mut AttemptClock<'_>,
     observer: &mut impl Observer,
 ) -> Result<(Poem, u64), NoPoem> {
-    let mut deadline = deadline;
     let started = clock.now();
+    let mut due = Due {
+        deadline,
+        connect_by: started + limits.connect_timeout,
+        last_byte: None,
+    };
     let mut times = AttemptTimes::default();
     let fail = |reason, received, partial| {
         NoPoem::Failed(FetchError {
@@ -149,26 +153,22 @@ async fn attempt(
         })
     };
 
-    if let (Some(limit), Some(at)) = (limits.deadline, deadline)
+    if let (Some(limit), Some(at)) = (limits.deadline, due.deadline)
         && at <= started
     {
         return Err(fail(FailReason::Deadline(limit), 0, Bytes::new()));
     }
-    // Time paused while connecting, which the connect timeout leaves out.
-    let mut connect_paused = Duration::ZERO;
     let connecting = connect(address);
     tokio::pin!(connecting);
     let mut stream = loop {
-        let connect_by = started + limits.connect_timeout + connect_paused;
-        let limit_at = earliest(connect_by, deadline);
+        let limit_at = earliest(due.connect_by, due.deadline);
         let timer_at = clock.timer_for(limit_at);
         tokio::select! {
             biased;
             _ = cancel.cancelled() => return Err(NoPoem::Cancelled { received: 0 }),
             _ = clock.changed() => {
                 if let Change::Resumed(paused_for) = clock.update() {
-                    connect_paused += paused_for;
-                    deadline = deadline.map(|at| at + paused_for);
+                    due.hold_for(paused_for, clock.now());
                     observer.resumed(paused_for);
                 }
             }
@@ -181,7 +181,7 @@ async fn attempt(
                     continue; // the board changed under the timer
                 }
                 let reason = match limits.deadline {
-                    Some(limit) if deadline.is_some_and(|at| at <= connect_by) => {
+                    Some(limit) if due.deadline.is_some_and(|at| at <= due.connect_by) => {
                         FailReason::Deadline(limit)
                     }
                     _ => FailReason::ConnectTimeout(limits.connect_timeout),
@@ -198,19 +198,19 @@ async fn attempt(
     let mut buffer = BytesMut::new();
     let mut read_size = FIRST_READ;
     let mut received: u64 = 0;
-    // Process-clock instants, moved on by every pause (never reset by one).
-    let mut last_byte = clock.now();
+    due.last_byte = Some(clock.now());
     // One timer serves both the idle timeout and the deadline. Reads never
     // touch it (that would be a timer-wheel update per read); when it fires
     // early because bytes came meanwhile, it is moved on, at most once per
     // idle period. It is disarmed (far away) while the download is held.
     let far = Instant::now() + NEVER;
-    let arm = |clock: &AttemptClock, last_byte: Instant, deadline: Option<Instant>| {
+    let arm = |clock: &AttemptClock, due: &Due| {
+        let idle_at = due.last_byte.map_or(far, |at| at + limits.idle_timeout);
         clock
-            .timer_for(earliest(last_byte + limits.idle_timeout, deadline))
+            .timer_for(earliest(idle_at, due.deadline))
             .unwrap_or(far)
     };
-    let timer = tokio::time::sleep_until(arm(clock, last_byte, deadline));
+    let timer = tokio::time::sleep_until(arm(clock, &due));
     tokio::pin!(timer);
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
@@ -242,17 +242,13 @@ async fn attempt(
                         observer.flush(&mut buffer, received);
                     }
                     Change::Resumed(paused_for) => {
-                        // The clocks go on from where they stopped (the
-                        // idle clock only from the connect, if the pause
-                        // began while connecting).
-                        deadline = deadline.map(|at| at + paused_for);
-                        last_byte = (last_byte + paused_for).min(clock.now());
+                        due.hold_for(paused_for, clock.now());
                         observer.resumed(paused_for);
                     }
                     Change::Other => {}
                 }
                 // The process clock may have stopped or gone on.
-                timer.as_mut().reset(arm(clock, last_byte, deadline));
+                timer.as_mut().reset(arm(clock, &due));
                 continue;
             }
             read = stream.read_buf(&mut buffer), if !held => Wakeup::Read(read),
@@ -263,13 +259,13 @@ async fn attempt(
             }
             _ = &mut timer, if !held => {
                 let now = clock.now();
-                match (limits.deadline, deadline) {
+                match (limits.deadline, due.deadline) {
                     (Some(limit), Some(at)) if now >= at => Wakeup::Limit(FailReason::Deadline(limit)),
-                    _ if now >= last_byte + limits.idle_timeout => {
+                    _ if due.last_byte.is_some_and(|at| now >= at + limits.idle_timeout) => {
                         Wakeup::Limit(FailReason::IdleTimeout(limits.idle_timeout))
                     }
                     _ => {
-                        timer.as_mut().reset(arm(clock, last_byte, deadline));
+                        timer.as_mut().reset(arm(clock, &due));
                         continue;
                     }
                 }
@@ -288,10 +284,11 @@ async fn attempt(
             }
             Wakeup::Read(Ok(n)) => {
                 received += n as u64;
-                last_byte = clock.now();
+                let now = clock.now();
+                due.last_byte = Some(now);
                 times
                     .first_byte
-                    .get_or_insert_with(|| last_byte.saturating_duration_since(started));
+                    .get_or_insert_with(|| now.saturating_duration_since(started));
                 if n == spare {
                     read_size = (read_size * 2).min(LARGEST_READ);
                 }
@@ -331,6 +328,29 @@ async fn attempt(
             observer.flush(&mut buffer, received);
             return Err(fail(reason, received, buffer.freeze()));
         }
+    }
+}
+
+/// When one attempt's limits run out, on the process clock: the instants a
+/// pause moves, all in one place.
+struct Due {
+    /// `--timeout`, the whole download's (moved by this attempt's pauses).
+    deadline: Option<Instant>,
+    connect_by: Instant,
+    /// The last byte's arrival (the connect's, before any byte); `None`
+    /// while connecting, when no idle clock runs.
+    last_byte: Option<Instant>,
+}
+
+impl Due {
+    /// The download was held still this long: every clock goes on from
+    /// where it stopped, none from zero. (A pause that began while
+    /// connecting moves the idle clock only from the connect: it never
+    /// runs ahead of now.)
+    fn hold_for(&mut self, paused_for: Duration, now: Instant) {
+        self.deadline = self.deadline.map(|at| at + paused_for);
+        self.connect_by += paused_for;
+        self.last_byte = self.last_byte.map(|at| (at + paused_for).min(now));
     }
 }
 
