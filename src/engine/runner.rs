@@ -146,7 +146,6 @@ impl Supervisor {
             running_ids: HashMap::new(),
             board: Arc::new(PauseBoard::default()),
             paused_since: HashMap::new(),
-            backoff_until: HashMap::new(),
         }
     }
 
@@ -206,10 +205,17 @@ enum Phase {
     /// An attempt holds a slot; the token cancels it.
     Connecting(CancellationToken),
     /// Waiting out the backoff before the next attempt; holds no slot.
-    Backoff {
-        received: u64,
-    },
+    /// (Boxed: a million waiting downloads do not pay for its instant.)
+    Backoff(Box<Wait>),
     Ended(Ended),
+}
+
+#[derive(Debug)]
+struct Wait {
+    received: u64,
+    /// When it goes back in line (process clock). A heap entry that
+    /// disagrees is stale (a pause moved it).
+    until: Instant,
 }
 
 struct Slot {
@@ -228,15 +234,31 @@ struct Slot {
     phase: Phase,
 }
 
+impl Slot {
+    /// Held still for `held` between attempts (paused while in line or in
+    /// its backoff): its clocks go on from where they stopped. Returns
+    /// when its backoff now ends, if it is in one.
+    fn hold_for(&mut self, held: Duration) -> Option<Instant> {
+        self.deadline_at = self.deadline_at.map(|at| at + held);
+        match &mut self.phase {
+            Phase::Backoff(wait) => {
+                wait.until += held;
+                Some(wait.until)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// What an attempt's task reports when it ends.
 enum Outcome {
     Ended(Ended),
-    /// Failed, and may be tried again after this wait. `paused`: how long
-    /// the attempt was held still, which moves the run's deadline.
+    /// Failed, and may be tried again after this wait. `deadline_at`: the
+    /// run's deadline, moved by the time the attempt was held still.
     RetryAfter {
         after: Duration,
         received: u64,
-        paused: Duration,
+        deadline_at: Option<Instant>,
     },
 }
 
@@ -263,9 +285,6 @@ struct Supervisor {
     /// resume. (A running attempt moves its own; one that never started has
     /// no deadline yet.)
     paused_since: HashMap<TaskId, Instant>,
-    /// When each download waiting out a backoff goes back in line (process
-    /// clock). A heap entry that disagrees is stale (a pause moved it).
-    backoff_until: HashMap<TaskId, Instant>,
 }
 
 impl Supervisor {
@@ -380,18 +399,17 @@ impl Supervisor {
             Outcome::RetryAfter {
                 after,
                 received,
-                paused,
+                deadline_at,
             } => {
-                // Time held still does not count against the deadline.
-                slot.deadline_at = slot.deadline_at.map(|at| at + paused);
+                slot.deadline_at = deadline_at;
                 let now = self.board.process_time().now();
                 if slot.paused {
                     // Still paused: the wait stands still from here on.
                     self.paused_since.insert(task, now);
                 }
-                self.backoffs.push(Reverse((now + after, task, run)));
-                self.backoff_until.insert(task, now + after);
-                Phase::Backoff { received }
+                let until = now + after;
+                self.backoffs.push(Reverse((until, task, run)));
+                Phase::Backoff(Box::new(Wait { received, until }))
             }
         };
     }
@@ -408,11 +426,9 @@ impl Supervisor {
             }
             self.backoffs.pop();
             let slot = &self.slots[task.index()];
-            let current = slot.run == run
-                && matches!(slot.phase, Phase::Backoff { .. })
-                && self.backoff_until.get(&task) == Some(&at);
+            let current =
+                slot.run == run && matches!(&slot.phase, Phase::Backoff(wait) if wait.until == at);
             if current && !slot.paused {
-                self.backoff_until.remove(&task);
                 self.enqueue(task);
             }
         }
@@ -422,8 +438,8 @@ impl Supervisor {
     fn enqueue(&mut self, task: TaskId) {
         let must_wait = self.running() + self.queue.len() >= self.limit;
         let slot = &mut self.slots[task.index()];
-        let received = match slot.phase {
-            Phase::Backoff { received } => received,
+        let received = match &slot.phase {
+            Phase::Backoff(wait) => wait.received,
             _ => 0,
         };
         slot.phase = Phase::Queued { received };
@@ -521,7 +537,7 @@ impl Supervisor {
                         // Cancelled by a command and not yet ended: what
                         // the person sees is a cancelled download.
                         Phase::Connecting(cancel) => cancel.is_cancelled(),
-                        Phase::Queued { .. } | Phase::Backoff { .. } => false,
+                        Phase::Queued { .. } | Phase::Backoff(_) => false,
                     };
                     if retry {
                         self.restart(task);
@@ -557,19 +573,15 @@ impl Supervisor {
             match slot.phase {
                 Phase::Connecting(_) => self.board.set_paused(task, paused),
                 _ if paused => {
-                    if slot.deadline_at.is_some() || matches!(slot.phase, Phase::Backoff { .. }) {
+                    if slot.deadline_at.is_some() || matches!(slot.phase, Phase::Backoff(_)) {
                         self.paused_since.insert(task, now);
                     }
                 }
                 _ => {
-                    if let Some(since) = self.paused_since.remove(&task) {
-                        // Its clocks go on from where they stopped.
-                        let held = now.saturating_duration_since(since);
-                        slot.deadline_at = slot.deadline_at.map(|at| at + held);
-                        if let Some(until) = self.backoff_until.get_mut(&task) {
-                            *until += held;
-                            self.backoffs.push(Reverse((*until, task, run)));
-                        }
+                    if let Some(since) = self.paused_since.remove(&task)
+                        && let Some(until) = slot.hold_for(now.saturating_duration_since(since))
+                    {
+                        self.backoffs.push(Reverse((until, task, run)));
                     }
                     if matches!(slot.phase, Phase::Queued { .. }) && !slot.in_line {
                         slot.in_line = true;
@@ -625,7 +637,6 @@ impl Supervisor {
         }
         self.queue.clear();
         self.paused_since.clear();
-        self.backoff_until.clear();
     }
 
     fn emit_cancelled_waiting(&self, first: TaskId, count: u32) {
@@ -645,12 +656,12 @@ impl Supervisor {
                 return;
             }
             Phase::Ended(_) => return,
-            Phase::Queued { received } | Phase::Backoff { received } => *received,
+            Phase::Queued { received } => *received,
+            Phase::Backoff(wait) => wait.received,
         };
         slot.phase = Phase::Ended(Ended::Cancelled);
         slot.paused = false;
         self.paused_since.remove(&task);
-        self.backoff_until.remove(&task);
         self.emit(task, EventKind::Cancelled { received });
     }
 
@@ -661,7 +672,7 @@ impl Supervisor {
         match &slot.phase {
             Phase::Queued { .. } => return,
             Phase::Connecting(cancel) => cancel.cancel(),
-            Phase::Backoff { .. } | Phase::Ended(_) => {}
+            Phase::Backoff(_) | Phase::Ended(_) => {}
         }
         slot.run += 1;
         slot.attempt = 0;
@@ -670,7 +681,6 @@ impl Supervisor {
         slot.paused = false;
         self.board.set_paused(task, false);
         self.paused_since.remove(&task);
-        self.backoff_until.remove(&task);
         self.enqueue(task);
     }
 }
@@ -792,7 +802,7 @@ impl Attempt {
                 Outcome::RetryAfter {
                     after,
                     received,
-                    paused,
+                    deadline_at,
                 }
             }
         }
