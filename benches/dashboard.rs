@@ -30,7 +30,7 @@ const ECSTASY: &str = include_str!("../assets/poems/ecstasy.txt");
 fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
     model.apply(&mut Event {
         task: TaskId::at(task),
-        run: 1,
+        generation: 1,
         at,
         kind,
     });
@@ -135,7 +135,7 @@ fn apply(c: &mut Criterion) {
             let data = vec![BytesMut::from(piece)];
             let mut event = Event {
                 task: TaskId::at(task),
-                run: 1,
+                generation: 1,
                 at: t0,
                 kind: EventKind::Progress {
                     data,

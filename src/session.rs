@@ -23,7 +23,7 @@ use crate::report::{Saver, Subject};
 #[derive(Debug, Clone)]
 pub struct SaveFailure {
     pub task: TaskId,
-    pub run: u32,
+    pub generation: u32,
     pub at: Instant,
     pub message: String,
 }
@@ -33,7 +33,7 @@ impl SaveFailure {
     pub fn about(&self) -> Subject {
         Subject {
             task: self.task,
-            run: self.run,
+            generation: self.generation,
             at: self.at,
         }
     }
@@ -74,7 +74,7 @@ enum Job {
         complete: bool,
         poem: PoemBytes,
         task: TaskId,
-        run: u32,
+        generation: u32,
         at: Instant,
     },
     Print(PoemBytes),
@@ -171,7 +171,7 @@ impl Session {
                 complete,
                 poem: download.poem.clone(),
                 task: event.task,
-                run: event.run,
+                generation: event.generation,
                 at: event.at,
             });
         }
@@ -364,7 +364,7 @@ fn write_in_order(
                 complete,
                 poem,
                 task,
-                run,
+                generation,
                 at,
             } => {
                 let saved = match &saver {
@@ -376,7 +376,7 @@ fn write_in_order(
                     Ok(()) => WriteReport::Done,
                     Err(err) => WriteReport::SaveFailed(SaveFailure {
                         task,
-                        run,
+                        generation,
                         at,
                         message: format!("cannot save: {err}"),
                     }),

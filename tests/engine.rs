@@ -326,7 +326,7 @@ async fn cancel_closes_at_once_and_retry_restarts() {
         .await;
     run.handle.send(Command::Retry(TaskId::at(0))); // a running download restarts
     run.until(|model, _| {
-        model.downloads[0].run == 3 && model.downloads[0].state == State::Complete
+        model.downloads[0].generation == 3 && model.downloads[0].state == State::Complete
     })
     .await;
     assert_eq!(run.model.downloads[0].poem.to_vec(), ECSTASY.as_bytes());
@@ -579,7 +579,7 @@ async fn retry_failed_right_after_cancel_all_restarts_every_download() {
     // Both keys at once, before the engine has seen any download end.
     run.handle.send(Command::CancelAll);
     run.handle.send(Command::RetryFailed);
-    run.until(|model, _| model.downloads.iter().all(|d| d.run == 2))
+    run.until(|model, _| model.downloads.iter().all(|d| d.generation == 2))
         .await;
     run.handle.send(Command::CancelAll);
     run.until_all_ended().await;
@@ -917,5 +917,5 @@ async fn cancel_and_retry_work_on_paused_downloads() {
     run.until(|model, _| model.downloads[1].state == State::Complete)
         .await;
     assert!(run.model.downloads[1].poem == *poem);
-    assert_eq!(run.model.downloads[1].run, 2);
+    assert_eq!(run.model.downloads[1].generation, 2);
 }

@@ -168,7 +168,7 @@ mod model_counters {
                 let address = (*model[task].address).clone();
                 let mut event = Event {
                     task,
-                    run,
+                    generation: run,
                     at: start + Duration::from_millis(i as u64),
                     kind: kind(choice, bytes, &address),
                 };

@@ -65,10 +65,12 @@ impl serde::Serialize for TaskId {
 #[derive(Debug, Clone)]
 pub struct Event {
     pub task: TaskId,
-    /// Which run of the task this is: 1 for the first, one more for each
-    /// retry asked for by a command. Events from an older run can arrive
-    /// after a newer run has started and are to be ignored.
-    pub run: u32,
+    /// Which *generation* of the download this is: 1 for the first, one
+    /// more each time a command restarts it (a retry key, `Command::Retry`);
+    /// the attempts that retry a failure are all within one generation.
+    /// Events from an older generation can arrive after a newer one has
+    /// started and are to be ignored. (NDJSON calls it `run`.)
+    pub generation: u32,
     /// When the engine saw it happen. Models derive times and rates from
     /// this, never from the clock, so they stay pure.
     pub at: Instant,
@@ -114,7 +116,7 @@ pub enum EventKind {
         received: u64,
     },
     /// A command cancelled `count` downloads, from this event's task on,
-    /// all waiting in line for their first attempt of this run (so no byte
+    /// all waiting in line for their first attempt of this generation (so no byte
     /// had arrived): one event, so that cancelling a million queued
     /// downloads is not a million events.
     CancelledWaiting {

@@ -165,7 +165,7 @@ impl Supervisor {
         for (task, address) in first.range(count).zip(addresses) {
             self.slots.push(Slot {
                 address,
-                run: 1,
+                generation: 1,
                 attempt: 0,
                 paused: false,
                 in_line: true,
@@ -186,7 +186,7 @@ impl Supervisor {
     }
 }
 
-/// How a run of a download ended.
+/// How a generation of a download ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ended {
     Complete,
@@ -194,10 +194,10 @@ enum Ended {
     Cancelled,
 }
 
-/// Where a download's current run is, as the supervisor sees it.
+/// Where a download's current generation is, as the supervisor sees it.
 #[derive(Debug)]
 enum Phase {
-    /// In line for a connection slot; `received`: what the run's last
+    /// In line for a connection slot; `received`: what the generation's last
     /// attempt got (0 before any), which the row keeps showing.
     Queued {
         received: u64,
@@ -220,16 +220,16 @@ struct Wait {
 
 struct Slot {
     address: Arc<Address>,
-    run: u32,
-    /// The attempt of this run that started last (1-based; 0 before any).
+    generation: u32,
+    /// The attempt of this generation that started last (1-based; 0 before any).
     attempt: u32,
     /// Held still by the person: a running attempt stops reading, a queued
     /// one does not start.
     paused: bool,
-    /// Whether `queue` holds an entry for the current run (a paused one is
+    /// Whether `queue` holds an entry for the current generation (a paused one is
     /// dropped from the line when its turn comes, and put back on resume).
     in_line: bool,
-    /// `--timeout` counts from the first attempt of the run, across retries.
+    /// `--timeout` counts from the first attempt of the generation, across retries.
     deadline_at: Option<Instant>,
     phase: Phase,
 }
@@ -254,7 +254,7 @@ impl Slot {
 enum Outcome {
     Ended(Ended),
     /// Failed, and may be tried again after this wait. `deadline_at`: the
-    /// run's deadline, moved by the time the attempt was held still.
+    /// generation's deadline, moved by the time the attempt was held still.
     RetryAfter {
         after: Duration,
         received: u64,
@@ -264,18 +264,18 @@ enum Outcome {
 
 struct Supervisor {
     slots: Vec<Slot>,
-    /// Downloads waiting for a slot, with the run they were queued for (a
-    /// cancelled or restarted run leaves a stale entry that is skipped).
+    /// Downloads waiting for a slot, with the generation they were queued for (a
+    /// cancelled or restarted generation leaves a stale entry that is skipped).
     /// Eight bytes each: this, the slot and the shared address are all a
     /// waiting download costs the engine.
     queue: VecDeque<(TaskId, u32)>,
-    /// Downloads waiting out a backoff: when, which, and for which run.
+    /// Downloads waiting out a backoff: when, which, and for which generation.
     backoffs: BinaryHeap<Reverse<(Instant, TaskId, u32)>>,
     limit: usize,
     config: Arc<RunConfig>,
     events: mpsc::UnboundedSender<Event>,
     attempts: JoinSet<Outcome>,
-    /// Which download and run each running attempt's task is, so that one
+    /// Which download and generation each running attempt is for, so that one
     /// that panics still ends its row.
     running_ids: HashMap<tokio::task::Id, (TaskId, u32)>,
     board: Arc<PauseBoard>,
@@ -341,7 +341,7 @@ impl Supervisor {
     fn emit(&self, task: TaskId, kind: EventKind) {
         let _ = self.events.send(Event {
             task,
-            run: self.slots[task.index()].run,
+            generation: self.slots[task.index()].generation,
             at: std::time::Instant::now(),
             kind,
         });
@@ -355,7 +355,7 @@ impl Supervisor {
             Ok((id, _)) => *id,
             Err(err) => err.id(),
         };
-        let Some((task, run)) = self.running_ids.remove(&id) else {
+        let Some((task, generation)) = self.running_ids.remove(&id) else {
             return;
         };
         let outcome = match joined {
@@ -363,7 +363,7 @@ impl Supervisor {
             Err(err) => {
                 // A bug of ours, not the server's: the row ends as failed,
                 // saying so, instead of running for ever.
-                if self.slots[task.index()].run == run {
+                if self.slots[task.index()].generation == generation {
                     let address = Address::clone(&self.slots[task.index()].address);
                     self.emit(
                         task,
@@ -372,7 +372,7 @@ impl Supervisor {
                                 address,
                                 reason: FailReason::Io {
                                     source: std::io::Error::other(format!(
-                                        "internal error: the download's task failed ({err})"
+                                        "internal error: the attempt stopped ({err})"
                                     ))
                                     .into(),
                                 },
@@ -386,7 +386,7 @@ impl Supervisor {
             }
         };
         let slot = &mut self.slots[task.index()];
-        if slot.run != run {
+        if slot.generation != generation {
             return; // a restart overtook it
         }
         if slot.paused {
@@ -408,7 +408,7 @@ impl Supervisor {
                     self.paused_since.insert(task, now);
                 }
                 let until = now + after;
-                self.backoffs.push(Reverse((until, task, run)));
+                self.backoffs.push(Reverse((until, task, generation)));
                 Phase::Backoff(Box::new(Wait { received, until }))
             }
         };
@@ -420,21 +420,21 @@ impl Supervisor {
     /// back what was left.
     fn backoffs_due(&mut self) {
         let now = self.now();
-        while let Some(&Reverse((at, task, run))) = self.backoffs.peek() {
+        while let Some(&Reverse((at, task, generation))) = self.backoffs.peek() {
             if at > now {
                 break;
             }
             self.backoffs.pop();
             let slot = &self.slots[task.index()];
-            let current =
-                slot.run == run && matches!(&slot.phase, Phase::Backoff(wait) if wait.until == at);
+            let current = slot.generation == generation
+                && matches!(&slot.phase, Phase::Backoff(wait) if wait.until == at);
             if current && !slot.paused {
                 self.enqueue(task);
             }
         }
     }
 
-    /// Puts the current run of `task` in line; says so when it must wait.
+    /// Puts the current generation of `task` in line; says so when it must wait.
     fn enqueue(&mut self, task: TaskId) {
         let must_wait = self.running() + self.queue.len() >= self.limit;
         let slot = &mut self.slots[task.index()];
@@ -444,7 +444,7 @@ impl Supervisor {
         };
         slot.phase = Phase::Queued { received };
         slot.in_line = true;
-        self.queue.push_back((task, slot.run));
+        self.queue.push_back((task, slot.generation));
         if must_wait {
             self.emit(task, EventKind::Queued { count: 1 });
         }
@@ -453,11 +453,11 @@ impl Supervisor {
     /// Starts attempts, first in line first, while slots are free.
     fn start_waiting(&mut self) {
         while self.running() < self.limit {
-            let Some((task, run)) = self.queue.pop_front() else {
+            let Some((task, generation)) = self.queue.pop_front() else {
                 break;
             };
             let slot = &mut self.slots[task.index()];
-            if slot.run != run || !matches!(slot.phase, Phase::Queued { .. }) {
+            if slot.generation != generation || !matches!(slot.phase, Phase::Queued { .. }) {
                 continue; // a stale entry: cancelled, restarted or started
             }
             slot.in_line = false;
@@ -503,7 +503,7 @@ impl Supervisor {
         slot.phase = Phase::Connecting(cancel.clone());
         let attempt = Attempt {
             task,
-            run: slot.run,
+            generation: slot.generation,
             attempt: slot.attempt,
             of: self.config.retries.saturating_add(1),
             deadline_at: slot.deadline_at,
@@ -512,9 +512,9 @@ impl Supervisor {
             cancel,
             events: self.events.clone(),
         };
-        let (task, run) = (attempt.task, attempt.run);
+        let (task, generation) = (attempt.task, attempt.generation);
         let handle = self.attempts.spawn(attempt.run(self.board.watch(task)));
-        self.running_ids.insert(handle.id(), (task, run));
+        self.running_ids.insert(handle.id(), (task, generation));
     }
 
     fn obey(&mut self, command: Command) {
@@ -569,7 +569,7 @@ impl Supervisor {
                 continue;
             }
             slot.paused = paused;
-            let run = slot.run;
+            let generation = slot.generation;
             match slot.phase {
                 Phase::Connecting(_) => self.board.set_paused(task, paused),
                 _ if paused => {
@@ -581,15 +581,15 @@ impl Supervisor {
                     if let Some(since) = self.paused_since.remove(&task)
                         && let Some(until) = slot.hold_for(now.saturating_duration_since(since))
                     {
-                        self.backoffs.push(Reverse((until, task, run)));
+                        self.backoffs.push(Reverse((until, task, generation)));
                     }
                     if matches!(slot.phase, Phase::Queued { .. }) && !slot.in_line {
                         slot.in_line = true;
-                        back_in_line.push((task, run));
+                        back_in_line.push((task, generation));
                     }
                 }
             }
-            if let Some((first, count)) = batches.push(task, run) {
+            if let Some((first, count)) = batches.push(task, generation) {
                 self.emit_batch(first, count, paused);
             }
         }
@@ -618,14 +618,14 @@ impl Supervisor {
         let mut batches = Batches::default();
         for task in TaskId::all(self.slots.len()) {
             let slot = &mut self.slots[task.index()];
-            // Only downloads that never started this run go in a batch: one
+            // Only downloads that never started this generation go in a batch: one
             // queued again after an attempt may hold a partial poem, and is
             // told about on its own, with its bytes.
             if matches!(slot.phase, Phase::Queued { .. }) && slot.attempt == 0 {
                 slot.phase = Phase::Ended(Ended::Cancelled);
                 slot.in_line = false;
                 slot.paused = false;
-                if let Some((first, count)) = batches.push(task, slot.run) {
+                if let Some((first, count)) = batches.push(task, slot.generation) {
                     self.emit_cancelled_waiting(first, count);
                 }
             } else {
@@ -647,7 +647,7 @@ impl Supervisor {
         self.emit(first, kind);
     }
 
-    /// Ends the current run now; a running attempt reports its own end.
+    /// Ends the current generation now; a running attempt reports its own end.
     fn cancel(&mut self, task: TaskId) {
         let slot = &mut self.slots[task.index()];
         let received = match &slot.phase {
@@ -665,7 +665,7 @@ impl Supervisor {
         self.emit(task, EventKind::Cancelled { received });
     }
 
-    /// A new run of `task`, whatever the state of the old one (a queued one
+    /// A new generation of `task`, whatever the state of the old one (a queued one
     /// keeps its place in line).
     fn restart(&mut self, task: TaskId) {
         let slot = &mut self.slots[task.index()];
@@ -674,7 +674,7 @@ impl Supervisor {
             Phase::Connecting(cancel) => cancel.cancel(),
             Phase::Backoff(_) | Phase::Ended(_) => {}
         }
-        slot.run += 1;
+        slot.generation += 1;
         slot.attempt = 0;
         slot.deadline_at = None;
         // A retry is a wish to fetch: it is not held.
@@ -685,7 +685,7 @@ impl Supervisor {
     }
 }
 
-/// Consecutive ids of one run, gathered into one event.
+/// Consecutive ids of one generation, gathered into one event.
 #[derive(Default)]
 struct Batches {
     current: Option<(TaskId, u32, u32)>,
@@ -693,17 +693,18 @@ struct Batches {
 
 impl Batches {
     /// Adds `task`; returns the batch it ended, if it did not fit.
-    fn push(&mut self, task: TaskId, run: u32) -> Option<(TaskId, u32)> {
+    fn push(&mut self, task: TaskId, generation: u32) -> Option<(TaskId, u32)> {
         match &mut self.current {
-            Some((first, batch_run, count))
-                if *batch_run == run && first.index() + *count as usize == task.index() =>
+            Some((first, batch_generation, count))
+                if *batch_generation == generation
+                    && first.index() + *count as usize == task.index() =>
             {
                 *count += 1;
                 None
             }
             _ => self
                 .current
-                .replace((task, run, 1))
+                .replace((task, generation, 1))
                 .map(|(first, _, count)| (first, count)),
         }
     }
@@ -716,7 +717,7 @@ impl Batches {
 /// One attempt of one download, in its own task while it holds a slot.
 struct Attempt {
     task: TaskId,
-    run: u32,
+    generation: u32,
     attempt: u32,
     of: u32,
     deadline_at: Option<Instant>,
@@ -730,7 +731,7 @@ impl Attempt {
     fn emit(&self, kind: EventKind) {
         let _ = self.events.send(Event {
             task: self.task,
-            run: self.run,
+            generation: self.generation,
             at: std::time::Instant::now(),
             kind,
         });

@@ -59,7 +59,7 @@ impl State {
 }
 
 /// One download, as the model sees it. Small on purpose: a million queued
-/// downloads are a million of these, so everything that only a started run
+/// downloads are a million of these, so everything that only a started generation
 /// has lives in [`Detail`], allocated at its first attempt.
 #[derive(Debug, Clone)]
 pub struct Download {
@@ -73,8 +73,8 @@ pub struct Download {
     pub error: Option<Box<FetchError>>,
     detail: Option<Box<Detail>>,
     pub received: u64,
-    /// Which run the fields describe (see [`Event::run`]).
-    pub run: u32,
+    /// Which run the fields describe (see [`Event::generation`]).
+    pub generation: u32,
     pub attempt: u32,
     pub attempts: u32,
     /// Bytes in the latest progress event.
@@ -85,14 +85,14 @@ pub struct Download {
     pub paused: bool,
 }
 
-/// What a run that has started keeps. While it runs: its clocks, times and
+/// What a generation that has started keeps. While it runs: its clocks, times and
 /// rate history ([`Live`]); once it has ended, only what the table and the
 /// poem pane still show: how long it took, and its text index. (A million
 /// ended rows in the dashboard keep a few dozen bytes each here.)
 #[derive(Debug, Clone, Default)]
 struct Detail {
     live: Option<Box<Live>>,
-    /// From the run's first event to its end (the Time column), once ended.
+    /// From the generation's first event to its end (the Time column), once ended.
     took: Option<Millis>,
     /// From its first attempt to its end (for the average rate), once ended.
     active: Option<Millis>,
@@ -117,12 +117,12 @@ impl Millis {
     }
 }
 
-/// What a run keeps while it runs.
+/// What a generation keeps while it runs.
 #[derive(Debug, Clone, Default)]
 struct Live {
-    /// When the current run started (its first event).
+    /// When the current generation started (its first event).
     run_started: Option<Instant>,
-    /// When the run's first attempt started: `--timeout` counts from here,
+    /// When the generation's first attempt started: `--timeout` counts from here,
     /// across retries.
     first_attempt_started: Option<Instant>,
     attempt_started: Option<Instant>,
@@ -136,10 +136,10 @@ struct Live {
     retry_said: Option<Instant>,
     /// Since when it has been paused, while it is.
     paused_at: Option<Instant>,
-    /// Time held still in this run: the deadline moves by it.
+    /// Time held still in this generation: the deadline moves by it.
     paused_total: Duration,
     times: AttemptTimes,
-    /// Kept only in a dashboard model (the sparkline of an ended run is not
+    /// Kept only in a dashboard model (the sparkline of an ended generation is not
     /// drawn).
     throughput: Throughput,
 }
@@ -224,9 +224,9 @@ impl Download {
             error: None,
             detail: None,
             received: 0,
-            // The engine's first run is 1: a queued download's first event
+            // The engine's first generation is 1: a queued download's first event
             // is not a restart, and allocates nothing.
-            run: 1,
+            generation: 1,
             attempt: 0,
             attempts: 0,
             last_chunk: 0,
@@ -247,7 +247,7 @@ impl Download {
         self.detail.get_or_insert_with(Box::default)
     }
 
-    /// The running run's clocks, if it has any (none before its first
+    /// The running generation's clocks, if it has any (none before its first
     /// attempt or after its end).
     fn running_mut(&mut self) -> Option<&mut Live> {
         self.detail.as_deref_mut()?.live.as_deref_mut()
@@ -257,7 +257,7 @@ impl Download {
         self.detail_mut().live.get_or_insert_with(Box::default)
     }
 
-    /// How long the run has taken: from its first event to its end, or to
+    /// How long the generation has taken: from its first event to its end, or to
     /// `now` while it goes on; `None` before it started.
     pub fn elapsed(&self, now: Instant) -> Option<Duration> {
         let detail = self.detail()?;
@@ -269,7 +269,7 @@ impl Download {
         }
     }
 
-    /// When the run's first attempt started, while it runs: `--timeout`
+    /// When the generation's first attempt started, while it runs: `--timeout`
     /// counts from here.
     pub fn first_attempt_started(&self) -> Option<Instant> {
         self.live().and_then(|live| live.first_attempt_started)
@@ -288,13 +288,13 @@ impl Download {
         live.retry_at.map(|at| at.saturating_duration_since(now))
     }
 
-    /// The current attempt's times, while the run goes on (an ended run's
+    /// The current attempt's times, while the generation goes on (an ended generation's
     /// are in its `Finished` event).
     pub fn times(&self) -> AttemptTimes {
         self.live().map(|live| live.times).unwrap_or_default()
     }
 
-    /// When `--timeout` runs out for this run, given `limit`: the first
+    /// When `--timeout` runs out for this generation, given `limit`: the first
     /// attempt's start plus the limit plus the time it was paused. While
     /// paused, what is left does not shrink: the answer is as of `now`.
     pub fn time_left(&self, limit: Duration, now: Instant) -> Option<Duration> {
@@ -304,13 +304,13 @@ impl Download {
         Some((start + limit + live.paused_total).saturating_duration_since(now))
     }
 
-    /// Bytes over time (empty outside a dashboard model, and once the run
+    /// Bytes over time (empty outside a dashboard model, and once the generation
     /// has ended).
     pub fn throughput(&self) -> Option<&Throughput> {
         self.live().map(|live| &live.throughput)
     }
 
-    /// Notes when the run ended, if it had started: one that never did (a
+    /// Notes when the generation ended, if it had started: one that never did (a
     /// queued download cancelled) has no times to keep, and gets no detail.
     /// What only a running download needs is let go of here.
     fn mark_ended(&mut self, at: Instant) {
@@ -325,7 +325,7 @@ impl Download {
         }
     }
 
-    /// The process was stopped for `by` (Ctrl-Z): the clocks of a run that
+    /// The process was stopped for `by` (Ctrl-Z): the clocks of a generation that
     /// goes on move by it, as the engine's did (idle, time left, retry).
     pub(super) fn shift(&mut self, by: Duration, ended: Instant) {
         if self.state.is_final() {
@@ -441,13 +441,13 @@ impl Download {
     /// (A batch `Queued` event is applied to each of its downloads by the
     /// model.)
     pub(super) fn apply(&mut self, event: &mut Event, dashboard: bool) -> bool {
-        if event.run < self.run {
+        if event.generation < self.generation {
             return false;
         }
-        if event.run > self.run {
-            // A restart: forget the old run entirely.
+        if event.generation > self.generation {
+            // A restart: forget the old generation entirely.
             *self = Download::new(Arc::clone(&self.address));
-            self.run = event.run;
+            self.generation = event.generation;
             if !matches!(event.kind, EventKind::Queued { .. }) {
                 self.live_mut().run_started = Some(event.at);
             }
@@ -458,8 +458,8 @@ impl Download {
                 EventKind::Paused { .. } | EventKind::Resumed { .. }
             )
         {
-            // A run that has ended holds nothing to pause (the engine starts
-            // a new run to go on).
+            // A generation that has ended holds nothing to pause (the engine starts
+            // a new generation to go on).
             return true;
         }
         match &mut event.kind {
@@ -566,7 +566,7 @@ impl Download {
                 error,
             } => {
                 // `attempt` stays the one that ran: the next one is only a
-                // plan until its `Connecting` (a deadline may end the run
+                // plan until its `Connecting` (a deadline may end the generation
                 // before it starts).
                 let _ = attempt;
                 self.state = State::Retrying;

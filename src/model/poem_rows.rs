@@ -228,7 +228,7 @@ mod tests {
             d.apply(
                 &mut Event {
                     task: crate::engine::TaskId::at(0),
-                    run: 1,
+                    generation: 1,
                     at,
                     kind,
                 },

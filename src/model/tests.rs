@@ -5,10 +5,10 @@ use bytes::{Bytes, BytesMut};
 use super::*;
 use crate::engine::{AttemptTimes, EventKind, FailReason, FetchError, Shift, TaskId};
 
-fn event(at: Instant, task: usize, run: u32, kind: EventKind) -> Event {
+fn event(at: Instant, task: usize, generation: u32, kind: EventKind) -> Event {
     Event {
         task: TaskId::at(task),
-        run,
+        generation,
         at,
         kind,
     }

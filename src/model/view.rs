@@ -190,7 +190,7 @@ pub struct View {
     pub poem_follow: bool,
     /// The poem pane's text area (set by `ui::measure`).
     pub poem_pane: PaneSize,
-    /// The run and attempt the poem pane's scroll belongs to: a new one
+    /// The generation and attempt the poem pane's scroll belongs to: a new one
     /// (a retry) starts the pane afresh.
     pub poem_shows: Option<(TaskId, u32, u32)>,
     /// Log lines scrolled back from the newest.
@@ -544,7 +544,7 @@ impl View {
         self.select_index(rows, index.saturating_add_signed(delta));
     }
 
-    /// The poem pane starts afresh: a new download or run shown.
+    /// The poem pane starts afresh: a new download or generation shown.
     fn reset_poem_pane(&mut self) {
         self.poem_scroll = None;
         self.poem_follow = false;
@@ -570,11 +570,11 @@ impl View {
     }
 
     /// Forgets the poem pane's scroll when the selected download has started
-    /// over (a retry), so the pane shows the new run from its top.
+    /// over (a retry), so the pane shows the new generation from its top.
     pub fn follow_new_runs(&mut self, model: &Model) {
         let shows = self
             .selected
-            .and_then(|task| model.get(task).map(|d| (task, d.run, d.attempt)));
+            .and_then(|task| model.get(task).map(|d| (task, d.generation, d.attempt)));
         if shows != self.poem_shows {
             if shows.map(|(task, ..)| task) == self.poem_shows.map(|(task, ..)| task) {
                 self.reset_poem_pane();
@@ -884,7 +884,7 @@ impl View {
                         format!("task {task}: fetching again; its poem is replaced"),
                     );
                 }
-                // The new run's poem starts at its top.
+                // The new generation's poem starts at its top.
                 self.reset_poem_pane();
                 return Some(Command::Retry(task));
             }
@@ -1031,7 +1031,7 @@ mod tests {
     pub(super) fn feed(model: &mut Model, at: Instant, task: usize, kind: EventKind) {
         model.apply(&mut Event {
             task: TaskId::at(task),
-            run: 1,
+            generation: 1,
             at,
             kind,
         });
@@ -1486,27 +1486,31 @@ mod poem_pane_tests {
     use crate::address::Address;
     use crate::engine::{Event, EventKind};
 
-    fn feed(model: &mut Model, run: u32, kind: EventKind) {
+    fn feed(model: &mut Model, generation: u32, kind: EventKind) {
         model.apply(&mut Event {
             task: TaskId::at(0),
-            run,
+            generation,
             at: Instant::now(),
             kind,
         });
     }
 
-    fn poem(model: &mut Model, run: u32, lines: usize) {
+    fn poem(model: &mut Model, generation: u32, lines: usize) {
         let text: String = (0..lines).map(|i| format!("line {i}\n")).collect();
-        feed(model, run, EventKind::Connecting { attempt: 1, of: 1 });
         feed(
             model,
-            run,
+            generation,
+            EventKind::Connecting { attempt: 1, of: 1 },
+        );
+        feed(
+            model,
+            generation,
             EventKind::Progress {
                 data: vec![BytesMut::from(text.as_bytes())],
                 received: text.len() as u64,
             },
         );
-        feed(model, run, finished(text.len() as u64));
+        feed(model, generation, finished(text.len() as u64));
     }
 
     fn view() -> View {
@@ -1543,8 +1547,8 @@ mod poem_pane_tests {
         let download = m.get(TaskId::at(0)).unwrap();
         assert_eq!(view.poem_top(download), PoemPos::default());
 
-        // `R` (or a retry by the engine) starts a new run without a key on
-        // this row: the pane still starts at the top of the new run.
+        // `R` (or a retry by the engine) starts a new generation without a key on
+        // this row: the pane still starts at the top of the new generation.
         view.handle(Action::FocusNext, &m, t0);
         view.handle(Action::Last, &m, t0);
         poem(&mut m, 3, 30);

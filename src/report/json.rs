@@ -233,7 +233,10 @@ fn with_common_fields(fields: Value, about: Option<Subject>, model: &Model) -> V
         json!(download.and_then(|(_, d)| d.address.label())),
     );
     object.insert("t".into(), json!(t));
-    object.insert("run".into(), json!(download.map(|(about, _)| about.run)));
+    object.insert(
+        "run".into(),
+        json!(download.map(|(about, _)| about.generation)),
+    );
     object.extend(fields);
     Value::Object(object)
 }

@@ -22,7 +22,7 @@ use crate::model::{Model, State};
 #[derive(Debug, Clone, Copy)]
 pub struct Subject {
     pub task: TaskId,
-    pub run: u32,
+    pub generation: u32,
     pub at: Instant,
 }
 
@@ -30,7 +30,7 @@ impl From<&Event> for Subject {
     fn from(event: &Event) -> Subject {
         Subject {
             task: event.task,
-            run: event.run,
+            generation: event.generation,
             at: event.at,
         }
     }

@@ -294,7 +294,7 @@ mod tests {
             };
             model.apply(&mut Event {
                 task: crate::engine::TaskId::at(task),
-                run: 1,
+                generation: 1,
                 at: std::time::Instant::now(),
                 kind: EventKind::Failed {
                     error: FetchError {

@@ -29,7 +29,7 @@ impl Scene {
         let at = self.at(ms);
         self.model.apply(&mut Event {
             task: TaskId::at(task),
-            run: 1,
+            generation: 1,
             at,
             kind,
         });

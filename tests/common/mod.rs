@@ -105,7 +105,7 @@ impl Run {
             "condition not reached; events: {:#?}",
             self.log
                 .iter()
-                .map(|e| (&e.task, &e.run, &e.kind))
+                .map(|e| (&e.task, &e.generation, &e.kind))
                 .collect::<Vec<_>>()
         );
     }
