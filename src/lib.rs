@@ -11,6 +11,7 @@ pub mod cli;
 pub mod engine;
 pub mod headless;
 pub mod model;
+pub mod netstring;
 pub mod report;
 pub mod run;
 pub mod serve;

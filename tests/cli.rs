@@ -1276,6 +1276,7 @@ fn every_documented_ndjson_field_is_written() {
             "complete",
             "failed",
             "cancelled",
+            "not_transformed",
             "unsaved",
             "bytes",
             "bytes_received",

@@ -29,6 +29,7 @@ fn limits() -> Limits {
         idle_timeout: Duration::from_secs(30),
         deadline: None,
         max_bytes: Some(1 << 20),
+        transform_timeout: Duration::from_secs(10),
     }
 }
 

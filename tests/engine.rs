@@ -19,6 +19,7 @@ fn limits() -> Limits {
         idle_timeout: Duration::from_secs(5),
         deadline: None,
         max_bytes: Some(1 << 20),
+        transform_timeout: Duration::from_secs(10),
     }
 }
 
@@ -197,6 +198,7 @@ async fn an_endless_stream_stops_at_max_bytes_and_keeps_them() {
     let (_server, address) = serve_one(ECSTASY, paced(4096, 1), Behaviour::Endless).await;
     let limits = Limits {
         max_bytes: Some(10_000),
+        transform_timeout: Duration::from_secs(10),
         ..limits()
     };
     let err = get_poem(&address, &limits).await.unwrap_err();

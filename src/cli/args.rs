@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::Limits;
+use crate::engine::{Limits, TransformStep};
 use crate::serve::Behaviour;
 
 #[derive(Debug, Parser)]
@@ -194,6 +194,16 @@ pub struct FetchArgs {
     #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 0, value_parser = parse_count::<u32>)]
     pub retries: u32,
 
+    /// Send each downloaded poem to the transform server at ADDRESS (`serve --transform`, or
+    /// the tutorial's), asking for transform NAME [default: cummingsify]. Given more than once,
+    /// the poem goes through each in order; a step that fails passes its poem on unchanged.
+    #[arg(long = "transform", value_name = "[NAME@]ADDRESS", value_parser = parse_transform)]
+    pub transforms: Vec<TransformStep>,
+
+    /// Give up on a transform step (connect, request and reply) after SECS.
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value_t = Seconds(Limits::default().transform_timeout), value_parser = |text: &str| parse_timeout(text).map(Seconds))]
+    pub transform_timeout: Seconds,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -201,8 +211,28 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Poem files, or names of bundled poems (see --list). Each gets its own port.
-    #[arg(value_name = "POEM", required_unless_present = "list")]
+    #[arg(value_name = "POEM", required_unless_present_any = ["list", "transform", "proxy"], conflicts_with_all = ["transform", "proxy"])]
     pub poems: Vec<String>,
+
+    /// Serve transforms instead of poems (the tutorial's Part 12 service): a client sends the
+    /// netstring NAME.POEM and gets the transformed poem back. Transforms: cummingsify (lower
+    /// case), shout (upper case), reverse (the lines in reverse order), rot13.
+    #[arg(long, conflicts_with = "proxy")]
+    pub transform: bool,
+
+    /// Serve as a caching proxy of the poetry server at UPSTREAM (PORT, HOST:PORT or [V6]:PORT),
+    /// one port per --proxy from --port on: the first client's fetch is shared by
+    /// every client that comes while it runs, and cached once it completes.
+    #[arg(long, value_name = "UPSTREAM")]
+    pub proxy: Vec<String>,
+
+    /// A transform server closes a client that has not sent its whole request within SECS.
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "30", value_parser = parse_timeout, requires = "transform")]
+    pub request_timeout: Duration,
+
+    /// The largest request a transform server reads, poem and name (the tutorial's: 99,999 bytes).
+    #[arg(allow_negative_numbers = true, long, value_name = "SIZE", default_value_t = Size(99_999), value_parser = |text: &str| parse_size(text).map(Size), requires = "transform")]
+    pub max_request: Size,
 
     /// The first port to listen on; more poems or copies take the ports after it. 0 picks free ports.
     #[arg(allow_negative_numbers = true, long, default_value_t = 0, value_parser = parse_count::<u16>)]
@@ -230,9 +260,11 @@ pub struct ServeArgs {
 
     /// Misbehave: refuse (nothing listens), stall (accept, send nothing), stall:N (send N
     /// bytes, then nothing), reset:N (reset after N bytes), endless (repeat the poem forever), trickle (one byte per --delay),
-    /// full (accept queue full: connecting hangs).
-    #[arg(long, value_name = "MODE", value_parser = parse_fault)]
-    pub fault: Option<Behaviour>,
+    /// full (accept queue full: connecting hangs). A transform server: slow (the reply paced by
+    /// --num-bytes and --delay), stall (no reply, the connection held), close (closed without a
+    /// reply), malformed (a reply whose length is wrong).
+    #[arg(long, value_name = "MODE")]
+    pub fault: Option<String>,
 
     /// List the bundled poems and exit.
     #[arg(long)]
@@ -342,7 +374,31 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         })
 }
 
-fn parse_fault(text: &str) -> Result<Behaviour, String> {
+/// `[NAME@]ADDRESS`: a transform and its server.
+fn parse_transform(text: &str) -> Result<TransformStep, String> {
+    let (name, address) = match text.split_once('@') {
+        Some((name, address)) => (name, address),
+        None => ("cummingsify", text),
+    };
+    // The name goes into the request before a '.', as the tutorial's
+    // client puts it: it can hold neither.
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(format!(
+            "{name:?} is not a transform name: letters, digits, '-' and '_' only"
+        ));
+    }
+    let address = crate::address::parse(address).map_err(|why| format!("{address:?}: {why}"))?;
+    Ok(TransformStep {
+        name: name.to_string(),
+        address: std::sync::Arc::new(address),
+    })
+}
+
+pub(crate) fn parse_fault(text: &str) -> Result<Behaviour, String> {
     match text {
         "refuse" => Ok(Behaviour::Refuse),
         "stall" => Ok(Behaviour::Stall),

@@ -82,9 +82,11 @@ pub async fn run(args: FetchArgs) -> i32 {
             idle_timeout: args.idle_timeout.0,
             deadline: args.timeout,
             max_bytes: (args.max_bytes.0 > 0).then_some(args.max_bytes.0),
+            transform_timeout: args.transform_timeout.0,
         },
         concurrency,
         retries: args.retries,
+        transforms: args.transforms.clone(),
         ..RunConfig::default()
     };
     let input = Sources { addresses, stream };
@@ -149,7 +151,7 @@ pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs)
             search: output.search.clone().unwrap_or_default(),
         };
         let setup = Setup {
-            model: Model::for_dashboard([], config.limits),
+            model: Model::for_dashboard([], config.limits).with_transforms(&config.transforms),
             sources: input,
             config,
             keep,
@@ -165,7 +167,7 @@ pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs)
         Box::new(PlainReporter::new(output.quiet))
     };
     let setup = Setup {
-        model: Model::default(),
+        model: Model::default().with_transforms(&config.transforms),
         sources: input,
         config,
         keep,

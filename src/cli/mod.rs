@@ -5,6 +5,7 @@
 mod args;
 mod demo;
 mod fetch;
+mod proxy;
 mod serve;
 
 pub use args::{Cli, Commands, DemoArgs, FetchArgs, OutputArgs, ServeArgs, parse_size};

@@ -1,9 +1,11 @@
 //! `poetry-dash serve`: the tutorial's slow server, many poems, faults.
 
 use super::ServeArgs;
+use super::args::parse_fault;
 use super::usage_error;
 use crate::engine;
 use crate::run::exit;
+use crate::serve::transform::{TransformConfig, TransformFault, TransformServer};
 use crate::serve::{self, Behaviour, Pacing, PoemSource, PortSpec};
 
 pub async fn run(args: ServeArgs) -> i32 {
@@ -16,6 +18,20 @@ pub async fn run(args: ServeArgs) -> i32 {
         }
         return exit::ALL_COMPLETE;
     }
+    let fault = args.fault.as_deref();
+    if args.transform {
+        return serve_transforms(&args, fault).await;
+    }
+    if !args.proxy.is_empty() {
+        if let Some(fault) = fault {
+            return usage_error(format_args!("--fault {fault}: a proxy has no fault modes"));
+        }
+        return super::proxy::run(&args).await;
+    }
+    let behaviour = match fault.map(parse_fault).transpose() {
+        Ok(behaviour) => behaviour.unwrap_or_default(),
+        Err(message) => return usage_error(format_args!("--fault: {message}")),
+    };
     let mut poems = Vec::new();
     for name in &args.poems {
         match PoemSource::load(name) {
@@ -31,7 +47,6 @@ pub async fn run(args: ServeArgs) -> i32 {
             delay: args.delay,
         }
     };
-    let behaviour = args.fault.unwrap_or_default();
     let specs: Vec<PortSpec> = poems
         .iter()
         .flat_map(|poem| {
@@ -80,15 +95,7 @@ pub async fn run(args: ServeArgs) -> i32 {
             )),
         }
     }
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut term) => { term.recv().await; }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
+    until_stopped().await;
     server.stop();
     server.stopped().await;
     let counters = &server.counters;
@@ -100,4 +107,66 @@ pub async fn run(args: ServeArgs) -> i32 {
             .load(std::sync::atomic::Ordering::Relaxed)
     );
     exit::ALL_COMPLETE
+}
+
+/// `serve --transform`: the tutorial's Part 12 transform service.
+async fn serve_transforms(args: &ServeArgs, fault: Option<&str>) -> i32 {
+    let fault = match fault.map(TransformFault::parse).transpose() {
+        Ok(fault) => fault.unwrap_or_default(),
+        Err(message) => return usage_error(format_args!("--fault: {message}")),
+    };
+    let config = TransformConfig {
+        fault,
+        pacing: Pacing {
+            num_bytes: usize::try_from(args.num_bytes).unwrap_or(usize::MAX),
+            delay: args.delay,
+        },
+        max_request: args.max_request.0,
+        request_timeout: args.request_timeout,
+    };
+    let mut server = match TransformServer::start(&args.iface, args.port, config, !args.quiet).await
+    {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return exit::SOME_FAILED;
+        }
+    };
+    match fault {
+        TransformFault::None => serve::say(format_args!(
+            "Serving transforms on port {}.",
+            server.address.port()
+        )),
+        fault => serve::say(format_args!(
+            "Serving transforms on port {} ({fault}).",
+            server.address.port()
+        )),
+    }
+    until_stopped().await;
+    server.stop().await;
+    eprintln!(
+        "Stopped: {} clients, {} bytes sent.",
+        server
+            .counters
+            .accepted
+            .load(std::sync::atomic::Ordering::Relaxed),
+        server
+            .counters
+            .bytes_sent
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    exit::ALL_COMPLETE
+}
+
+/// Until Ctrl-C or SIGTERM.
+pub(super) async fn until_stopped() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => { term.recv().await; }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
 }

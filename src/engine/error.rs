@@ -3,11 +3,13 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::address::Address;
+use crate::netstring::NetstringError;
 use crate::units::{exact_size, seconds};
 
 /// An I/O error kept whole, with its kind, shareable between events (an
@@ -226,4 +228,80 @@ mod tests {
         );
         assert_eq!(seconds(Duration::from_millis(1250)), "1.25 s");
     }
+}
+
+/// One step of a chain: which transform, and the server that does it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransformStep {
+    pub name: String,
+    pub address: Arc<Address>,
+}
+
+impl fmt::Display for TransformStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}", self.name, self.address)
+    }
+}
+
+/// Why a step did not transform the poem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransformFailure {
+    /// Connecting failed (refused, no such host, the connect timed out).
+    Connect(FailReason),
+    /// The server closed the connection without a reply: the tutorial's
+    /// answer to an unknown transform or one that failed.
+    NoReply,
+    /// The reply is not one well-formed netstring.
+    Malformed(NetstringError),
+    /// The reply announced more than `--max-bytes`.
+    TooLarge { limit: u64 },
+    /// `--transform-timeout` passed before the whole reply came.
+    TimedOut(Duration),
+    /// The connection broke.
+    Io(IoError),
+    /// A command cancelled the download while this step ran.
+    Cancelled,
+}
+
+impl TransformFailure {
+    /// A short, stable name for NDJSON (`reason`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransformFailure::Connect(reason) => reason.code(),
+            TransformFailure::NoReply => "no_reply",
+            TransformFailure::Malformed(_) => "malformed",
+            TransformFailure::TooLarge { .. } => "too_large",
+            TransformFailure::TimedOut(_) => "timeout",
+            TransformFailure::Io(_) => "io",
+            TransformFailure::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for TransformFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransformFailure::Connect(reason) => write!(f, "{reason}"),
+            TransformFailure::NoReply => write!(f, "closed without a reply"),
+            TransformFailure::Malformed(err) => write!(f, "malformed reply: {err}"),
+            TransformFailure::TooLarge { limit } => write!(
+                f,
+                "the reply is too large: over the {} limit",
+                exact_size(*limit)
+            ),
+            TransformFailure::TimedOut(limit) => {
+                write!(f, "timed out after {}", seconds(*limit))
+            }
+            TransformFailure::Io(err) => write!(f, "{err}"),
+            TransformFailure::Cancelled => write!(f, "cancelled"),
+        }
+    }
+}
+
+/// A step that failed: which, and why. The poem it was given goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("transform {step} failed: {failure}")]
+pub struct TransformError {
+    pub step: TransformStep,
+    pub failure: TransformFailure,
 }

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
-use super::error::FetchError;
+use super::error::{FetchError, TransformError};
 use crate::address::Address;
 
 /// A download: its position in the address list. Kept 0-based (an index),
@@ -133,12 +133,47 @@ pub enum EventKind {
     Resumed {
         count: u32,
     },
+    /// A step of the poem's transform chain (`step`, 0-based, in the order
+    /// of the run's `--transform`s) is at `phase`. The poem itself is whole.
+    Transforming {
+        step: u16,
+        phase: StepPhase,
+    },
+    /// Step `step` transformed the poem: `poem` is its reply, which the next
+    /// step takes (and the row keeps, once the chain ends).
+    Transformed {
+        step: u16,
+        poem: Bytes,
+    },
+    /// Step `step` failed: the poem it was given goes on unchanged (the
+    /// errback's fallback).
+    TransformFailed {
+        step: u16,
+        error: TransformError,
+    },
     /// An attempt failed and attempt `attempt` of `of` starts `after` this long.
     Retrying {
         attempt: u32,
         of: u32,
         after: Duration,
         error: FetchError,
+    },
+}
+
+/// Where a step is, for the row that shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepPhase {
+    Connecting,
+    /// The request is being written: `sent` of `of` bytes.
+    Sending {
+        sent: u64,
+        of: u64,
+    },
+    /// All sent; no byte of the reply yet.
+    Waiting,
+    /// `received` bytes of the reply so far.
+    Receiving {
+        received: u64,
     },
 }
 

@@ -30,8 +30,12 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// The whole download, connect included (`--timeout`).
     pub deadline: Option<Duration>,
-    /// The largest poem accepted; `None` means no limit.
+    /// The largest poem accepted; `None` means no limit. A transform's
+    /// reply is held to it too.
     pub max_bytes: Option<u64>,
+    /// Each step of the transform chain: connect, request and reply
+    /// (`--transform-timeout`).
+    pub transform_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -41,6 +45,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(30),
             deadline: None,
             max_bytes: Some(8 * 1024 * 1024),
+            transform_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -366,7 +371,7 @@ fn earliest(a: Instant, b: Option<Instant>) -> Instant {
 
 /// Resolves the host without blocking the runtime (names go to tokio's
 /// resolver thread pool) and tries each address it resolves to in turn.
-async fn connect(address: &Address) -> Result<TcpStream, FailReason> {
+pub(super) async fn connect(address: &Address) -> Result<TcpStream, FailReason> {
     let targets: Vec<SocketAddr> = match address.host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, address.port)],
         Err(_) => tokio::net::lookup_host((address.host.as_str(), address.port))

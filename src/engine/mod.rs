@@ -10,10 +10,12 @@ mod fd_limit;
 mod fetch;
 mod runner;
 mod segments;
+mod transform;
 
-pub use error::{FailReason, FetchError, IoError};
-pub use event::{AttemptTimes, Command, Event, EventKind, Shift, TaskId};
+pub use error::{FailReason, FetchError, IoError, TransformError, TransformFailure, TransformStep};
+pub use event::{AttemptTimes, Command, Event, EventKind, Shift, StepPhase, TaskId};
 pub use fd_limit::{FdBudget, raise_fd_limit};
 pub use fetch::{Limits, Poem, get_poem};
 pub use runner::{Backoff, PROGRESS_INTERVAL, RunConfig, RunHandle, start};
 pub use segments::push_segment;
+pub use transform::{StepLimits, transform_poem};

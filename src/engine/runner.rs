@@ -8,17 +8,18 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::clock::{Hold, PauseBoard, sleep_until_some};
-use super::error::{FailReason, FetchError};
-use super::event::{Command, Event, EventKind, Shift, TaskId};
+use super::error::{FailReason, FetchError, TransformError, TransformFailure, TransformStep};
+use super::event::{Command, Event, EventKind, Shift, StepPhase, TaskId};
 use super::fetch::{Limits, NoPoem, Observer, fetch};
 use super::segments::push_segment;
+use super::transform::{StepLimits, StepObserver, run_step};
 use crate::address::Address;
 
 /// Progress events for one download are at most this frequent, so ten
@@ -61,6 +62,9 @@ pub struct RunConfig {
     /// Extra attempts after a retryable failure.
     pub retries: u32,
     pub backoff: Backoff,
+    /// The transform chain every poem goes through once downloaded, in
+    /// order (`--transform`); empty: none.
+    pub transforms: Vec<TransformStep>,
     /// Commands the run gives itself, each this long after the start (the
     /// demo cancels a download this way, as a person pressing `c` would).
     pub script: Vec<(Duration, Command)>,
@@ -747,6 +751,7 @@ impl Attempt {
             last_sent: None,
             pending: Vec::new(),
             paused: Duration::ZERO,
+            whole: (!self.config.transforms.is_empty()).then(BytesMut::new),
         };
         let result = fetch(
             &self.address,
@@ -758,8 +763,13 @@ impl Attempt {
         )
         .await;
         let paused = reporter.paused;
+        let whole = reporter.whole.take();
         match result {
             Ok((poem, received)) => {
+                // An empty poem has nothing to transform.
+                if let Some(whole) = whole.filter(|whole| !whole.is_empty()) {
+                    self.transform(whole.freeze(), &mut hold).await;
+                }
                 self.emit(EventKind::Finished {
                     received,
                     times: poem.times,
@@ -810,6 +820,72 @@ impl Attempt {
     }
 }
 
+impl Attempt {
+    /// Sends the poem through each step of the chain in turn, like
+    /// callbacks added to a Deferred; a step that fails passes on what it
+    /// was given, as the errback returning the original poem does. A cancel
+    /// ends the chain: the poem as it stands is the row's.
+    async fn transform(&self, mut poem: Bytes, hold: &mut Hold) {
+        let limits = StepLimits {
+            timeout: self.config.limits.transform_timeout,
+            max_bytes: self.config.limits.max_bytes,
+        };
+        for (index, step) in self.config.transforms.iter().enumerate() {
+            let index = u16::try_from(index).unwrap_or(u16::MAX);
+            let mut reporter = StepReporter {
+                attempt: self,
+                step: index,
+            };
+            match run_step(
+                step,
+                &poem,
+                &limits,
+                &self.cancel,
+                Some(hold),
+                &mut reporter,
+            )
+            .await
+            {
+                Ok(reply) => {
+                    self.emit(EventKind::Transformed {
+                        step: index,
+                        poem: reply.clone(),
+                    });
+                    poem = reply;
+                }
+                Err(failure) => {
+                    let cancelled = failure == TransformFailure::Cancelled;
+                    self.emit(EventKind::TransformFailed {
+                        step: index,
+                        error: TransformError {
+                            step: step.clone(),
+                            failure,
+                        },
+                    });
+                    if cancelled {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Turns a step's phases into events.
+struct StepReporter<'a> {
+    attempt: &'a Attempt,
+    step: u16,
+}
+
+impl StepObserver for StepReporter<'_> {
+    fn phase(&mut self, phase: StepPhase) {
+        self.attempt.emit(EventKind::Transforming {
+            step: self.step,
+            phase,
+        });
+    }
+}
+
 /// Turns reads into coalesced `Progress` events. Every read is split off the
 /// read buffer at once, so the buffer is empty whenever it needs more room and
 /// growing it never copies; the pieces wait here until an event is due.
@@ -819,11 +895,19 @@ struct ProgressReporter<'a> {
     pending: Vec<BytesMut>,
     /// How long the attempt was held still.
     paused: Duration,
+    /// A copy of the whole poem, for a run with a transform chain (the
+    /// pieces themselves go to the listener).
+    whole: Option<BytesMut>,
 }
 
 impl ProgressReporter<'_> {
     fn send(&mut self, received: u64) {
         let data = std::mem::take(&mut self.pending);
+        if let Some(whole) = &mut self.whole {
+            for piece in &data {
+                whole.extend_from_slice(piece);
+            }
+        }
         self.last_sent = Some(Instant::now());
         self.attempt.emit(EventKind::Progress { data, received });
     }

@@ -9,7 +9,9 @@ use super::throughput::Throughput;
 use std::sync::Arc;
 
 use crate::address::Address;
-use crate::engine::{AttemptTimes, Event, EventKind, FailReason, FetchError};
+use crate::engine::{
+    AttemptTimes, Event, EventKind, FailReason, FetchError, StepPhase, TransformError,
+};
 use crate::text::ControlCounter;
 
 /// Where a download is. `Failed` says why in [`Download::error`].
@@ -18,6 +20,8 @@ pub enum State {
     Queued,
     Connecting,
     Receiving,
+    /// The poem is whole and goes through the transform chain.
+    Transforming,
     /// Ended with a clean close and at least one byte.
     Complete,
     /// Ended with a clean close and no bytes at all.
@@ -30,17 +34,19 @@ pub enum State {
 
 impl State {
     /// Its place in the "by state" order, running first: receiving,
-    /// connecting, retrying, queued, failed, cancelled, empty, complete.
+    /// transforming, connecting, retrying, queued, failed, cancelled,
+    /// empty, complete.
     pub const fn rank(self) -> usize {
         match self {
             State::Receiving => 0,
-            State::Connecting => 1,
-            State::Retrying => 2,
-            State::Queued => 3,
-            State::Failed => 4,
-            State::Cancelled => 5,
-            State::Empty => 6,
-            State::Complete => 7,
+            State::Transforming => 1,
+            State::Connecting => 2,
+            State::Retrying => 3,
+            State::Queued => 4,
+            State::Failed => 5,
+            State::Cancelled => 6,
+            State::Empty => 7,
+            State::Complete => 8,
         }
     }
 
@@ -83,6 +89,10 @@ pub struct Download {
     /// Held still by the person (see [`EventKind::Paused`]); its state is
     /// where it was held.
     pub paused: bool,
+    /// A step of its transform chain failed: the poem is complete, but not
+    /// all that was asked was done (kept here, not in the chain's detail,
+    /// so that headless output counts it after letting the detail go).
+    pub not_transformed: bool,
 }
 
 /// What a generation that has started keeps. While it runs: its clocks, times and
@@ -99,6 +109,42 @@ struct Detail {
     /// Lines and control characters, kept only when the model indexes text
     /// (for the dashboard).
     index: TextIndex,
+    /// The transform chain, once the poem went into it.
+    chain: Option<Box<Chain>>,
+}
+
+/// What a row shows of its transform chain (`--transform`).
+#[derive(Debug, Clone)]
+pub struct Chain {
+    /// The step under way or the last one, 0-based.
+    pub step: u16,
+    pub phase: StepPhase,
+    /// When the step under way started.
+    pub step_started: Instant,
+    /// Steps that transformed the poem, in order.
+    pub held: Vec<u16>,
+    /// Steps that failed, in order, each with why.
+    pub failed: Vec<(u16, TransformError)>,
+    /// The poem as downloaded, once a step replaced it, with its index.
+    original: Option<(PoemBytes, TextIndex)>,
+}
+
+impl Chain {
+    fn starting(step: u16, at: Instant) -> Box<Chain> {
+        Box::new(Chain {
+            step,
+            phase: StepPhase::Connecting,
+            step_started: at,
+            held: Vec::new(),
+            failed: Vec::new(),
+            original: None,
+        })
+    }
+
+    /// Whether the chain is under way (a step's phase is current).
+    pub fn transformed(&self) -> bool {
+        !self.held.is_empty()
+    }
 }
 
 /// A duration in whole milliseconds, in four bytes (an `Option<Duration>`
@@ -232,7 +278,26 @@ impl Download {
             last_chunk: 0,
             state: State::Queued,
             paused: false,
+            not_transformed: false,
         }
+    }
+
+    /// Its transform chain, once the poem went into one.
+    pub fn chain(&self) -> Option<&Chain> {
+        self.detail()?.chain.as_deref()
+    }
+
+    /// The row as it was before any transform: the poem as downloaded (for
+    /// the poem pane's `o`); `None` when no step changed it.
+    pub fn original(&self) -> Option<Download> {
+        let detail = self.detail()?;
+        let (poem, index) = detail.chain.as_deref()?.original.as_ref()?;
+        let mut original = self.clone();
+        original.poem = poem.clone();
+        if let Some(detail) = original.detail.as_deref_mut() {
+            detail.index = index.clone();
+        }
+        Some(original)
     }
 
     fn detail(&self) -> Option<&Detail> {
@@ -466,6 +531,8 @@ impl Download {
             EventKind::Queued { .. } => self.state = State::Queued,
             EventKind::Connecting { attempt, of } => {
                 self.state = State::Connecting;
+                self.not_transformed = false;
+                self.detail_mut().chain = None;
                 self.attempt = *attempt;
                 self.attempts = *of;
                 self.poem = PoemBytes::default();
@@ -514,6 +581,49 @@ impl Download {
                         .map(|start| event.at.saturating_duration_since(start));
                 }
                 live.last_byte = Some(event.at);
+            }
+            EventKind::Transforming { step, phase } => {
+                self.state = State::Transforming;
+                let at = event.at;
+                let chain = self
+                    .detail_mut()
+                    .chain
+                    .get_or_insert_with(|| Chain::starting(*step, at));
+                if chain.step != *step {
+                    chain.step_started = event.at;
+                }
+                chain.step = *step;
+                chain.phase = *phase;
+            }
+            EventKind::Transformed { step, poem } => {
+                let reply = std::mem::take(poem);
+                let detail = self.detail.get_or_insert_with(Box::default);
+                let chain = detail
+                    .chain
+                    .get_or_insert_with(|| Chain::starting(*step, event.at));
+                chain.held.push(*step);
+                let before = std::mem::take(&mut self.poem);
+                let index = std::mem::take(&mut detail.index);
+                // The first step's input is the poem as downloaded.
+                chain.original.get_or_insert((before, index));
+                self.poem = PoemBytes::default();
+                self.poem.push(
+                    reply
+                        .try_into_mut()
+                        .unwrap_or_else(|shared| BytesMut::from(shared.as_ref())),
+                );
+                if dashboard {
+                    detail.index.update(&self.poem);
+                }
+            }
+            EventKind::TransformFailed { step, error } => {
+                self.not_transformed = true;
+                let at = event.at;
+                let chain = self
+                    .detail_mut()
+                    .chain
+                    .get_or_insert_with(|| Chain::starting(*step, at));
+                chain.failed.push((*step, error.clone()));
             }
             EventKind::Finished { received, .. } => {
                 self.state = if *received == 0 {

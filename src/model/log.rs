@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::download::Download;
 pub use super::news::LogLevel;
 use super::news::News;
-use crate::engine::{Event, TaskId};
+use crate::engine::{Event, TaskId, TransformStep};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -21,8 +21,12 @@ pub struct LogEntry {
 impl LogEntry {
     /// The line for `event`, already applied to `download`; `None` for the
     /// events that have no news.
-    pub(super) fn describe(event: &Event, download: &Download) -> Option<LogEntry> {
-        let news = News::of(event, download)?;
+    pub(super) fn describe(
+        event: &Event,
+        download: &Download,
+        transforms: &[TransformStep],
+    ) -> Option<LogEntry> {
+        let news = News::of(event, download, transforms)?;
         Some(LogEntry {
             at: event.at,
             task: Some(event.task),

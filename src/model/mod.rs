@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::address::Address;
-use crate::engine::{Event, EventKind, Limits, Shift, TaskId};
+use crate::engine::{Event, EventKind, Limits, Shift, TaskId, TransformStep};
 
 /// The log keeps this many entries; older ones are dropped.
 pub const LOG_CAPACITY: usize = 1000;
@@ -40,6 +40,8 @@ pub struct Model {
     pub latest: Option<Instant>,
     /// The limits the engine runs with, for countdowns and warnings.
     pub limits: Limits,
+    /// The transform chain every poem goes through (`--transform`).
+    transforms: std::sync::Arc<[TransformStep]>,
     /// What it keeps beyond each download's outcome: chosen when the model
     /// is made ([`Model::new`], [`Model::for_dashboard`]), never changed.
     keeps: Keeps,
@@ -63,6 +65,8 @@ pub struct Model {
     version: u64,
     /// Downloads paused (none of them ended: an end lifts a pause).
     paused: usize,
+    /// Downloads whose transform chain had a step fail.
+    not_transformed: usize,
     /// Whether more downloads may still be added (addresses still being
     /// read): until they are all in, the run has not ended.
     more_coming: bool,
@@ -118,10 +122,28 @@ impl Model {
             current_bytes: 0,
             version: 0,
             paused: 0,
+            not_transformed: 0,
             more_coming: false,
+            transforms: std::sync::Arc::from(Vec::new()),
         };
         model.add(addresses.into_iter().collect());
         model
+    }
+
+    /// The model of a run whose poems go through `transforms`, in order.
+    pub fn with_transforms(mut self, transforms: &[TransformStep]) -> Self {
+        self.transforms = std::sync::Arc::from(transforms);
+        self
+    }
+
+    /// The transform chain every poem goes through, in order.
+    pub fn transforms(&self) -> &[TransformStep] {
+        &self.transforms
+    }
+
+    /// Complete poems that a step of the transform chain did not transform.
+    pub fn not_transformed(&self) -> usize {
+        self.not_transformed
     }
 
     /// New downloads at the end of the list, queued. Returns the first new
@@ -202,6 +224,7 @@ impl Model {
         };
         let bytes_before = download.received;
         let paused_before = download.paused;
+        let untransformed_before = download.not_transformed;
         let chunk = match &event.kind {
             EventKind::Progress { data, .. } => data.iter().map(|d| d.len() as u64).sum(),
             _ => 0,
@@ -211,6 +234,8 @@ impl Model {
         }
         self.current_bytes = self.current_bytes - bytes_before + download.received;
         self.paused = self.paused + usize::from(download.paused) - usize::from(paused_before);
+        self.not_transformed = self.not_transformed + usize::from(download.not_transformed)
+            - usize::from(untransformed_before);
         self.states.set(event.task.index(), download.state);
         self.version += 1;
         self.started.get_or_insert(event.at);
@@ -220,7 +245,8 @@ impl Model {
         // things its own way, and need not format a line per download.
         if log
             && self.keeps == Keeps::Everything
-            && let Some(entry) = LogEntry::describe(event, &self.downloads[event.task.index()])
+            && let Some(entry) =
+                LogEntry::describe(event, &self.downloads[event.task.index()], &self.transforms)
         {
             self.note(entry.at, entry.task, entry.level, entry.message);
         }
@@ -314,7 +340,12 @@ impl Model {
             complete: count(&[State::Complete, State::Empty]),
             failed: count(&[State::Failed]),
             cancelled: count(&[State::Cancelled]),
-            active: count(&[State::Connecting, State::Receiving, State::Retrying]),
+            active: count(&[
+                State::Connecting,
+                State::Receiving,
+                State::Transforming,
+                State::Retrying,
+            ]),
             queued: count(&[State::Queued]),
             paused: self.paused,
             bytes: self.current_bytes,

@@ -5,7 +5,7 @@
 //! 127.0.0.1:10000 cancelled (got 3 bytes)`.
 
 use super::download::{Download, State};
-use crate::engine::{Event, EventKind};
+use crate::engine::{Event, EventKind, TransformStep};
 use crate::units::seconds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,9 +30,24 @@ impl News {
     /// events too frequent to be worth a line each (with thousands of
     /// servers they would push everything else out of sight) and for
     /// batches, which [`batch_sentence`] puts in words.
-    pub fn of(event: &Event, download: &Download) -> Option<News> {
+    pub fn of(event: &Event, download: &Download, transforms: &[TransformStep]) -> Option<News> {
         let (level, sentence) = match &event.kind {
-            EventKind::Queued { .. }
+            EventKind::Transformed { step, .. } => (
+                LogLevel::Info,
+                match transforms.get(usize::from(*step)) {
+                    Some(by) => format!("transformed by {by}"),
+                    None => format!("transformed by step {}", u32::from(*step) + 1),
+                },
+            ),
+            EventKind::TransformFailed { error, .. } => (
+                LogLevel::Warning,
+                format!(
+                    "not transformed by {} ({}): kept as it was",
+                    error.step, error.failure
+                ),
+            ),
+            EventKind::Transforming { .. }
+            | EventKind::Queued { .. }
             | EventKind::CancelledWaiting { .. }
             | EventKind::Connecting { .. }
             | EventKind::Connected { .. }

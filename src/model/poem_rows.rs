@@ -80,6 +80,7 @@ impl Download {
             State::Queued => "— queued: waiting for a free slot (-j) —".to_string(),
             State::Connecting => format!("— connecting{attempts} —"),
             State::Receiving => "— connected, waiting for the first byte —".to_string(),
+            State::Transforming => "— the poem goes to its transform —".to_string(),
         };
         vec![note]
     }

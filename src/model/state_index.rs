@@ -13,16 +13,17 @@ use super::State;
 /// Downloads per block of the tree.
 const BLOCK: usize = 64;
 /// How many states there are.
-pub const STATES: usize = 8;
+pub const STATES: usize = 9;
 
 /// A set of states, one bit per [`State::rank`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StateSet(u8);
+pub struct StateSet(u16);
 
 impl StateSet {
-    pub const ALL: StateSet = StateSet(u8::MAX);
-    /// Receiving, connecting, retrying and queued: the ranks below 4.
-    pub const NOT_FINAL: StateSet = StateSet(0b1111);
+    pub const ALL: StateSet = StateSet(u16::MAX);
+    /// Receiving, transforming, connecting, retrying and queued: the ranks
+    /// below 5.
+    pub const NOT_FINAL: StateSet = StateSet(0b1_1111);
 
     pub fn of(states: &[State]) -> StateSet {
         StateSet(states.iter().fold(0, |bits, s| bits | 1 << s.rank()))
@@ -220,6 +221,7 @@ mod tests {
         State::Queued,
         State::Connecting,
         State::Receiving,
+        State::Transforming,
         State::Complete,
         State::Empty,
         State::Failed,

@@ -6,7 +6,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::Subject;
-use crate::engine::{Event, EventKind};
+use crate::engine::{Event, EventKind, StepPhase};
 use crate::model::{Model, State};
 use crate::units::secs;
 
@@ -143,6 +143,44 @@ fn line(event: &Event, model: &Model, quiet: bool) -> Option<Value> {
             "message": error.to_string(),
             "bytes": error.received,
         }),
+        EventKind::Transforming { step, phase } if !quiet => {
+            let (phase, bytes) = match phase {
+                StepPhase::Connecting => ("connecting", None),
+                StepPhase::Sending { sent, .. } => ("sending", Some(*sent)),
+                StepPhase::Waiting => ("waiting", None),
+                StepPhase::Receiving { received } => ("receiving", Some(*received)),
+            };
+            let step_of = model.transforms().get(usize::from(*step));
+            json!({
+                "type": "transforming",
+                "step": u32::from(*step) + 1,
+                "transform": step_of.map(|s| s.name.as_str()),
+                "server": step_of.map(|s| s.address.to_string()),
+                "phase": phase,
+                "bytes": bytes,
+            })
+        }
+        EventKind::Transformed { step, .. } => {
+            let (text, lossy) = text_of(&download.poem.contiguous());
+            let step_of = model.transforms().get(usize::from(*step));
+            json!({
+                "type": "transformed",
+                "step": u32::from(*step) + 1,
+                "transform": step_of.map(|s| s.name.as_str()),
+                "server": step_of.map(|s| s.address.to_string()),
+                "bytes": download.poem.len(),
+                "text": text,
+                "text_lossy": lossy,
+            })
+        }
+        EventKind::TransformFailed { step, error } => json!({
+            "type": "transform_failed",
+            "step": u32::from(*step) + 1,
+            "transform": error.step.name,
+            "server": error.step.address.to_string(),
+            "reason": error.failure.code(),
+            "message": error.to_string(),
+        }),
         EventKind::Paused { .. } if !quiet => json!({"type": "paused"}),
         EventKind::Resumed { .. } if !quiet => json!({"type": "resumed"}),
         _ => return None,
@@ -193,6 +231,7 @@ pub fn summary(model: &Model, interrupted: bool) -> Value {
         "complete": totals.complete,
         "failed": totals.failed,
         "cancelled": totals.cancelled,
+        "not_transformed": model.not_transformed(),
         "unsaved": model.unsaved(),
         // What was kept (each download's last attempt) and everything that
         // came (every attempt: the dashboard header's figure) differ as

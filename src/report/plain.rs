@@ -181,6 +181,9 @@ fn got_line(model: &Model, interrupted: bool) -> String {
     if totals.cancelled > 0 {
         extras.push(format!("{} cancelled", totals.cancelled));
     }
+    if model.not_transformed() > 0 {
+        extras.push(format!("{} not transformed", model.not_transformed()));
+    }
     if model.unsaved() > 0 {
         extras.push(format!("{} could not be saved", model.unsaved()));
     }
@@ -232,7 +235,7 @@ impl super::Reporter for PlainReporter {
             _ => {
                 // Warnings and failures; a complete poem speaks for itself
                 // on stdout.
-                if let Some(news) = News::of(event, download)
+                if let Some(news) = News::of(event, download, model.transforms())
                     && news.level >= LogLevel::Warning
                 {
                     self.note(&format!(

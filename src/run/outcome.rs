@@ -42,7 +42,8 @@ impl Outcome {
 
     /// The exit status, in order of what matters most: a face that failed,
     /// a signal, a broken stdout, bad input lines (every good line still
-    /// ran), then whether every poem arrived and was kept.
+    /// ran), then whether every poem arrived, went through every transform
+    /// asked for, and was kept.
     pub fn exit_status(&self, model: &Model) -> i32 {
         if self.face_failed.is_some() {
             return exit::SOME_FAILED;
@@ -56,7 +57,10 @@ impl Outcome {
         if !self.bad_lines.is_empty() {
             return exit::USAGE;
         }
-        let all_complete = model.downloads.iter().all(|d| d.state.is_complete());
+        // A poem a transform step failed on was delivered as it was, but
+        // what was asked for was not done.
+        let all_complete =
+            model.downloads.iter().all(|d| d.state.is_complete()) && model.not_transformed() == 0;
         let kept_all =
             model.unsaved() == 0 && self.record_failed.is_none() && self.finish_problems.is_empty();
         if all_complete && kept_all {

@@ -83,11 +83,13 @@ pub fn config() -> RunConfig {
             idle_timeout: Duration::from_secs(5),
             deadline: Some(Duration::from_secs(50)),
             max_bytes: Some(48 * 1024),
+            ..Limits::default()
         },
         concurrency: CONCURRENCY,
         retries: 2,
         backoff: Backoff::default(),
         script: vec![(CANCEL_AFTER, Command::Cancel(CANCELLED_ROW))],
+        transforms: Vec::new(),
     }
 }
 

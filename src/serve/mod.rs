@@ -4,6 +4,8 @@
 
 pub mod demo;
 pub mod poems;
+pub mod proxy;
+pub mod transform;
 
 use std::fmt;
 use std::io;

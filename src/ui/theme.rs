@@ -12,7 +12,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::engine::FailReason;
+use crate::engine::{FailReason, StepPhase};
 use crate::model::{Download, LogLevel, State};
 
 /// The selected row's colours: 11:1, whatever the terminal's own.
@@ -141,6 +141,21 @@ impl Theme {
                 "receiving",
                 self.fg(Color::LightBlue).add_modifier(Modifier::BOLD),
             ),
+            State::Transforming => (
+                "⇄",
+                match download.chain().map(|chain| chain.phase) {
+                    Some(StepPhase::Connecting) | None => "transform: connecting",
+                    Some(StepPhase::Sending { .. }) => "transform: sending",
+                    Some(StepPhase::Waiting) => "transform: waiting",
+                    Some(StepPhase::Receiving { .. }) => "transform: receiving",
+                },
+                self.fg(Color::LightBlue).add_modifier(Modifier::BOLD),
+            ),
+            // Complete, but a step of its chain did not transform it.
+            State::Complete if download.not_transformed => ("✓", "not transformed", self.warning()),
+            State::Complete if download.chain().is_some_and(|c| c.transformed()) => {
+                ("✓", "transformed", self.good())
+            }
             State::Complete => ("✓", "complete", self.good()),
             State::Empty => ("∅", "empty", self.warning()),
             State::Cancelled => ("⊘", "cancelled", self.dim()),
