@@ -134,9 +134,11 @@ pub enum EventKind {
         count: u32,
     },
     /// A step of the poem's transform chain (`step`, 0-based, in the order
-    /// of the run's `--transform`s) is at `phase`. The poem itself is whole.
+    /// of the run's `--transform`s, of `of`) is at `phase`. The poem itself is whole.
     Transforming {
         step: u16,
+        /// Steps in the chain.
+        of: u16,
         phase: StepPhase,
     },
     /// Step `step` transformed the poem: `poem` is its reply, which the next

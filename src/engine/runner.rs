@@ -835,6 +835,7 @@ impl Attempt {
             let mut reporter = StepReporter {
                 attempt: self,
                 step: index,
+                of: u16::try_from(self.config.transforms.len()).unwrap_or(u16::MAX),
             };
             match run_step(
                 step,
@@ -875,12 +876,14 @@ impl Attempt {
 struct StepReporter<'a> {
     attempt: &'a Attempt,
     step: u16,
+    of: u16,
 }
 
 impl StepObserver for StepReporter<'_> {
     fn phase(&mut self, phase: StepPhase) {
         self.attempt.emit(EventKind::Transforming {
             step: self.step,
+            of: self.of,
             phase,
         });
     }

@@ -116,8 +116,9 @@ struct Detail {
 /// What a row shows of its transform chain (`--transform`).
 #[derive(Debug, Clone)]
 pub struct Chain {
-    /// The step under way or the last one, 0-based.
+    /// The step under way or the last one, 0-based, of `of`.
     pub step: u16,
+    pub of: u16,
     pub phase: StepPhase,
     /// When the step under way started.
     pub step_started: Instant,
@@ -133,6 +134,7 @@ impl Chain {
     fn starting(step: u16, at: Instant) -> Box<Chain> {
         Box::new(Chain {
             step,
+            of: step + 1,
             phase: StepPhase::Connecting,
             step_started: at,
             held: Vec::new(),
@@ -141,7 +143,7 @@ impl Chain {
         })
     }
 
-    /// Whether the chain is under way (a step's phase is current).
+    /// Whether any step transformed the poem.
     pub fn transformed(&self) -> bool {
         !self.held.is_empty()
     }
@@ -582,7 +584,7 @@ impl Download {
                 }
                 live.last_byte = Some(event.at);
             }
-            EventKind::Transforming { step, phase } => {
+            EventKind::Transforming { step, of, phase } => {
                 self.state = State::Transforming;
                 let at = event.at;
                 let chain = self
@@ -593,6 +595,7 @@ impl Download {
                     chain.step_started = event.at;
                 }
                 chain.step = *step;
+                chain.of = *of;
                 chain.phase = *phase;
             }
             EventKind::Transformed { step, poem } => {

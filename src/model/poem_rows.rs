@@ -7,6 +7,7 @@
 //! the poem's.
 
 use super::download::{Download, State};
+use crate::engine::StepPhase;
 use crate::text::{display_line, screenful_bytes, wrap};
 
 /// A place in the pane's content: a line (the poem's lines, then the notes)
@@ -64,7 +65,39 @@ impl Download {
             "partial poem: "
         };
         let note = match self.state {
-            State::Complete => return Vec::new(),
+            State::Complete => {
+                // What the chain could not do is said under the poem.
+                return self
+                    .chain()
+                    .map(|chain| {
+                        chain
+                            .failed
+                            .iter()
+                            .map(|(_, error)| {
+                                format!(
+                                    "— not transformed by {}: {}; the poem went on as it was —",
+                                    error.step, error.failure
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+            State::Transforming => match self.chain() {
+                Some(chain) => format!(
+                    "— transform {} of {}: {} —",
+                    chain.step + 1,
+                    chain.of,
+                    match chain.phase {
+                        StepPhase::Connecting => "connecting".to_string(),
+                        StepPhase::Sending { sent, of } => format!("sending, {sent} of {of} bytes"),
+                        StepPhase::Waiting => "sent, waiting for the reply".to_string(),
+                        StepPhase::Receiving { received } =>
+                            format!("receiving the reply, {received} bytes"),
+                    }
+                ),
+                None => "— the poem goes to its transform —".to_string(),
+            },
             State::Empty => "— the server sent nothing: an empty poem —".to_string(),
             State::Failed => format!(
                 "— {partial}{}{attempts} · {bytes} —",
@@ -80,7 +113,6 @@ impl Download {
             State::Queued => "— queued: waiting for a free slot (-j) —".to_string(),
             State::Connecting => format!("— connecting{attempts} —"),
             State::Receiving => "— connected, waiting for the first byte —".to_string(),
-            State::Transforming => "— the poem goes to its transform —".to_string(),
         };
         vec![note]
     }

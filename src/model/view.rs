@@ -137,6 +137,8 @@ pub enum Action {
     CycleSort,
     CycleFilter,
     ToggleGallery,
+    /// o: the poem pane shows the poem as downloaded, or as transformed.
+    ToggleOriginal,
     ToggleHelp,
     /// The performance overlay.
     ToggleOverlay,
@@ -202,6 +204,9 @@ pub struct View {
     pub gallery_page: usize,
     pub help: bool,
     pub overlay: bool,
+    /// The poem pane shows the poem as downloaded, not as its transform
+    /// chain left it.
+    pub show_original: bool,
     pub quit: bool,
     /// The question the footer is asking, until the next key answers it.
     pub confirm: Option<Confirm>,
@@ -965,6 +970,17 @@ impl View {
                 self.help_scroll = 0;
             }
             Action::ToggleOverlay => self.overlay = !self.overlay,
+            Action::ToggleOriginal => {
+                self.show_original = !self.show_original;
+                self.say(
+                    now,
+                    if self.show_original {
+                        "the poem pane shows poems as downloaded (o: as transformed)".into()
+                    } else {
+                        "the poem pane shows poems as transformed (o: as downloaded)".into()
+                    },
+                );
+            }
             // Esc backs out of one thing at a time, and never quits (k9s,
             // lazygit, bottom): a kept search, then a pane's focus.
             Action::Back if !self.search.is_empty() => {

@@ -143,7 +143,7 @@ fn line(event: &Event, model: &Model, quiet: bool) -> Option<Value> {
             "message": error.to_string(),
             "bytes": error.received,
         }),
-        EventKind::Transforming { step, phase } if !quiet => {
+        EventKind::Transforming { step, phase, .. } if !quiet => {
             let (phase, bytes) = match phase {
                 StepPhase::Connecting => ("connecting", None),
                 StepPhase::Sending { sent, .. } => ("sending", Some(*sent)),

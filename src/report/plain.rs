@@ -122,10 +122,18 @@ pub fn final_summary(model: &Model, interrupted: bool) -> String {
         };
     listed(&mut out, "Complete", &complete, &|task| {
         let download = &model[task];
-        match download.state {
+        let mut detail = match download.state {
             State::Empty => "empty poem".to_string(),
             _ => format!("{} bytes", download.received),
+        };
+        // Every step that did not transform it, and why.
+        for (_, error) in download.chain().map_or(&[][..], |c| &c.failed[..]) {
+            detail.push_str(&format!(
+                "; not transformed by {}: {}",
+                error.step, error.failure
+            ));
         }
+        detail
     });
     let reason = |task: TaskId| {
         model[task]

@@ -177,6 +177,12 @@ pub const KEYS: &[Binding] = &[
         "gallery of finished poems (PgUp/PgDn pages)",
     ),
     key(
+        "o",
+        &[Char('o')],
+        Action::ToggleOriginal,
+        "poem pane: the poem as downloaded, or as --transform changed it",
+    ),
+    key(
         "p",
         &[Char('p')],
         Action::ToggleOverlay,
@@ -232,7 +238,8 @@ pub const LEGEND: &[(&str, &str)] = &[
     ("▸", "receiving (in the header: active downloads)"),
     ("‖", "paused: every clock of it stands still"),
     ("↻", "retrying: waiting out the backoff"),
-    ("✓", "complete"),
+    ("⇄", "transforming: the poem is at a --transform server"),
+    ("✓", "complete (untransformed: a --transform step failed)"),
     ("∅", "empty: the server closed without a byte"),
     ("✗", "failed (refused, or another error)"),
     ("◷", "timed out: connect, idle or --timeout"),

@@ -35,7 +35,10 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &T
         );
         return;
     };
-    let (task, download) = download;
+    let (task, original) = download;
+    // `o`: the poem as downloaded, where a transform changed it.
+    let shown_original = view.show_original.then(|| original.original()).flatten();
+    let download = shown_original.as_ref().unwrap_or(original);
     let top = view.poem_top(download);
     // Where the pane is, as the log says it: lines below it, or following
     // the tail of a poem still arriving.
@@ -48,10 +51,16 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &T
     } else {
         None
     };
+    let version = match (&shown_original, original.chain()) {
+        (Some(_), _) => Some("as downloaded"),
+        (None, Some(chain)) if chain.transformed() => Some("as transformed"),
+        _ => None,
+    };
     let block = block.title(title(
         task,
         download,
         place,
+        version,
         theme,
         area.width.saturating_sub(2) as usize,
     ));
@@ -79,6 +88,7 @@ fn title<'a>(
     task: TaskId,
     download: &Download,
     place: Option<String>,
+    version: Option<&str>,
     theme: &Theme,
     width: usize,
 ) -> Line<'a> {
@@ -87,6 +97,10 @@ fn title<'a>(
         Field::new("Poem", theme.title(), 10),
         Field::new(format!("{symbol} {label}"), style, 9),
     ];
+    if let Some(version) = version {
+        // Which text this is matters as much as its state.
+        fields.push(Field::new(format!("{version} (o)"), theme.warning(), 9));
+    }
     if let Some(place) = place {
         // More below is worth saying long; that it follows, less so.
         let priority = if place.starts_with('↓') { 7 } else { 3 };

@@ -493,6 +493,25 @@ fn state_cell<'a>(download: &Download, now: Instant, theme: &Theme, wide: bool) 
                 format!("in {wait}")
             }
         }
+        // Which step, when there is more than one ("sending 2/3").
+        (State::Transforming, _) if wide => match download.chain() {
+            Some(chain) if chain.of > 1 => format!("{label} {}/{}", chain.step + 1, chain.of),
+            _ => label.to_string(),
+        },
+        // Some steps held, some did not: how many held ("transformed 1/2").
+        (State::Complete, _) if download.not_transformed => match download.chain() {
+            Some(chain) if chain.transformed() => {
+                let held = format!("{}/{}", chain.held.len(), chain.of);
+                if wide {
+                    format!("transformed {held}")
+                } else {
+                    format!("{held} steps")
+                }
+            }
+            // (The poem pane's title says which text it shows.)
+            _ if !wide => "original".to_string(),
+            _ => label.to_string(),
+        },
         _ => label.to_string(),
     };
     // The symbol carries the colour; the words are in the terminal's own

@@ -141,18 +141,28 @@ impl Theme {
                 "receiving",
                 self.fg(Color::LightBlue).add_modifier(Modifier::BOLD),
             ),
+            // ⇄ says transform (see the help's symbols); the words say
+            // which phase of the step.
             State::Transforming => (
                 "⇄",
                 match download.chain().map(|chain| chain.phase) {
-                    Some(StepPhase::Connecting) | None => "transform: connecting",
-                    Some(StepPhase::Sending { .. }) => "transform: sending",
-                    Some(StepPhase::Waiting) => "transform: waiting",
-                    Some(StepPhase::Receiving { .. }) => "transform: receiving",
+                    Some(StepPhase::Connecting) | None => "connecting",
+                    Some(StepPhase::Sending { .. }) => "sending",
+                    Some(StepPhase::Waiting) => "waiting",
+                    Some(StepPhase::Receiving { .. }) => "receiving",
                 },
                 self.fg(Color::LightBlue).add_modifier(Modifier::BOLD),
             ),
             // Complete, but a step of its chain did not transform it.
-            State::Complete if download.not_transformed => ("✓", "not transformed", self.warning()),
+            State::Complete if download.not_transformed => {
+                let partly = download.chain().is_some_and(|c| c.transformed());
+                let label = if partly {
+                    "partly transformed"
+                } else {
+                    "untransformed"
+                };
+                ("✓", label, self.warning())
+            }
             State::Complete if download.chain().is_some_and(|c| c.transformed()) => {
                 ("✓", "transformed", self.good())
             }
