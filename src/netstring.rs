@@ -53,6 +53,7 @@ enum Part {
         length: u64,
     },
     Comma,
+    /// The `,` came and the data was handed out: anything more is trailing.
     Done,
 }
 
@@ -81,7 +82,7 @@ impl NetstringReader {
         }
     }
 
-    /// Bytes of data kept so far (for progress).
+    /// Bytes of data kept so far (for progress; 0 once handed out).
     pub fn received(&self) -> u64 {
         self.data.len() as u64
     }
@@ -91,7 +92,8 @@ impl NetstringReader {
         match self.part {
             Part::Length { .. } => None,
             Part::Data { length } => Some(length),
-            Part::Comma | Part::Done => Some(self.data.len() as u64),
+            Part::Comma => Some(self.data.len() as u64),
+            Part::Done => Some(0),
         }
     }
 
@@ -141,19 +143,19 @@ impl NetstringReader {
                     }
                 }
                 Part::Comma => {
-                    bytes = rest;
                     if first != b',' {
                         return Err(NetstringError::NoComma(first));
                     }
                     self.part = Part::Done;
+                    if !rest.is_empty() {
+                        return Err(NetstringError::TrailingBytes);
+                    }
+                    return Ok(Some(std::mem::take(&mut self.data).freeze()));
                 }
                 Part::Done => return Err(NetstringError::TrailingBytes),
             }
         }
-        match self.part {
-            Part::Done => Ok(Some(std::mem::take(&mut self.data).freeze())),
-            _ => Ok(None),
-        }
+        Ok(None)
     }
 
     /// The connection closed: what that means where the reader is.

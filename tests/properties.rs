@@ -1,10 +1,11 @@
 //! Property tests for the code that meets untrusted input: the address
-//! parser, the line decoder, the control-character counter and the terminal
-//! sanitiser.
+//! parser, the line decoder, the control-character counter, the terminal
+//! sanitiser and the netstring reader.
 //! Failures proptest finds are kept in `properties.proptest-regressions` and replayed
 //! first on every run.
 
 use poetry_dash::address::{self, Address};
+use poetry_dash::netstring::{NetstringReader, encode};
 use poetry_dash::text::{ControlCounter, display_line, sanitize};
 use proptest::prelude::*;
 
@@ -33,6 +34,43 @@ fn pieces(len: usize, mut cuts: Vec<usize>) -> Vec<(usize, usize)> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_netstring_reader_never_panics_and_never_keeps_more_than_its_limit(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        digits in "[0-9]{1,25}",
+        cuts in proptest::collection::vec(any::<usize>(), 0..6),
+        limit in 0u64..100,
+    ) {
+        // Any bytes, and bytes that start like a netstring, in any pieces.
+        for input in [bytes.clone(), [digits.as_bytes(), b":", &bytes].concat()] {
+            let mut reader = NetstringReader::new(limit);
+            for (start, end) in pieces(input.len(), cuts.clone()) {
+                match reader.push(&input[start..end]) {
+                    Ok(Some(data)) => prop_assert!(data.len() as u64 <= limit),
+                    Ok(None) => prop_assert!(reader.received() <= limit),
+                    Err(_) => break,
+                }
+            }
+            let _ = reader.closed();
+        }
+    }
+
+    #[test]
+    fn a_netstring_reads_back_whatever_its_pieces(
+        data in proptest::collection::vec(any::<u8>(), 0..300),
+        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+    ) {
+        let framed = encode(&data);
+        let mut reader = NetstringReader::new(300);
+        let mut got = None;
+        for (start, end) in pieces(framed.len(), cuts) {
+            if let Some(done) = reader.push(&framed[start..end]).expect("well formed") {
+                got = Some(done);
+            }
+        }
+        prop_assert_eq!(got.as_deref(), Some(&data[..]));
+    }
 
     #[test]
     fn the_address_parser_never_panics_and_round_trips(text in "\\PC{0,40}|[0-9\\[\\]:a-z.]{0,30}") {
