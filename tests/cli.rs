@@ -1330,3 +1330,96 @@ fn plain_output_words_an_empty_poem_and_a_retry_as_the_log_does() {
         )))
         .stderr(predicate::str::contains(" (attempt 2 of 2)\n"));
 }
+
+/// The tutorial's Parts 12 to 19 with poetry-dash alone: a poetry server,
+/// a transform server, a proxy in front of the poetry server, and the
+/// client through the proxy and the transform.
+#[test]
+fn the_tutorials_chain_runs_with_poetry_dash_alone() {
+    let (mut poems, poem_port, _p) = spawn_server(&["science", "--fast", "--iface", "127.0.0.1"]);
+    let (mut transforms, transform_port, _t) =
+        spawn_server(&["--transform", "--iface", "127.0.0.1", "-q"]);
+    let proxy_args = ["--proxy", &poem_port, "--iface", "127.0.0.1", "-q"];
+    let (mut proxy, proxy_port, _x) = spawn_server(&proxy_args);
+    poetry_dash()
+        .args(["--plain", "-q", "--transform", &transform_port, &proxy_port])
+        .assert()
+        .success()
+        .stdout(SCIENCE.to_lowercase());
+    // A second transform that fails: its poem goes on as it was, one line
+    // says so, naming the download, the transform server and the reason,
+    // and the run fails because not all that was asked was done.
+    let gone = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port().to_string()
+    };
+    poetry_dash()
+        .args([
+            "--plain",
+            "-q",
+            "--transform",
+            &format!("shout@{transform_port}"),
+            "--transform",
+            &format!("reverse@{gone}"),
+            &proxy_port,
+        ])
+        .assert()
+        .code(1)
+        .stdout(SCIENCE.to_uppercase())
+        .stderr(predicate::str::contains(format!(
+            "Task 1: poem from 127.0.0.1:{proxy_port} not transformed by reverse at 127.0.0.1:{gone} (connection refused): kept as it was\n"
+        )))
+        .stderr(predicate::str::contains("(1 not transformed)"));
+    // NDJSON: the phases of each step, then the final poem.
+    let output = poetry_dash()
+        .args(["--json", "--transform", &transform_port, &proxy_port])
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let types: Vec<&str> = lines.iter().filter_map(|l| l["type"].as_str()).collect();
+    let phases: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "transforming")
+        .filter_map(|l| l["phase"].as_str())
+        .collect();
+    assert_eq!(phases.first(), Some(&"connecting"), "{types:?}");
+    assert!(phases.contains(&"waiting"), "{phases:?}");
+    let transformed = lines
+        .iter()
+        .find(|l| l["type"] == "transformed")
+        .expect("a transformed event");
+    assert_eq!(transformed["transform"], "cummingsify");
+    assert_eq!(transformed["server"], format!("127.0.0.1:{transform_port}"));
+    let finished = lines.iter().find(|l| l["type"] == "finished").unwrap();
+    assert_eq!(finished["text"], SCIENCE.to_lowercase());
+    for child in [&mut poems, &mut transforms, &mut proxy] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+#[test]
+fn a_bad_transform_argument_is_named() {
+    poetry_dash()
+        .args(["--transform", "no.dots@11000", "10000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "\"no.dots\" is not a transform name",
+        ));
+    poetry_dash()
+        .args(["--transform", "cummingsify@99999", "10000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--transform"));
+    poetry_dash()
+        .args(["serve", "--transform", "--fault", "endless"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not a fault mode of a transform server",
+        ));
+}

@@ -788,3 +788,51 @@ fn ctrl_z_with_piped_input_stops_the_whole_job_and_gives_the_shell_back() {
     tmux.keys("q");
     tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));
 }
+
+#[test]
+fn a_row_shows_its_transform_phase_live_and_o_shows_the_poem_as_downloaded() {
+    use poetry_dash::serve::transform::{TransformConfig, TransformFault, TransformServer};
+    let runtime = runtime();
+    let server = runtime.block_on(serve(vec![spec(SCIENCE, Pacing::fast(), Behaviour::Poem)]));
+    // The reply, 20 bytes every 100 ms: about three seconds of receiving.
+    let transforms = runtime
+        .block_on(TransformServer::start(
+            "127.0.0.1",
+            0,
+            TransformConfig {
+                fault: TransformFault::Slow,
+                pacing: paced(20, 100),
+                ..TransformConfig::default()
+            },
+            false,
+        ))
+        .expect("transform server");
+    let binary = env!("CARGO_BIN_EXE_poetry-dash");
+    let command = format!(
+        "{binary} --tui --transform {} {}",
+        transforms.address.port(),
+        address_of(&server, 0)
+    );
+    let tmux = Tmux::start(100, 30, &command);
+    tmux.wait_for("the transform's reply arriving", |s| {
+        row(s, 1).is_some_and(|r| r.contains("⇄ receiving"))
+    });
+    let screen = tmux.wait_for("the row transformed", |s| {
+        row(s, 1).is_some_and(|r| r.contains("✓ transformed"))
+    });
+    assert!(
+        screen.contains("science! true daughter of old time"),
+        "the poem pane shows the transformed poem:\n{screen}"
+    );
+    assert!(screen.contains("as transformed (o)"), "{screen}");
+    tmux.keys("o");
+    let screen = tmux.wait_for("the poem as downloaded", |s| {
+        s.contains("as downloaded (o)")
+    });
+    assert!(
+        screen.contains("Science! true daughter of Old Time"),
+        "{screen}"
+    );
+    tmux.keys("q");
+    tmux.wait_for("the summary", |s| s.contains("Got 1 poems in"));
+}
