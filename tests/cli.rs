@@ -558,7 +558,31 @@ fn the_demo_shows_every_state_headless() {
         lines.iter().any(|l| l["type"] == "retrying"),
         "the demo shows retries"
     );
+    // Every poem goes through the demo's transform server: the short ones
+    // come back lower-cased, the longest is refused by its request limit
+    // and kept as it was.
+    let transformed: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "transformed")
+        .collect();
+    assert!(transformed.len() >= 5, "{}", transformed.len());
+    assert!(
+        transformed
+            .iter()
+            .all(|l| l["text"].as_str().is_some_and(|t| t == t.to_lowercase())),
+        "cummingsified"
+    );
+    let kept: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "transform_failed")
+        .collect();
+    assert!(
+        kept.iter()
+            .any(|l| l["label"] == "ecstasy" && l["reason"] == "no_reply"),
+        "{kept:?}"
+    );
     let summary = lines.last().expect("summary");
+    assert!(summary["not_transformed"].as_u64().is_some_and(|n| n >= 1));
     assert!(
         summary["elapsed_s"].as_f64().is_some_and(|s| s < 60.0),
         "under a minute: {summary}"

@@ -20,6 +20,8 @@ pub async fn run(args: DemoArgs) -> i32 {
         stream: None,
     };
     let status = show(input, demo.config, &args.output).await;
-    drop(demo.server); // the demo's servers stop with the dashboard
+    // The demo's servers stop with the dashboard.
+    drop(demo.server);
+    drop(demo.transforms);
     status
 }

@@ -1,5 +1,6 @@
 //! `poetry-dash demo`: poetry servers on loopback that between them show
-//! every state a download can be in, and the limits that make the whole
+//! every state a download can be in, a transform server every poem goes
+//! through (the tutorial's Part 12), and the limits that make the whole
 //! story play out in under a minute.
 
 use std::io;
@@ -7,15 +8,30 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::transform::{TransformConfig, TransformFault, TransformServer};
 use super::{Behaviour, Pacing, PoemSource, PortSpec, Server, poems};
 use crate::address::Address;
-use crate::engine::{Backoff, Command, Limits, RunConfig, TaskId};
+use crate::engine::{Backoff, Command, Limits, RunConfig, TaskId, TransformStep};
 
 /// The demo's servers (they stop when this is dropped) and what to fetch.
 pub struct Demo {
     pub server: Server,
+    pub transforms: TransformServer,
     pub addresses: Vec<Address>,
     pub config: RunConfig,
+}
+
+/// The demo's transform server: `cummingsify`, its reply slow enough to
+/// watch, and a request limit that the longest poem ("The Ecstasy", 2.6 KiB)
+/// passes, so that one row shows the fallback: closed without a reply, the
+/// poem kept as it was.
+pub fn transform_config() -> TransformConfig {
+    TransformConfig {
+        fault: TransformFault::Slow,
+        pacing: paced(48, 40),
+        max_request: 2048,
+        ..TransformConfig::default()
+    }
 }
 
 fn bundled(name: &str) -> PoemSource {
@@ -116,6 +132,12 @@ pub const NAMES: [&str; 15] = [
 /// Starts the demo's servers on ephemeral loopback ports.
 pub async fn start() -> io::Result<Demo> {
     let server = Server::start("127.0.0.1", 0, specs(), false).await?;
+    let transforms = TransformServer::start("127.0.0.1", 0, transform_config(), false).await?;
+    let mut config = config();
+    config.transforms = vec![TransformStep {
+        name: "cummingsify".into(),
+        address: std::sync::Arc::new(Address::loopback(transforms.address.port())),
+    }];
     let addresses = server
         .ports
         .iter()
@@ -124,7 +146,8 @@ pub async fn start() -> io::Result<Demo> {
         .collect();
     Ok(Demo {
         server,
+        transforms,
         addresses,
-        config: config(),
+        config,
     })
 }
