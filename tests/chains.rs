@@ -120,14 +120,10 @@ async fn a_step_names_every_way_it_can_fail() {
     let large = transform_poem(&step("cummingsify", &good), poem, &small).await;
     assert_eq!(failure(large), TransformFailure::TooLarge { limit: 10 });
 
-    let nowhere = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let port = listener.local_addr().expect("its port").port();
-        drop(listener);
-        TransformStep {
-            name: "cummingsify".into(),
-            address: Arc::new(Address::loopback(port)),
-        }
+    let (_refusing, refusing) = serve_one(SHORT_POEM, Pacing::fast(), Behaviour::Refuse).await;
+    let nowhere = TransformStep {
+        name: "cummingsify".into(),
+        address: Arc::new(refusing),
     };
     let refused = transform_poem(&nowhere, poem, &limits)
         .await

@@ -1373,10 +1373,9 @@ fn the_tutorials_chain_runs_with_poetry_dash_alone() {
     // A second transform that fails: its poem goes on as it was, one line
     // says so, naming the download, the transform server and the reason,
     // and the run fails because not all that was asked was done.
-    let gone = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port().to_string()
-    };
+    let rt = runtime();
+    let (_refusing, refusing) = start(&rt, vec![spec(SCIENCE, Pacing::fast(), Behaviour::Refuse)]);
+    let gone = &refusing[0];
     poetry_dash()
         .args([
             "--plain",

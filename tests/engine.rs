@@ -211,11 +211,14 @@ async fn an_endless_stream_stops_at_max_bytes_and_keeps_them() {
 #[tokio::test]
 async fn a_retry_succeeds_after_a_failure() {
     // The port refuses until, seeing the first failure, we start a server on it.
-    let refusing = serve(vec![spec(ECSTASY, Pacing::fast(), Behaviour::Refuse)]).await;
+    let mut refusing = serve(vec![spec(ECSTASY, Pacing::fast(), Behaviour::Refuse)]).await;
     let port = refusing.ports[0].address.port();
     let mut run = Run::start(vec![Address::loopback(port)], quick_retries(3));
     run.until(|_, event| matches!(event.kind, EventKind::Retrying { .. }))
         .await;
+    // A refusing port is held until its server stops.
+    refusing.stop();
+    refusing.stopped().await;
     let _server = Server::start(
         "127.0.0.1",
         port,

@@ -207,6 +207,23 @@ impl Server {
                 });
                 continue;
             }
+            if spec.behaviour == Behaviour::Refuse {
+                // Bound but not listening: connecting is refused, and the
+                // port stays ours, so no other server (another test's, say)
+                // can be given it while this one runs.
+                let (address, bound) = bound_only(wanted).map_err(cannot_listen)?;
+                ports.push(ServedPort {
+                    address,
+                    poem_name: spec.poem.name.clone(),
+                    behaviour: spec.behaviour,
+                });
+                let stop = stop.clone();
+                tasks.spawn(async move {
+                    stop.cancelled().await;
+                    drop(bound);
+                });
+                continue;
+            }
             let listener = listen(wanted).map_err(cannot_listen)?;
             let address = listener.local_addr()?;
             ports.push(ServedPort {
@@ -214,12 +231,6 @@ impl Server {
                 poem_name: spec.poem.name.clone(),
                 behaviour: spec.behaviour,
             });
-            if spec.behaviour == Behaviour::Refuse {
-                // The port was free a moment ago and nothing listens now:
-                // connecting to it is refused.
-                drop(listener);
-                continue;
-            }
             let spec = Arc::new(spec);
             for &other in also {
                 if let Ok(listener) = listen(SocketAddr::new(other, address.port())) {
@@ -271,6 +282,33 @@ fn listen(address: SocketAddr) -> io::Result<TcpListener> {
     socket.set_reuseaddr(true)?;
     socket.bind(address)?;
     socket.listen(1024)
+}
+
+/// A socket bound to `wanted` that never listens: connections to it are
+/// refused. Without SO_REUSEADDR, so that no other socket can bind the port
+/// meanwhile (unless a port given by number is only held by TIME_WAIT).
+fn bound_only(wanted: SocketAddr) -> io::Result<(SocketAddr, socket2::Socket)> {
+    let new_socket = || {
+        socket2::Socket::new(
+            socket2::Domain::for_address(wanted),
+            socket2::Type::STREAM,
+            None,
+        )
+    };
+    let mut socket = new_socket()?;
+    if let Err(err) = socket.bind(&wanted.into()) {
+        if err.kind() != io::ErrorKind::AddrInUse || wanted.port() == 0 {
+            return Err(err);
+        }
+        socket = new_socket()?;
+        socket.set_reuse_address(true)?;
+        socket.bind(&wanted.into())?;
+    }
+    let address = socket
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| io::Error::other("socket has no IP address"))?;
+    Ok((address, socket))
 }
 
 /// A listener with a backlog of zero whose only queue slot is taken by a
