@@ -1365,11 +1365,20 @@ fn the_tutorials_chain_runs_with_poetry_dash_alone() {
         spawn_server(&["--transform", "--iface", "127.0.0.1", "-q"]);
     let proxy_args = ["--proxy", &poem_port, "--iface", "127.0.0.1", "-q"];
     let (mut proxy, proxy_port, _x) = spawn_server(&proxy_args);
+    let saved = tempfile::tempdir().unwrap();
     poetry_dash()
         .args(["--plain", "-q", "--transform", &transform_port, &proxy_port])
+        .arg("--save")
+        .arg(saved.path())
         .assert()
         .success()
         .stdout(SCIENCE.to_lowercase());
+    // The poem saved is the final one too.
+    let file = saved.path().join(format!("127.0.0.1_{proxy_port}.txt"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        SCIENCE.to_lowercase()
+    );
     // A second transform that fails: its poem goes on as it was, one line
     // says so, naming the download, the transform server and the reason,
     // and the run fails because not all that was asked was done.
