@@ -25,6 +25,10 @@ pub fn encode(data: &[u8]) -> Vec<u8> {
 pub enum NetstringError {
     #[error("the length has a byte that is not a digit ({0:#04x})")]
     NotADigit(u8),
+    #[error("the length starts with a 0 that is not the whole length")]
+    LeadingZero,
+    #[error("the connection closed inside the length")]
+    LengthCut,
     #[error("no length before the ':'")]
     NoLength,
     #[error("a length of {length} bytes is over the limit of {limit}")]
@@ -65,9 +69,11 @@ pub struct NetstringReader {
     data: BytesMut,
 }
 
-/// More digits than any length within a `u64` limit can have: a length of
-/// leading zeros is not allowed to go on for ever either.
+/// More digits than any length within a `u64` can have.
 const MOST_DIGITS: usize = 20;
+
+/// The most room taken before the data has come: the rest grows as it does.
+const FIRST_ROOM: u64 = 64 * 1024;
 
 impl NetstringReader {
     /// A reader for one netstring whose data is at most `limit` bytes.
@@ -105,12 +111,19 @@ impl NetstringReader {
                 Part::Length { digits, value } => {
                     bytes = rest;
                     match first {
+                        // A length is `0` or starts with 1-9, as Twisted's
+                        // reader and the netstring spec have it.
+                        b'0'..=b'9' if *digits == 1 && *value == 0 => {
+                            return Err(NetstringError::LeadingZero);
+                        }
                         b'0'..=b'9' => {
                             *digits += 1;
-                            *value = value
-                                .saturating_mul(10)
-                                .saturating_add(u64::from(first - b'0'));
-                            if *digits > MOST_DIGITS || *value > self.limit {
+                            let next = value
+                                .checked_mul(10)
+                                .and_then(|v| v.checked_add(u64::from(first - b'0')));
+                            // Past a u64 is past any limit.
+                            *value = next.unwrap_or(u64::MAX);
+                            if next.is_none() || *digits > MOST_DIGITS || *value > self.limit {
                                 return Err(NetstringError::TooLong {
                                     length: *value,
                                     limit: self.limit,
@@ -120,9 +133,11 @@ impl NetstringReader {
                         b':' if *digits == 0 => return Err(NetstringError::NoLength),
                         b':' => {
                             let length = *value;
-                            // The length is within the limit: this much
-                            // room is bounded.
-                            self.data.reserve(usize::try_from(length).unwrap_or(0));
+                            // Room for what is announced, but never more than
+                            // a piece at a time: a length is only a claim,
+                            // and the limit may be large (or none).
+                            self.data
+                                .reserve(usize::try_from(length.min(FIRST_ROOM)).unwrap_or(0));
                             self.part = if length == 0 {
                                 Part::Comma
                             } else {
@@ -162,7 +177,7 @@ impl NetstringReader {
     pub fn closed(&self) -> NetstringError {
         match self.part {
             Part::Length { digits: 0, .. } => NetstringError::Nothing,
-            Part::Length { .. } => NetstringError::Truncated { got: 0, of: 0 },
+            Part::Length { .. } => NetstringError::LengthCut,
             Part::Data { length } => NetstringError::Truncated {
                 got: self.data.len() as u64,
                 of: length,
@@ -243,10 +258,30 @@ mod tests {
                 limit: 99_999
             })
         );
-        assert!(matches!(
+        assert_eq!(
             read_all(&[b'0'; 30], u64::MAX),
+            Err(NetstringError::LeadingZero)
+        );
+        assert_eq!(
+            read_all(b"007:abcdefg,", 99),
+            Err(NetstringError::LeadingZero)
+        );
+        assert_eq!(read_all(b"00:,", 99), Err(NetstringError::LeadingZero));
+        assert!(matches!(
+            read_all(&[b'9'; 30], u64::MAX),
             Err(NetstringError::TooLong { .. })
         ));
+        // No limit, a huge claim: refused or waited for, never reserved.
+        let mut reader = NetstringReader::new(u64::MAX);
+        assert_eq!(reader.push(b"99999999999999999:ab"), Ok(None));
+        assert!(reader.data.capacity() <= FIRST_ROOM as usize);
+        assert_eq!(
+            read_all(b"99999999999999999999:", u64::MAX),
+            Err(NetstringError::TooLong {
+                length: u64::MAX,
+                limit: u64::MAX
+            })
+        );
     }
 
     #[test]

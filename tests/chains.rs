@@ -49,7 +49,11 @@ async fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
         .expect("connect");
     socket.write_all(request).await.expect("send");
     let mut reply = Vec::new();
-    let _ = tokio::time::timeout(PATIENCE, socket.read_to_end(&mut reply)).await;
+    let read = tokio::time::timeout(PATIENCE, socket.read_to_end(&mut reply)).await;
+    assert!(
+        matches!(read, Ok(Ok(_))),
+        "the server closed the connection: {read:?}"
+    );
     reply
 }
 
@@ -112,6 +116,13 @@ async fn a_step_names_every_way_it_can_fail() {
         "{:?}",
         started.elapsed()
     );
+
+    // Past the server's request limit (99,999 bytes) the tutorial's server
+    // closes with the request unread; that is no reply, however the close
+    // reaches the client (a reset, most often).
+    let long_poem = "a line of a very long poem\n".repeat(5_000);
+    let too_long = transform_poem(&step("cummingsify", &good), long_poem.as_bytes(), &limits).await;
+    assert_eq!(failure(too_long), TransformFailure::NoReply);
 
     let small = StepLimits {
         max_bytes: Some(10),
@@ -209,7 +220,21 @@ async fn a_paused_step_does_not_time_out_and_a_cancel_keeps_the_poem() {
         .await;
     let task = poetry_dash::engine::TaskId::at(0);
     run.handle.send(Command::Pause(task));
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    run.until(|_, event| matches!(event.kind, EventKind::Paused { .. }))
+        .await;
+    // Held: nothing of the reply is read while paused, so the step neither
+    // ends nor times out, however long the pause.
+    let paused = tokio::time::timeout(
+        Duration::from_millis(900),
+        run.until(|_, event| {
+            matches!(
+                event.kind,
+                EventKind::Transformed { .. } | EventKind::TransformFailed { .. }
+            )
+        }),
+    )
+    .await;
+    assert!(paused.is_err(), "the step went on while paused");
     run.handle.send(Command::Resume(task));
     run.until_all_ended().await;
     let download = &run.model.downloads[0];
@@ -294,8 +319,8 @@ async fn the_fetch_is_cancelled_only_when_its_last_client_hangs_up() {
     let counters = Arc::clone(&upstream.counters);
     let first = TcpStream::connect(("127.0.0.1", port)).await.expect("a");
     let second = TcpStream::connect(("127.0.0.1", port)).await.expect("b");
-    eventually("the upstream fetch", || {
-        counters.accepted.load(Ordering::Relaxed) == 1
+    eventually("both clients waiting on one fetch", || {
+        proxy.waiting(0) == 2 && counters.accepted.load(Ordering::Relaxed) == 1
     })
     .await;
     drop(first);

@@ -40,7 +40,7 @@ proptest! {
         bytes in proptest::collection::vec(any::<u8>(), 0..200),
         digits in "[0-9]{1,25}",
         cuts in proptest::collection::vec(any::<usize>(), 0..6),
-        limit in 0u64..100,
+        limit in prop_oneof![0u64..100, Just(u64::MAX), any::<u64>()],
     ) {
         // Any bytes, and bytes that start like a netstring, in any pieces.
         for input in [bytes.clone(), [digits.as_bytes(), b":", &bytes].concat()] {

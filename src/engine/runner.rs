@@ -768,7 +768,9 @@ impl Attempt {
             Ok((poem, received)) => {
                 // An empty poem has nothing to transform.
                 if let Some(whole) = whole.filter(|whole| !whole.is_empty()) {
-                    self.transform(whole.freeze(), &mut hold).await;
+                    // Boxed: the chain is rare, and its state would make
+                    // every attempt's task bigger.
+                    Box::pin(self.transform(whole.freeze(), &mut hold)).await;
                 }
                 self.emit(EventKind::Finished {
                     received,

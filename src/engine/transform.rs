@@ -142,7 +142,11 @@ pub(crate) async fn run_step(
                     if sent == request.len() {
                         observer.phase(StepPhase::Waiting);
                     } else {
-                        observer.phase(StepPhase::Sending { sent: sent as u64, of });
+                        let now = Instant::now();
+                        if last_said.is_none_or(|at| now >= at + PHASE_INTERVAL) {
+                            last_said = Some(now);
+                            observer.phase(StepPhase::Sending { sent: sent as u64, of });
+                        }
                     }
                 }
                 // The server closed before taking the whole request, as the
@@ -154,10 +158,12 @@ pub(crate) async fn run_step(
                 Err(err) => return Err(TransformFailure::Io(IoError::from(&err))),
             },
             read = from_server.read(&mut buffer), if !held => match read {
-                Ok(0) if reader.received() == 0 && reader.announced().is_none() => {
-                    return Err(TransformFailure::NoReply);
-                }
-                Ok(0) => return Err(TransformFailure::Malformed(reader.closed())),
+                // Closed before a byte of a reply: the tutorial server's
+                // refusal. Closed inside one: a malformed reply.
+                Ok(0) => return Err(match reader.closed() {
+                    NetstringError::Nothing => TransformFailure::NoReply,
+                    cut => TransformFailure::Malformed(cut),
+                }),
                 Ok(n) => match reader.push(&buffer[..n]) {
                     Ok(Some(reply)) => return Ok(reply),
                     Ok(None) => {
@@ -172,6 +178,13 @@ pub(crate) async fn run_step(
                     }
                     Err(err) => return Err(TransformFailure::Malformed(err)),
                 },
+                // A server that closes with some of the request unread
+                // resets the connection: before any reply, that too is
+                // closing without one (the tutorial's server past its limit).
+                Err(err) if reader.closed() == NetstringError::Nothing && matches!(
+                    err.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) => return Err(TransformFailure::NoReply),
                 Err(err) => return Err(TransformFailure::Io(IoError::from(&err))),
             },
             _ = sleep_until_some(timer_at) => {

@@ -126,8 +126,9 @@ pub struct Chain {
     pub held: Vec<u16>,
     /// Steps that failed, in order, each with why.
     pub failed: Vec<(u16, TransformError)>,
-    /// The poem as downloaded, once a step replaced it, with its index.
-    original: Option<(PoemBytes, TextIndex)>,
+    /// The row as downloaded (its poem and that poem's index), once a step
+    /// replaced the poem: what the poem pane's `o` shows.
+    original: Option<Box<Download>>,
 }
 
 impl Chain {
@@ -291,15 +292,8 @@ impl Download {
 
     /// The row as it was before any transform: the poem as downloaded (for
     /// the poem pane's `o`); `None` when no step changed it.
-    pub fn original(&self) -> Option<Download> {
-        let detail = self.detail()?;
-        let (poem, index) = detail.chain.as_deref()?.original.as_ref()?;
-        let mut original = self.clone();
-        original.poem = poem.clone();
-        if let Some(detail) = original.detail.as_deref_mut() {
-            detail.index = index.clone();
-        }
-        Some(original)
+    pub fn original(&self) -> Option<&Download> {
+        self.chain()?.original.as_deref()
     }
 
     fn detail(&self) -> Option<&Detail> {
@@ -607,8 +601,19 @@ impl Download {
                 chain.held.push(*step);
                 let before = std::mem::take(&mut self.poem);
                 let index = std::mem::take(&mut detail.index);
-                // The first step's input is the poem as downloaded.
-                chain.original.get_or_insert((before, index));
+                // The first step's input is the poem as downloaded: kept as
+                // a row of its own, ended, so the pane shows it as any poem.
+                if chain.original.is_none() {
+                    let mut original = Download::new(Arc::clone(&self.address));
+                    original.received = self.received;
+                    original.state = State::Complete;
+                    original.poem = before;
+                    original.detail = Some(Box::new(Detail {
+                        index,
+                        ..Detail::default()
+                    }));
+                    chain.original = Some(Box::new(original));
+                }
                 self.poem = PoemBytes::default();
                 self.poem.push(
                     reply

@@ -49,6 +49,7 @@ struct Fetch {
 pub struct ProxyServer {
     /// Each port and the upstream it serves, in the order given.
     pub ports: Vec<(SocketAddr, Address)>,
+    upstreams: Vec<Arc<Upstream>>,
     stop: CancellationToken,
     tasks: JoinSet<()>,
 }
@@ -81,6 +82,7 @@ impl ProxyServer {
         let stop = CancellationToken::new();
         let mut tasks = JoinSet::new();
         let mut ports = Vec::with_capacity(upstreams.len());
+        let mut served = Vec::with_capacity(upstreams.len());
         for (index, address) in upstreams.into_iter().enumerate() {
             let port = match first_port {
                 0 => 0,
@@ -100,6 +102,7 @@ impl ProxyServer {
                 log,
                 poem: Mutex::new(Cached::Nothing),
             });
+            served.push(Arc::clone(&upstream));
             let mut listeners = vec![listener];
             for &other in &ips[1..] {
                 if let Ok(listener) = listen(SocketAddr::new(other, local.port())) {
@@ -135,7 +138,23 @@ impl ProxyServer {
                 });
             }
         }
-        Ok(ProxyServer { ports, stop, tasks })
+        Ok(ProxyServer {
+            ports,
+            upstreams: served,
+            stop,
+            tasks,
+        })
+    }
+
+    /// How many clients wait on the fetch under way from the upstream at
+    /// `index` (0 when none is under way).
+    pub fn waiting(&self, index: usize) -> usize {
+        self.upstreams
+            .get(index)
+            .map_or(0, |upstream| match &*lock(&upstream.poem) {
+                Cached::Fetching(_, waiting) => *waiting,
+                Cached::Nothing | Cached::Poem(_) => 0,
+            })
     }
 
     /// Stops accepting and drops every connection, then waits for that.
@@ -193,13 +212,20 @@ impl Upstream {
             poem = get_poem(&self.address, &self.limits) => Some(poem),
         };
         let mut cached = lock(&self.poem);
+        // Only while this fetch is still the current one: a cancelled fetch
+        // that wakes late must not overwrite the next one's state.
+        let current = matches!(&*cached, Cached::Fetching(now, _) if Arc::ptr_eq(now, &fetch));
         let outcome = match result {
             Some(Ok(poem)) => {
-                *cached = Cached::Poem(poem.bytes.clone());
+                if current {
+                    *cached = Cached::Poem(poem.bytes.clone());
+                }
                 Ok(poem.bytes)
             }
             Some(Err(err)) => {
-                *cached = Cached::Nothing;
+                if current {
+                    *cached = Cached::Nothing;
+                }
                 self.say(format_args!(
                     "The fetch from {} failed: {}.",
                     self.address,
@@ -207,11 +233,9 @@ impl Upstream {
                 ));
                 Err(err.reason_and_bytes())
             }
-            None => {
-                // (Said by the last client to leave, who cancelled it.)
-                *cached = Cached::Nothing;
-                Err("cancelled".to_string())
-            }
+            // (Said by the last client to leave, who cancelled it and
+            // cleared the state.)
+            None => Err("cancelled".to_string()),
         };
         drop(cached);
         fetch.done.send_replace(Some(outcome));
@@ -236,12 +260,34 @@ impl Upstream {
     }
 }
 
+/// A client waiting on a fetch. However its wait ends before the poem came
+/// (it hung up, or the proxy stopped and dropped it), it leaves the fetch to
+/// the others, and the last to leave cancels it.
+struct Waiting<'a> {
+    upstream: &'a Upstream,
+    fetch: Arc<Fetch>,
+    served: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if !self.served {
+            self.upstream.left(&self.fetch);
+        }
+    }
+}
+
 async fn serve_client(mut socket: TcpStream, upstream: &Arc<Upstream>) {
     let fetch = match upstream.poem_or_fetch() {
         Ok(poem) => return send(socket, &poem).await,
         Err(fetch) => fetch,
     };
     let mut done = fetch.done.subscribe();
+    let mut waiting = Waiting {
+        upstream,
+        fetch,
+        served: false,
+    };
     let mut scratch = [0u8; 256];
     let outcome = loop {
         tokio::select! {
@@ -252,13 +298,12 @@ async fn serve_client(mut socket: TcpStream, upstream: &Arc<Upstream>) {
                 // The tutorial's clients send nothing: what does come is
                 // ignored; only a hang-up matters.
                 Ok(n) if n > 0 => {}
-                _ => {
-                    upstream.left(&fetch);
-                    return;
-                }
+                _ => return,
             },
         }
     };
+    waiting.served = true;
+    drop(waiting);
     match outcome {
         Some(Ok(poem)) => send(socket, &poem).await,
         // A failed fetch: the connection closes with nothing sent.

@@ -292,6 +292,9 @@ async fn answer(mut socket: TcpStream, config: &TransformConfig, counters: &Coun
         return Answered::Refused(format!("{known} failed: the poem is not UTF-8"));
     };
     let reply = netstring::encode(transform.apply(poem).as_bytes());
+    // A client that never reads its reply is given up on as one that never
+    // finishes its request is: no connection is held for ever.
+    let limit = config.request_timeout;
     match config.fault {
         TransformFault::None => {}
         TransformFault::Stall => {
@@ -304,15 +307,15 @@ async fn answer(mut socket: TcpStream, config: &TransformConfig, counters: &Coun
             // A length one more than the data: the client never sees its ','.
             let data = &reply[reply.iter().position(|&b| b == b':').map_or(0, |i| i + 1)..];
             let wrong = format!("{}:", data.len());
-            let _ = socket.write_all(wrong.as_bytes()).await;
-            let _ = socket.write_all(data).await;
+            let _ = within(limit, socket.write_all(wrong.as_bytes())).await
+                && within(limit, socket.write_all(data)).await;
             let _ = socket.shutdown().await;
             return Answered::Fault(TransformFault::Malformed);
         }
         TransformFault::Slow => {
             let mut sent = 0u64;
             for piece in reply.chunks(config.pacing.num_bytes.max(1)) {
-                if socket.write_all(piece).await.is_err() {
+                if !within(limit, socket.write_all(piece)).await {
                     return Answered::Left;
                 }
                 sent += piece.len() as u64;
@@ -328,7 +331,7 @@ async fn answer(mut socket: TcpStream, config: &TransformConfig, counters: &Coun
             };
         }
     }
-    if socket.write_all(&reply).await.is_err() {
+    if !within(limit, socket.write_all(&reply)).await {
         return Answered::Left;
     }
     counters
@@ -339,6 +342,11 @@ async fn answer(mut socket: TcpStream, config: &TransformConfig, counters: &Coun
         transform: known,
         bytes: reply.len() as u64,
     }
+}
+
+/// Whether `write` finished, and well, within `limit`.
+async fn within(limit: Duration, write: impl std::future::Future<Output = io::Result<()>>) -> bool {
+    matches!(tokio::time::timeout(limit, write).await, Ok(Ok(())))
 }
 
 /// One netstring from the client, at most `limit` bytes of data; a bad one

@@ -35,10 +35,10 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &T
         );
         return;
     };
-    let (task, original) = download;
+    let (task, row) = download;
     // `o`: the poem as downloaded, where a transform changed it.
-    let shown_original = view.show_original.then(|| original.original()).flatten();
-    let download = shown_original.as_ref().unwrap_or(original);
+    let shown_original = view.show_original.then(|| row.original()).flatten();
+    let download = shown_original.unwrap_or(row);
     let top = view.poem_top(download);
     // Where the pane is, as the log says it: lines below it, or following
     // the tail of a poem still arriving.
@@ -51,14 +51,14 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &T
     } else {
         None
     };
-    let version = match (&shown_original, original.chain()) {
+    let version = match (shown_original, row.chain()) {
         (Some(_), _) => Some("as downloaded"),
         (None, Some(chain)) if chain.transformed() => Some("as transformed"),
         _ => None,
     };
     let block = block.title(title(
         task,
-        download,
+        row,
         place,
         version,
         theme,
