@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tokio_util::sync::ReusableBoxFuture;
 
 use super::event::TaskId;
 
@@ -130,7 +131,8 @@ impl PauseBoard {
     pub(crate) fn watch(self: &Arc<Self>, task: TaskId) -> Hold {
         Hold {
             board: Arc::clone(self),
-            changes: self.changed.subscribe(),
+            changes: Some(self.changed.subscribe()),
+            waiting: None,
             task,
         }
     }
@@ -144,14 +146,42 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// clock, and a way to hear when either changes.
 pub(crate) struct Hold {
     board: Arc<PauseBoard>,
-    changes: watch::Receiver<()>,
+    /// The board's changes, until the first wait takes them into `waiting`.
+    changes: Option<watch::Receiver<()>>,
+    /// The wait for the next change, kept across the read loop's turns: a
+    /// wait made afresh at every read would register with the board and
+    /// leave it again each time.
+    waiting: Option<ReusableBoxFuture<'static, (watch::Receiver<()>, bool)>>,
     task: TaskId,
+}
+
+/// Waits for the board's next change; true when the board is gone.
+async fn next_change(mut changes: watch::Receiver<()>) -> (watch::Receiver<()>, bool) {
+    let gone = changes.changed().await.is_err();
+    (changes, gone)
 }
 
 impl Hold {
     /// Now, on the process clock.
     pub(crate) fn process_now(&self) -> Instant {
         self.board.process_time().now()
+    }
+
+    /// Resolves at the board's next change; true when the board is gone.
+    async fn changed(&mut self) -> bool {
+        if self.waiting.is_none() {
+            let Some(changes) = self.changes.take() else {
+                return true;
+            };
+            self.waiting = Some(ReusableBoxFuture::new(next_change(changes)));
+        }
+        let Some(waiting) = self.waiting.as_mut() else {
+            return true;
+        };
+        let (changes, gone) = std::future::poll_fn(|cx| waiting.poll(cx)).await;
+        // Armed again for the change after this one.
+        waiting.set(next_change(changes));
+        gone
     }
 }
 
@@ -234,7 +264,7 @@ impl<'h> AttemptClock<'h> {
     /// Resolves when the board changes (never without a hold).
     pub(crate) async fn changed(&mut self) {
         let gone = match self.hold.as_deref_mut() {
-            Some(hold) => hold.changes.changed().await.is_err(),
+            Some(hold) => hold.changed().await,
             None => true,
         };
         if gone {

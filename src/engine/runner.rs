@@ -517,7 +517,12 @@ impl Supervisor {
             events: self.events.clone(),
         };
         let (task, generation) = (attempt.task, attempt.generation);
-        let handle = self.attempts.spawn(attempt.run(self.board.watch(task)));
+        // Boxed: the task then holds a pointer, not the attempt's whole
+        // state, which tokio would otherwise copy at each stage of every
+        // short download.
+        let handle = self
+            .attempts
+            .spawn(Box::pin(attempt.run(self.board.watch(task))));
         self.running_ids.insert(handle.id(), (task, generation));
     }
 

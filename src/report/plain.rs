@@ -240,9 +240,11 @@ impl super::Reporter for PlainReporter {
                     "Tasks {first} to {last}: {what} ({count} downloads, no bytes)"
                 ));
             }
+            // A complete poem speaks for itself on stdout: its sentence is
+            // not even made (one per download adds up at a million).
+            EventKind::Finished { .. } if download.state != State::Empty => {}
             _ => {
-                // Warnings and failures; a complete poem speaks for itself
-                // on stdout.
+                // Warnings and failures.
                 if let Some(news) = News::of(event, download, model.transforms())
                     && news.level >= LogLevel::Warning
                 {
