@@ -78,3 +78,16 @@ pub(crate) fn usage_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
     exit::USAGE
 }
+
+/// Until Ctrl-C or SIGTERM.
+pub(crate) async fn until_stopped() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => { term.recv().await; }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}

@@ -1,7 +1,6 @@
 //! `poetry-dash serve --proxy UPSTREAM`: the tutorial's caching proxy.
 
 use super::ServeArgs;
-use super::serve::until_stopped;
 use super::usage_error;
 use crate::address;
 use crate::engine::Limits;
@@ -33,7 +32,7 @@ pub async fn run(args: &ServeArgs) -> i32 {
             local.port()
         ));
     }
-    until_stopped().await;
+    super::until_stopped().await;
     server.stop().await;
     exit::ALL_COMPLETE
 }

@@ -95,7 +95,7 @@ pub async fn run(args: ServeArgs) -> i32 {
             )),
         }
     }
-    until_stopped().await;
+    super::until_stopped().await;
     server.stop();
     server.stopped().await;
     let counters = &server.counters;
@@ -142,7 +142,7 @@ async fn serve_transforms(args: &ServeArgs, fault: Option<&str>) -> i32 {
             server.address.port()
         )),
     }
-    until_stopped().await;
+    super::until_stopped().await;
     server.stop().await;
     eprintln!(
         "Stopped: {} clients, {} bytes sent.",
@@ -156,17 +156,4 @@ async fn serve_transforms(args: &ServeArgs, fault: Option<&str>) -> i32 {
             .load(std::sync::atomic::Ordering::Relaxed)
     );
     exit::ALL_COMPLETE
-}
-
-/// Until Ctrl-C or SIGTERM.
-pub(super) async fn until_stopped() {
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut term) => { term.recv().await; }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
 }

@@ -65,7 +65,7 @@ pub async fn transform_poem(
 }
 
 /// Progress events for a reply are at most this frequent.
-const PHASE_INTERVAL: Duration = super::runner::PROGRESS_INTERVAL;
+const PHASE_INTERVAL: Duration = Duration::from_millis(50);
 
 /// One step. While `hold` says the download is paused or the process
 /// frozen, nothing is written or read and the timeout stands still.
