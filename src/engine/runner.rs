@@ -398,6 +398,18 @@ impl Supervisor {
             // for every download that ends.)
             self.board.set_paused(task, false);
         }
+        // A cancel that came after the attempt had failed, but before it was
+        // joined: the person's cancel wins over the retry it had planned.
+        let cancelled_late =
+            matches!(&slot.phase, Phase::Connecting(token) if token.is_cancelled());
+        if let (true, Outcome::RetryAfter { received, .. }) = (cancelled_late, &outcome) {
+            let received = *received;
+            slot.phase = Phase::Ended(Ended::Cancelled);
+            slot.paused = false;
+            self.paused_since.remove(&task);
+            self.emit(task, EventKind::Cancelled { received });
+            return;
+        }
         slot.phase = match outcome {
             Outcome::Ended(ended) => Phase::Ended(ended),
             Outcome::RetryAfter {
