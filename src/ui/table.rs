@@ -113,6 +113,16 @@ fn keep_widths(area_width: u16, model: &Model, rows: &[TaskId], kept: &mut KeptW
     kept.attempts = kept.attempts.max(attempts);
 }
 
+/// The State column's width: its longest label never cut.
+fn state_width(wide: bool, transforms: bool) -> usize {
+    match (wide, transforms) {
+        (true, false) => 16,
+        (false, false) => 12,
+        (true, true) => 18,
+        (false, true) => 14,
+    }
+}
+
 fn layout(area_width: u16, model: &Model, kept: &KeptWidths) -> Layout {
     let wide = area_width >= WIDE_NUMBERS;
     let number = model.downloads.len().max(1).to_string().len().max(2);
@@ -123,8 +133,12 @@ fn layout(area_width: u16, model: &Model, kept: &KeptWidths) -> Layout {
         (Column::Number, number),
         (Column::Server, SERVER_MIN.min(longest_address)),
         // Wide enough for the longest state: "↻ retry in 9.9 s", or in
-        // short "○ connecting".
-        (Column::State, if wide { 16 } else { 12 }),
+        // short "○ connecting"; with a transform chain, "✓ transformed 2/3"
+        // or "✓ transformed".
+        (
+            Column::State,
+            state_width(wide, !model.transforms().is_empty()),
+        ),
     ];
     // What tells a row's health: how much came, how fast, how long the
     // silence (no idle time or time left passes its limit: the limit's own

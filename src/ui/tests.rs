@@ -1003,3 +1003,83 @@ fn over_the_gallery_the_overlay_covers_no_card() {
     assert_eq!(changed, [before.len() - 2], "{with}");
     assert!(after[before.len() - 2].contains("f/s"), "{with}");
 }
+
+#[test]
+fn a_chains_end_states_are_whole_at_80_columns_and_wide() {
+    use crate::engine::{TransformError, TransformFailure, TransformStep};
+    let step = |name: &str, port| TransformStep {
+        name: name.into(),
+        address: std::sync::Arc::new(Address::loopback(port)),
+    };
+    let steps = [
+        step("cummingsify", 11000),
+        step("shout", 11001),
+        step("reverse", 11002),
+    ];
+    let mut scene = Scene {
+        model: Model::for_dashboard([Address::loopback(10000)], Limits::default())
+            .with_transforms(&steps),
+        t0: Instant::now(),
+    };
+    scene.start(0, 0, 1);
+    scene.stream(2, 0, SCIENCE, 608, 1);
+    let received = SCIENCE.len() as u64;
+    // Each step's phases come first, as the engine sends them.
+    for step in 0..3u16 {
+        scene.feed(
+            15 + 10 * u64::from(step),
+            0,
+            EventKind::Transforming {
+                step,
+                of: 3,
+                phase: crate::engine::StepPhase::Waiting,
+            },
+        );
+    }
+    scene.feed(
+        20,
+        0,
+        EventKind::Transformed {
+            step: 0,
+            poem: Bytes::from(SCIENCE.to_lowercase()),
+        },
+    );
+    scene.feed(
+        30,
+        0,
+        EventKind::TransformFailed {
+            step: 1,
+            error: TransformError {
+                step: steps[1].clone(),
+                failure: TransformFailure::NoReply,
+            },
+        },
+    );
+    scene.feed(
+        40,
+        0,
+        EventKind::Transformed {
+            step: 2,
+            poem: Bytes::from(SCIENCE.to_lowercase()),
+        },
+    );
+    scene.feed(
+        50,
+        0,
+        EventKind::Finished {
+            received,
+            times: AttemptTimes::default(),
+        },
+    );
+    for (width, label) in [(80, "✓ 2/3 steps "), (160, "✓ transformed 2/3 ")] {
+        let screen = format!(
+            "{}",
+            render(&scene, &mut View::default(), width, 24, true).backend()
+        );
+        let row = screen
+            .lines()
+            .find(|l| l.contains("127.0.0.1:10000"))
+            .unwrap_or_default();
+        assert!(row.contains(label), "{width} columns: {row}");
+    }
+}
