@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Limits, TransformStep};
 use crate::serve::Behaviour;
+use crate::serve::transform::TransformConfig;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -227,11 +228,11 @@ pub struct ServeArgs {
     pub proxy: Vec<String>,
 
     /// A transform server closes a client that has not sent its whole request within SECS.
-    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value = "30", value_parser = parse_timeout, requires = "transform")]
-    pub request_timeout: Duration,
+    #[arg(allow_negative_numbers = true, long, value_name = "SECS", default_value_t = Seconds(TransformConfig::default().request_timeout), value_parser = |text: &str| parse_timeout(text).map(Seconds), requires = "transform")]
+    pub request_timeout: Seconds,
 
     /// The largest request a transform server reads, poem and name (the tutorial's: 99,999 bytes).
-    #[arg(allow_negative_numbers = true, long, value_name = "SIZE", default_value_t = Size(99_999), value_parser = |text: &str| parse_size(text).map(Size), requires = "transform")]
+    #[arg(allow_negative_numbers = true, long, value_name = "SIZE", default_value_t = Size(TransformConfig::default().max_request), value_parser = |text: &str| parse_size(text).map(Size), requires = "transform")]
     pub max_request: Size,
 
     /// The first port to listen on; more poems or copies take the ports after it. 0 picks free ports.

@@ -122,7 +122,7 @@ async fn serve_transforms(args: &ServeArgs, fault: Option<&str>) -> i32 {
             delay: args.delay,
         },
         max_request: args.max_request.0,
-        request_timeout: args.request_timeout,
+        request_timeout: args.request_timeout.0,
     };
     let mut server = match TransformServer::start(&args.iface, args.port, config, !args.quiet).await
     {

@@ -845,10 +845,7 @@ impl Attempt {
     /// was given, as the errback returning the original poem does. A cancel
     /// ends the chain: the poem as it stands is the row's.
     async fn transform(&self, mut poem: Bytes, hold: &mut Hold) {
-        let limits = StepLimits {
-            timeout: self.config.limits.transform_timeout,
-            max_bytes: self.config.limits.max_bytes,
-        };
+        let limits = StepLimits::of(&self.config.limits);
         for (index, step) in self.config.transforms.iter().enumerate() {
             let index = u16::try_from(index).unwrap_or(u16::MAX);
             let mut reporter = StepReporter {

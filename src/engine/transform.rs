@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::clock::{AttemptClock, Change, Hold, sleep_until_some};
 use super::error::{IoError, TransformError, TransformFailure, TransformStep};
 use super::event::StepPhase;
-use super::fetch::connect;
+use super::fetch::{Limits, connect};
 use crate::netstring::{self, NetstringError, NetstringReader};
 
 /// What bounds a step.
@@ -31,12 +31,20 @@ pub struct StepLimits {
     pub max_bytes: Option<u64>,
 }
 
+impl StepLimits {
+    /// A step's limits are a download's: `--transform-timeout`, and the
+    /// reply held to `--max-bytes` as a poem is.
+    pub fn of(limits: &Limits) -> StepLimits {
+        StepLimits {
+            timeout: limits.transform_timeout,
+            max_bytes: limits.max_bytes,
+        }
+    }
+}
+
 impl Default for StepLimits {
     fn default() -> Self {
-        StepLimits {
-            timeout: Duration::from_secs(10),
-            max_bytes: Some(8 * 1024 * 1024),
-        }
+        StepLimits::of(&Limits::default())
     }
 }
 

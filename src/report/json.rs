@@ -80,6 +80,16 @@ pub fn lines<'a>(event: &'a Event, model: &'a Model, quiet: bool) -> Lines<'a> {
     }
 }
 
+/// A transform step as NDJSON gives it: 1-based, with its name and server.
+fn step_fields(step: u16, model: &Model) -> (u32, Option<&str>, Option<String>) {
+    let of = model.transforms().get(usize::from(step));
+    (
+        u32::from(step) + 1,
+        of.map(|s| s.name.as_str()),
+        of.map(|s| s.address.to_string()),
+    )
+}
+
 /// The NDJSON object for an event about one download, if it has one.
 fn line(event: &Event, model: &Model, quiet: bool) -> Option<Value> {
     let download = model.get(event.task)?;
@@ -150,24 +160,24 @@ fn line(event: &Event, model: &Model, quiet: bool) -> Option<Value> {
                 StepPhase::Waiting => ("waiting", None),
                 StepPhase::Receiving { received } => ("receiving", Some(*received)),
             };
-            let step_of = model.transforms().get(usize::from(*step));
+            let (step, transform, server) = step_fields(*step, model);
             json!({
                 "type": "transforming",
-                "step": u32::from(*step) + 1,
-                "transform": step_of.map(|s| s.name.as_str()),
-                "server": step_of.map(|s| s.address.to_string()),
+                "step": step,
+                "transform": transform,
+                "server": server,
                 "phase": phase,
                 "bytes": bytes,
             })
         }
         EventKind::Transformed { step, .. } => {
             let (text, lossy) = text_of(&download.poem.contiguous());
-            let step_of = model.transforms().get(usize::from(*step));
+            let (step, transform, server) = step_fields(*step, model);
             json!({
                 "type": "transformed",
-                "step": u32::from(*step) + 1,
-                "transform": step_of.map(|s| s.name.as_str()),
-                "server": step_of.map(|s| s.address.to_string()),
+                "step": step,
+                "transform": transform,
+                "server": server,
                 "bytes": download.poem.len(),
                 "text": text,
                 "text_lossy": lossy,

@@ -192,64 +192,49 @@ impl Server {
             let cannot_listen = |err: io::Error| {
                 io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}"))
             };
-            if spec.behaviour == Behaviour::Full {
-                let (address, clogged) = clogged_listener(wanted).await.map_err(cannot_listen)?;
+            // The ports that never serve: a socket of ours holds each
+            // until stop. Full: a listener whose only queue slot our own
+            // connection takes. Refuse: bound but not listening, so that
+            // connecting is refused and no other server (another test's,
+            // say) can be given the port meanwhile.
+            let held = match spec.behaviour {
+                Behaviour::Full => {
+                    let (address, clogged) =
+                        clogged_listener(wanted).await.map_err(cannot_listen)?;
+                    Some((address, Box::new(clogged) as Box<dyn Send>))
+                }
+                Behaviour::Refuse => {
+                    let (address, bound) = bound_only(wanted).map_err(cannot_listen)?;
+                    Some((address, Box::new(bound) as Box<dyn Send>))
+                }
+                _ => None,
+            };
+            if let Some((address, socket)) = held {
                 ports.push(ServedPort {
                     address,
                     poem_name: spec.poem.name.clone(),
                     behaviour: spec.behaviour,
                 });
                 let stop = stop.clone();
-                // Keep the listener and its queued connection open until stop.
                 tasks.spawn(async move {
                     stop.cancelled().await;
-                    drop(clogged);
+                    drop(socket);
                 });
                 continue;
             }
-            if spec.behaviour == Behaviour::Refuse {
-                // Bound but not listening: connecting is refused, and the
-                // port stays ours, so no other server (another test's, say)
-                // can be given it while this one runs.
-                let (address, bound) = bound_only(wanted).map_err(cannot_listen)?;
-                ports.push(ServedPort {
-                    address,
-                    poem_name: spec.poem.name.clone(),
-                    behaviour: spec.behaviour,
-                });
-                let stop = stop.clone();
-                tasks.spawn(async move {
-                    stop.cancelled().await;
-                    drop(bound);
-                });
-                continue;
-            }
-            let listener = listen(wanted).map_err(cannot_listen)?;
-            let address = listener.local_addr()?;
+            let (address, listeners) = listen_on_all(wanted, also)?;
             ports.push(ServedPort {
                 address,
                 poem_name: spec.poem.name.clone(),
                 behaviour: spec.behaviour,
             });
             let spec = Arc::new(spec);
-            for &other in also {
-                if let Ok(listener) = listen(SocketAddr::new(other, address.port())) {
-                    tasks.spawn(accept_loop(
-                        listener,
-                        Arc::clone(&spec),
-                        stop.clone(),
-                        Arc::clone(&counters),
-                        log,
-                    ));
-                }
+            for listener in listeners {
+                let (spec, counters) = (Arc::clone(&spec), Arc::clone(&counters));
+                tasks.spawn(accept_each(listener, stop.clone(), move |socket, peer| {
+                    serve_poem(socket, peer, Arc::clone(&spec), Arc::clone(&counters), log)
+                }));
             }
-            tasks.spawn(accept_loop(
-                listener,
-                spec,
-                stop.clone(),
-                Arc::clone(&counters),
-                log,
-            ));
         }
         Ok(Server {
             ports,
@@ -373,19 +358,19 @@ fn choose_iface_addresses(iface: &str, resolved: &[IpAddr]) -> Vec<IpAddr> {
     first.copied().into_iter().collect()
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    spec: Arc<PortSpec>,
-    stop: CancellationToken,
-    counters: Arc<Counters>,
-    log: bool,
-) {
+/// Accepts clients on `listener` until `stop`, each served by `serve` in
+/// a task of its own, which `stop` ends too. Finished clients are reaped as
+/// they go, so a long-lived port does not pile them up.
+pub(crate) async fn accept_each<F, Fut>(listener: TcpListener, stop: CancellationToken, serve: F)
+where
+    F: Fn(TcpStream, SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let mut clients = JoinSet::new();
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => break,
             accepted = listener.accept() => accepted,
-            // Reap finished clients so a long-lived port does not pile them up.
             Some(_) = clients.join_next(), if !clients.is_empty() => continue,
         };
         let (socket, peer) = match accepted {
@@ -397,25 +382,53 @@ async fn accept_loop(
                 continue;
             }
         };
-        counters.accepted.fetch_add(1, Ordering::Relaxed);
-        let spec = Arc::clone(&spec);
-        let counters = Arc::clone(&counters);
+        let client = serve(socket, peer);
         let stop = stop.clone();
         clients.spawn(async move {
-            if log {
-                say(format_args!("Sending {} to {peer}.", spec.poem.name));
-            }
-            let outcome = tokio::select! {
-                _ = stop.cancelled() => return,
-                outcome = serve_client(socket, &spec, &counters) => outcome,
-            };
-            if matches!(outcome, ClientOutcome::Left(_)) {
-                counters.left_early.fetch_add(1, Ordering::Relaxed);
-            }
-            if log {
-                say(format_args!("{peer}: {outcome}."));
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                () = client => {}
             }
         });
+    }
+}
+
+/// Listens on `wanted`, and on the same port of each of the interface's
+/// other addresses where it can (::1 beside 127.0.0.1 for localhost).
+/// Returns the address of the first, which names the port.
+pub(crate) fn listen_on_all(
+    wanted: SocketAddr,
+    also: &[IpAddr],
+) -> io::Result<(SocketAddr, Vec<TcpListener>)> {
+    let listener = listen(wanted)
+        .map_err(|err| io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}")))?;
+    let address = listener.local_addr()?;
+    let mut listeners = vec![listener];
+    listeners.extend(
+        also.iter()
+            .filter_map(|&other| listen(SocketAddr::new(other, address.port())).ok()),
+    );
+    Ok((address, listeners))
+}
+
+/// One client of a poem port.
+async fn serve_poem(
+    socket: TcpStream,
+    peer: SocketAddr,
+    spec: Arc<PortSpec>,
+    counters: Arc<Counters>,
+    log: bool,
+) {
+    counters.accepted.fetch_add(1, Ordering::Relaxed);
+    if log {
+        say(format_args!("Sending {} to {peer}.", spec.poem.name));
+    }
+    let outcome = serve_client(socket, &spec, &counters).await;
+    if matches!(outcome, ClientOutcome::Left(_)) {
+        counters.left_early.fetch_add(1, Ordering::Relaxed);
+    }
+    if log {
+        say(format_args!("{peer}: {outcome}."));
     }
 }
 

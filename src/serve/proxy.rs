@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{listen, resolve_iface, say};
+use super::{accept_each, listen_on_all, resolve_iface, say};
 use crate::address::Address;
 use crate::engine::{Limits, get_poem};
 
@@ -90,11 +90,7 @@ impl ProxyServer {
                     io::Error::new(io::ErrorKind::InvalidInput, "ports go past 65535")
                 })?,
             };
-            let wanted = SocketAddr::new(ips[0], port);
-            let listener = listen(wanted).map_err(|err| {
-                io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}"))
-            })?;
-            let local = listener.local_addr()?;
+            let (local, listeners) = listen_on_all(SocketAddr::new(ips[0], port), &ips[1..])?;
             ports.push((local, address.clone()));
             let upstream = Arc::new(Upstream {
                 address,
@@ -103,39 +99,12 @@ impl ProxyServer {
                 poem: Mutex::new(Cached::Nothing),
             });
             served.push(Arc::clone(&upstream));
-            let mut listeners = vec![listener];
-            for &other in &ips[1..] {
-                if let Ok(listener) = listen(SocketAddr::new(other, local.port())) {
-                    listeners.push(listener);
-                }
-            }
             for listener in listeners {
                 let upstream = Arc::clone(&upstream);
-                let stop = stop.clone();
-                tasks.spawn(async move {
-                    let mut clients = JoinSet::new();
-                    loop {
-                        let socket = tokio::select! {
-                            _ = stop.cancelled() => break,
-                            Some(_) = clients.join_next(), if !clients.is_empty() => continue,
-                            accepted = listener.accept() => match accepted {
-                                Ok((socket, _)) => socket,
-                                Err(_) => {
-                                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                                    continue;
-                                }
-                            },
-                        };
-                        let upstream = Arc::clone(&upstream);
-                        let stop = stop.clone();
-                        clients.spawn(async move {
-                            tokio::select! {
-                                _ = stop.cancelled() => {}
-                                () = serve_client(socket, &upstream) => {}
-                            }
-                        });
-                    }
-                });
+                tasks.spawn(accept_each(listener, stop.clone(), move |socket, _| {
+                    let upstream = Arc::clone(&upstream);
+                    async move { serve_client(socket, &upstream).await }
+                }));
             }
         }
         Ok(ProxyServer {

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{Counters, Pacing, listen, resolve_iface, say};
+use super::{Counters, Pacing, accept_each, listen_on_all, resolve_iface, say};
 use crate::netstring::{self, NetstringReader};
 
 /// The transforms a server offers, by the name a request gives.
@@ -44,11 +44,12 @@ pub const TRANSFORMS: [(Transform, &str, &str); 4] = [
 ];
 
 impl Transform {
-    pub fn named(name: &str) -> Option<Transform> {
+    /// The transform called `name`, with its name as the list spells it.
+    pub fn named(name: &str) -> Option<(Transform, &'static str)> {
         TRANSFORMS
             .iter()
             .find(|(_, known, _)| *known == name)
-            .map(|(transform, _, _)| *transform)
+            .map(|(transform, known, _)| (*transform, *known))
     }
 
     pub fn apply(self, poem: &str) -> String {
@@ -169,53 +170,24 @@ impl TransformServer {
         log: bool,
     ) -> io::Result<TransformServer> {
         let ips = resolve_iface(iface).await?;
-        let wanted = SocketAddr::new(ips[0], port);
-        let listener = listen(wanted).map_err(|err| {
-            io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}"))
-        })?;
-        let address = listener.local_addr()?;
+        let (address, listeners) = listen_on_all(SocketAddr::new(ips[0], port), &ips[1..])?;
         let stop = CancellationToken::new();
         let counters = Arc::new(Counters::default());
         let mut tasks = JoinSet::new();
-        let mut listeners = vec![listener];
-        for &other in &ips[1..] {
-            if let Ok(listener) = listen(SocketAddr::new(other, address.port())) {
-                listeners.push(listener);
-            }
-        }
         for listener in listeners {
-            let stop = stop.clone();
             let counters = Arc::clone(&counters);
-            tasks.spawn(async move {
-                let mut clients = JoinSet::new();
-                loop {
-                    let (socket, peer) = tokio::select! {
-                        _ = stop.cancelled() => break,
-                        Some(_) = clients.join_next(), if !clients.is_empty() => continue,
-                        accepted = listener.accept() => match accepted {
-                            Ok(accepted) => accepted,
-                            Err(_) => {
-                                tokio::time::sleep(Duration::from_millis(10)).await;
-                                continue;
-                            }
-                        },
-                    };
+            tasks.spawn(accept_each(listener, stop.clone(), move |socket, peer| {
+                let counters = Arc::clone(&counters);
+                async move {
                     counters
                         .accepted
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let stop = stop.clone();
-                    let counters = Arc::clone(&counters);
-                    clients.spawn(async move {
-                        let answered = tokio::select! {
-                            _ = stop.cancelled() => return,
-                            answered = answer(socket, &config, &counters) => answered,
-                        };
-                        if log {
-                            say(format_args!("{peer}: {answered}."));
-                        }
-                    });
+                    let answered = answer(socket, &config, &counters).await;
+                    if log {
+                        say(format_args!("{peer}: {answered}."));
+                    }
                 }
-            });
+            }));
         }
         Ok(TransformServer {
             address,
@@ -275,12 +247,7 @@ async fn answer(mut socket: TcpStream, config: &TransformConfig, counters: &Coun
     };
     let (name, poem) = (&request[..dot], &request[dot + 1..]);
     let name = String::from_utf8_lossy(name);
-    let Some((transform, known)) = Transform::named(&name).and_then(|transform| {
-        TRANSFORMS
-            .iter()
-            .find(|(t, _, _)| *t == transform)
-            .map(|(_, known, _)| (transform, *known))
-    }) else {
+    let Some((transform, known)) = Transform::named(&name) else {
         return Answered::Refused(format!(
             "no transform {:?}",
             crate::text::sanitize(&name).text
@@ -392,7 +359,7 @@ mod tests {
             "Yeats"
         );
         for (transform, name, _) in TRANSFORMS {
-            assert_eq!(Transform::named(name), Some(transform));
+            assert_eq!(Transform::named(name), Some((transform, name)));
         }
         assert_eq!(Transform::named("gibberish"), None);
     }
