@@ -69,9 +69,6 @@ pub struct NetstringReader {
     data: BytesMut,
 }
 
-/// More digits than any length within a `u64` can have.
-const MOST_DIGITS: usize = 20;
-
 /// The most room taken before the data has come: the rest grows as it does.
 const FIRST_ROOM: u64 = 64 * 1024;
 
@@ -123,7 +120,9 @@ impl NetstringReader {
                                 .and_then(|v| v.checked_add(u64::from(first - b'0')));
                             // Past a u64 is past any limit.
                             *value = next.unwrap_or(u64::MAX);
-                            if next.is_none() || *digits > MOST_DIGITS || *value > self.limit {
+                            // (With no leading zero, a length of more digits
+                            // than a u64 has has already overflowed.)
+                            if next.is_none() || *value > self.limit {
                                 return Err(NetstringError::TooLong {
                                     length: *value,
                                     limit: self.limit,
