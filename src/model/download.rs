@@ -318,6 +318,13 @@ impl Download {
         self.detail_mut().live.get_or_insert_with(Box::default)
     }
 
+    /// The running generation's clocks where they are kept: a dashboard
+    /// model shows them (time left, idle, rate, elapsed); headless output
+    /// reads none of them, and a download there allocates nothing for them.
+    fn clocks(&mut self, dashboard: bool) -> Option<&mut Live> {
+        dashboard.then(|| self.live_mut())
+    }
+
     /// How long the generation has taken: from its first event to its end, or to
     /// `now` while it goes on; `None` before it started.
     pub fn elapsed(&self, now: Instant) -> Option<Duration> {
@@ -509,8 +516,10 @@ impl Download {
             // A restart: forget the old generation entirely.
             *self = Download::new(Arc::clone(&self.address));
             self.generation = event.generation;
-            if !matches!(event.kind, EventKind::Queued { .. }) {
-                self.live_mut().run_started = Some(event.at);
+            if !matches!(event.kind, EventKind::Queued { .. })
+                && let Some(live) = self.clocks(dashboard)
+            {
+                live.run_started = Some(event.at);
             }
         }
         if self.state.is_final()
@@ -528,34 +537,38 @@ impl Download {
             EventKind::Connecting { attempt, of } => {
                 self.state = State::Connecting;
                 self.not_transformed = false;
-                self.detail_mut().chain = None;
+                if let Some(detail) = self.detail.as_deref_mut() {
+                    detail.chain = None;
+                    detail.index = TextIndex::default();
+                }
                 self.attempt = *attempt;
                 self.attempts = *of;
                 self.poem = PoemBytes::default();
                 self.received = 0;
                 self.last_chunk = 0;
                 let paused = self.paused;
-                self.detail_mut().index = TextIndex::default();
-                let live = self.live_mut();
-                live.run_started.get_or_insert(event.at);
-                live.attempt_started = Some(event.at);
-                if *attempt == 1 {
-                    live.first_attempt_started = Some(event.at);
+                if let Some(live) = self.clocks(dashboard) {
+                    live.run_started.get_or_insert(event.at);
+                    live.attempt_started = Some(event.at);
+                    if *attempt == 1 {
+                        live.first_attempt_started = Some(event.at);
+                    }
+                    if paused {
+                        // Paused before this attempt's first event came.
+                        live.paused_at.get_or_insert(event.at);
+                    }
+                    live.last_byte = None;
+                    live.idle_from = None;
+                    live.retry_at = None;
+                    live.times = AttemptTimes::default();
                 }
-                if paused {
-                    // Paused before this attempt's first event came.
-                    live.paused_at.get_or_insert(event.at);
-                }
-                live.last_byte = None;
-                live.idle_from = None;
-                live.retry_at = None;
-                live.times = AttemptTimes::default();
             }
             EventKind::Connected { connect_time } => {
                 self.state = State::Receiving;
-                let live = self.live_mut();
-                live.times.connect = Some(*connect_time);
-                live.idle_from = Some(event.at);
+                if let Some(live) = self.clocks(dashboard) {
+                    live.times.connect = Some(*connect_time);
+                    live.idle_from = Some(event.at);
+                }
             }
             EventKind::Progress { data, received } => {
                 self.state = State::Receiving;
@@ -563,20 +576,20 @@ impl Download {
                 self.last_chunk = u32::try_from(chunk).unwrap_or(u32::MAX);
                 self.poem.extend(std::mem::take(data));
                 self.received = *received;
-                let detail = self.detail.get_or_insert_with(Box::default);
+                // (Where bytes and clocks are shown, they are indexed and
+                // timed; headless output only counts them.)
                 if dashboard {
+                    let detail = self.detail.get_or_insert_with(Box::default);
                     detail.index.update(&self.poem);
-                }
-                let live = detail.live.get_or_insert_with(Box::default);
-                if dashboard {
+                    let live = detail.live.get_or_insert_with(Box::default);
                     live.throughput.record(event.at, chunk as u64);
+                    if live.times.first_byte.is_none() {
+                        live.times.first_byte = live
+                            .attempt_started
+                            .map(|start| event.at.saturating_duration_since(start));
+                    }
+                    live.last_byte = Some(event.at);
                 }
-                if live.times.first_byte.is_none() {
-                    live.times.first_byte = live
-                        .attempt_started
-                        .map(|start| event.at.saturating_duration_since(start));
-                }
-                live.last_byte = Some(event.at);
             }
             EventKind::Transforming { step, of, phase } => {
                 self.state = State::Transforming;
@@ -690,9 +703,10 @@ impl Download {
                 self.state = State::Retrying;
                 self.attempts = *of;
                 self.error = Some(Box::new(error.clone()));
-                let live = self.live_mut();
-                live.retry_at = Some(event.at + *after);
-                live.retry_said = Some(event.at);
+                if let Some(live) = self.clocks(dashboard) {
+                    live.retry_at = Some(event.at + *after);
+                    live.retry_said = Some(event.at);
+                }
             }
         }
         if self.state.is_final() {

@@ -89,7 +89,10 @@ fn events_from_an_older_run_are_ignored_after_a_restart() {
 #[test]
 fn a_failure_keeps_the_partial_poem_and_the_reason() {
     let t0 = Instant::now();
-    let mut model = Model::new([Address::loopback(1), Address::loopback(2)]);
+    let mut model = Model::for_dashboard(
+        [Address::loopback(1), Address::loopback(2)],
+        Limits::default(),
+    );
     model.apply(&mut event(
         t0,
         1,
@@ -274,7 +277,8 @@ fn first_bytes_at(model: &mut Model, t0: Instant) {
 fn a_pause_stops_the_idle_clock_and_moves_the_deadline() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
-    let mut model = Model::new([Address::loopback(10000).named("slow")]);
+    let mut model =
+        Model::for_dashboard([Address::loopback(10000).named("slow")], Limits::default());
     first_bytes_at(&mut model, t0);
     model.apply(&mut event(ms(200), 0, 1, EventKind::Paused { count: 1 }));
     let download = &model.downloads[0];
@@ -311,7 +315,10 @@ fn a_pause_stops_the_idle_clock_and_moves_the_deadline() {
 fn a_stopped_process_moves_every_running_clock() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
-    let mut model = Model::new([Address::loopback(10000), Address::loopback(10001)]);
+    let mut model = Model::for_dashboard(
+        [Address::loopback(10000), Address::loopback(10001)],
+        Limits::default(),
+    );
     first_bytes_at(&mut model, t0);
     let limit = Duration::from_secs(30);
     // Stopped (Ctrl-Z) for ten seconds, from 200 ms to 10,200 ms.
@@ -336,7 +343,7 @@ fn a_stopped_process_moves_every_running_clock() {
 fn a_stop_during_a_pause_is_counted_once() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
-    let mut model = Model::new([Address::loopback(10000)]);
+    let mut model = Model::for_dashboard([Address::loopback(10000)], Limits::default());
     first_bytes_at(&mut model, t0);
     model.apply(&mut event(ms(1_000), 0, 1, EventKind::Paused { count: 1 }));
     // Ctrl-Z from 2 s to 6 s, while paused.
@@ -360,7 +367,7 @@ fn a_stop_during_a_pause_is_counted_once() {
 fn a_retry_countdown_stands_still_while_stopped_or_paused() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
-    let mut model = Model::new([Address::loopback(10000)]);
+    let mut model = Model::for_dashboard([Address::loopback(10000)], Limits::default());
     let connecting = EventKind::Connecting { attempt: 1, of: 3 };
     model.apply(&mut event(ms(0), 0, 1, connecting));
     let error = FetchError {
@@ -408,7 +415,7 @@ fn a_retry_countdown_stands_still_while_stopped_or_paused() {
 fn a_stop_moves_only_the_clocks_from_before_it() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
-    let mut model = Model::new([Address::loopback(10000)]);
+    let mut model = Model::for_dashboard([Address::loopback(10000)], Limits::default());
     first_bytes_at(&mut model, t0);
     // Stopped from 1 s to 11 s. At `fg` the server's bytes are read, and
     // their event reaches the model before the one that says how long the
@@ -493,4 +500,49 @@ fn the_log_says_each_event_in_the_shared_words_after_the_server() {
             LogLevel::Info
         ]
     );
+}
+
+#[test]
+fn a_headless_model_counts_bytes_but_keeps_no_clocks() {
+    // Headless output reads outcomes only: the per-download clocks (time
+    // left, idle, rate, elapsed) are the dashboard's, and a headless
+    // download allocates nothing for them, while the same events give the
+    // dashboard's model all of them.
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let feed = |model: &mut Model| {
+        model.apply(&mut event(
+            ms(0),
+            0,
+            1,
+            EventKind::Connecting { attempt: 1, of: 1 },
+        ));
+        model.apply(&mut event(
+            ms(3),
+            0,
+            1,
+            EventKind::Connected {
+                connect_time: Duration::from_millis(3),
+            },
+        ));
+        model.apply(&mut event(ms(9), 0, 1, progress("a poem", 6)));
+    };
+    let mut headless = Model::new([Address::loopback(10000)]);
+    feed(&mut headless);
+    let mut dashboard = Model::for_dashboard([Address::loopback(10000)], Limits::default());
+    feed(&mut dashboard);
+    for model in [&headless, &dashboard] {
+        let download = &model.downloads[0];
+        assert_eq!(download.state, State::Receiving);
+        assert_eq!(download.received, 6);
+        assert_eq!(download.poem.contiguous().as_ref(), b"a poem");
+    }
+    let (headless, dashboard) = (&headless.downloads[0], &dashboard.downloads[0]);
+    assert_eq!(headless.first_attempt_started(), None);
+    assert_eq!(headless.idle(ms(10)), None);
+    assert_eq!(headless.times(), AttemptTimes::default());
+    assert_eq!(dashboard.first_attempt_started(), Some(ms(0)));
+    assert_eq!(dashboard.idle(ms(10)), Some(Duration::from_millis(1)));
+    assert_eq!(dashboard.times().connect, Some(Duration::from_millis(3)));
+    assert_eq!(dashboard.times().first_byte, Some(Duration::from_millis(9)));
 }
