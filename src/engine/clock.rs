@@ -16,20 +16,24 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
+use futures_util::task::AtomicWaker;
 use tokio::sync::watch;
 use tokio::time::Instant;
-use tokio_util::sync::ReusableBoxFuture;
+use tokio_util::sync::CancellationToken;
 
 use super::event::TaskId;
 
 /// Shared by the supervisor and every attempt: the process clock (is the
 /// process frozen, and for how long has it been in all) and the board of
-/// running downloads the person has paused. One board for all: an attempt
-/// only subscribes to its changes (no allocation per attempt), and wakes to
-/// look when it changes.
+/// running downloads the person has paused. One board for all. Attempts do
+/// not listen to it: the supervisor, who changes it (or hears of a freeze),
+/// nudges the attempts it concerns through their [`AttemptLink`]s, and they
+/// look. (Listening would be a registration per attempt, and a lock at
+/// every read.)
 #[derive(Debug, Default)]
 pub(crate) struct PauseBoard {
     paused: std::sync::Mutex<HashSet<TaskId>>,
@@ -37,6 +41,9 @@ pub(crate) struct PauseBoard {
     frozen_since: std::sync::Mutex<Option<Instant>>,
     /// All the time the process was frozen, in nanoseconds (ended freezes).
     frozen_total: AtomicU64,
+    /// Freezes begun and ended: the supervisor nudges every running attempt
+    /// when this moved since it last looked.
+    freezes: AtomicU64,
     changed: watch::Sender<()>,
 }
 
@@ -91,6 +98,7 @@ impl PauseBoard {
             }
             _ => return None,
         };
+        self.freezes.fetch_add(1, Ordering::SeqCst);
         drop(since);
         self.changed.send_replace(());
         lasted
@@ -127,13 +135,50 @@ impl PauseBoard {
         self.changed.subscribe()
     }
 
-    /// What one attempt of `task` watches.
-    pub(crate) fn watch(self: &Arc<Self>, task: TaskId) -> Hold {
+    /// How many freezes have begun or ended so far.
+    pub(crate) fn freezes(&self) -> u64 {
+        self.freezes.load(Ordering::SeqCst)
+    }
+
+    /// What one attempt of `task` holds on to, nudged through `link`.
+    pub(crate) fn hold(self: &Arc<Self>, task: TaskId, link: Arc<AttemptLink>) -> Hold {
         Hold {
             board: Arc::clone(self),
-            changes: Some(self.changed.subscribe()),
-            waiting: None,
+            link,
             task,
+        }
+    }
+}
+
+/// The supervisor's line to one running attempt: the token that cancels
+/// it, and a nudge that says "look at the board" (it was paused or resumed,
+/// or the process froze or thawed). A nudge is a flag and a waker: the
+/// attempt's read loop checks it with one atomic swap, no lock.
+#[derive(Debug, Default)]
+pub(crate) struct AttemptLink {
+    pub(crate) cancel: CancellationToken,
+    nudged: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl AttemptLink {
+    /// Tells the attempt to look at the board.
+    pub(crate) fn nudge(&self) {
+        self.nudged.store(true, Ordering::SeqCst);
+        self.waker.wake();
+    }
+
+    /// Ready once after each nudge.
+    fn poll_nudged(&self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        if self.nudged.swap(false, Ordering::SeqCst) {
+            return Poll::Ready(());
+        }
+        self.waker.register(cx.waker());
+        // A nudge between the look and the registration is not lost.
+        if self.nudged.swap(false, Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
     }
 }
@@ -143,22 +188,12 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// What one attempt watches: whether its download is paused, the process
-/// clock, and a way to hear when either changes.
+/// clock, and its link to the supervisor, which nudges it when either
+/// changes.
 pub(crate) struct Hold {
     board: Arc<PauseBoard>,
-    /// The board's changes, until the first wait takes them into `waiting`.
-    changes: Option<watch::Receiver<()>>,
-    /// The wait for the next change, kept across the read loop's turns: a
-    /// wait made afresh at every read would register with the board and
-    /// leave it again each time.
-    waiting: Option<ReusableBoxFuture<'static, (watch::Receiver<()>, bool)>>,
+    link: Arc<AttemptLink>,
     task: TaskId,
-}
-
-/// Waits for the board's next change; true when the board is gone.
-async fn next_change(mut changes: watch::Receiver<()>) -> (watch::Receiver<()>, bool) {
-    let gone = changes.changed().await.is_err();
-    (changes, gone)
 }
 
 impl Hold {
@@ -167,21 +202,9 @@ impl Hold {
         self.board.process_time().now()
     }
 
-    /// Resolves at the board's next change; true when the board is gone.
-    async fn changed(&mut self) -> bool {
-        if self.waiting.is_none() {
-            let Some(changes) = self.changes.take() else {
-                return true;
-            };
-            self.waiting = Some(ReusableBoxFuture::new(next_change(changes)));
-        }
-        let Some(waiting) = self.waiting.as_mut() else {
-            return true;
-        };
-        let (changes, gone) = std::future::poll_fn(|cx| waiting.poll(cx)).await;
-        // Armed again for the change after this one.
-        waiting.set(next_change(changes));
-        gone
+    /// Resolves at the supervisor's next nudge.
+    async fn changed(&self) {
+        std::future::poll_fn(|cx| self.link.poll_nudged(cx)).await
     }
 }
 
@@ -261,14 +284,12 @@ impl<'h> AttemptClock<'h> {
         Some(self.time.now().saturating_duration_since(since))
     }
 
-    /// Resolves when the board changes (never without a hold).
+    /// Resolves when the board changes for this attempt (never without a
+    /// hold).
     pub(crate) async fn changed(&mut self) {
-        let gone = match self.hold.as_deref_mut() {
+        match self.hold.as_deref() {
             Some(hold) => hold.changed().await,
-            None => true,
-        };
-        if gone {
-            std::future::pending::<()>().await;
+            None => std::future::pending::<()>().await,
         }
     }
 
@@ -327,7 +348,7 @@ mod tests {
     async fn a_pause_is_measured_on_the_process_clock_so_a_freeze_inside_it_counts_once() {
         let board = Arc::new(PauseBoard::default());
         let task = TaskId::at(0);
-        let mut hold = board.watch(task);
+        let mut hold = board.hold(task, Arc::default());
         let mut clock = AttemptClock::new(Some(&mut hold));
         board.set_paused(task, true);
         assert!(matches!(clock.update(), Change::Paused));
@@ -349,7 +370,7 @@ mod tests {
     async fn an_attempt_that_ends_paused_hands_over_the_pause_so_far_once() {
         let board = Arc::new(PauseBoard::default());
         let task = TaskId::at(0);
-        let mut hold = board.watch(task);
+        let mut hold = board.hold(task, Arc::default());
         let mut clock = AttemptClock::new(Some(&mut hold));
         assert_eq!(clock.paused_so_far(), None, "not paused");
         board.set_paused(task, true);

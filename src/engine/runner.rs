@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::clock::{Hold, PauseBoard, sleep_until_some};
+use super::clock::{AttemptLink, Hold, PauseBoard, sleep_until_some};
 use super::error::{FailReason, FetchError, TransformError, TransformFailure, TransformStep};
 use super::event::{Command, Event, EventKind, Shift, StepPhase, TaskId};
 use super::fetch::{Limits, NoPoem, Observer, fetch};
@@ -206,8 +206,8 @@ enum Phase {
     Queued {
         received: u64,
     },
-    /// An attempt holds a slot; the token cancels it.
-    Connecting(CancellationToken),
+    /// An attempt holds a slot; its link cancels it and nudges it.
+    Connecting(Arc<AttemptLink>),
     /// Waiting out the backoff before the next attempt; holds no slot.
     /// (Boxed: a million waiting downloads do not pay for its instant.)
     Backoff(Box<Wait>),
@@ -295,8 +295,10 @@ impl Supervisor {
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         let mut commands_open = true;
         // A freeze stops the process clock: backoffs are not due during one,
-        // and their timers are armed again when it ends.
+        // and their timers are armed again when it ends; every running
+        // attempt is nudged to look (see `PauseBoard`).
         let mut clock_changes = self.board.subscribe();
+        let mut freezes_seen = self.board.freezes();
         loop {
             let next_backoff = self.backoffs.peek().map(|Reverse((at, _, _))| *at);
             let timer_at = next_backoff.and_then(|at| self.board.process_time().wall(at));
@@ -317,9 +319,14 @@ impl Supervisor {
                 _ = sleep_until_some(timer_at), if timer_at.is_some() => {
                     self.backoffs_due();
                 }
-                changed = clock_changes.changed(), if next_backoff.is_some() => {
+                changed = clock_changes.changed() => {
                     if changed.is_err() {
                         break; // (the board lives as long as we do)
+                    }
+                    let freezes = self.board.freezes();
+                    if freezes != freezes_seen {
+                        freezes_seen = freezes;
+                        self.nudge_running();
                     }
                 }
                 else => break,
@@ -327,6 +334,16 @@ impl Supervisor {
             self.start_waiting();
             if !commands_open && self.attempts.is_empty() && self.backoffs.is_empty() {
                 break;
+            }
+        }
+    }
+
+    /// Every running attempt looks at the board again (the process froze
+    /// or thawed).
+    fn nudge_running(&self) {
+        for (task, _) in self.running_ids.values() {
+            if let Phase::Connecting(link) = &self.slots[task.index()].phase {
+                link.nudge();
             }
         }
     }
@@ -401,7 +418,7 @@ impl Supervisor {
         // A cancel that came after the attempt had failed, but before it was
         // joined: the person's cancel wins over the retry it had planned.
         let cancelled_late =
-            matches!(&slot.phase, Phase::Connecting(token) if token.is_cancelled());
+            matches!(&slot.phase, Phase::Connecting(link) if link.cancel.is_cancelled());
         if let (true, Outcome::RetryAfter { received, .. }) = (cancelled_late, &outcome) {
             let received = *received;
             slot.phase = Phase::Ended(Ended::Cancelled);
@@ -515,8 +532,9 @@ impl Supervisor {
         if slot.attempt == 1 {
             slot.deadline_at = self.config.limits.deadline.map(|d| now + d);
         }
-        let cancel = CancellationToken::new();
-        slot.phase = Phase::Connecting(cancel.clone());
+        let link = Arc::new(AttemptLink::default());
+        let cancel = link.cancel.clone();
+        slot.phase = Phase::Connecting(Arc::clone(&link));
         let attempt = Attempt {
             task,
             generation: slot.generation,
@@ -534,7 +552,7 @@ impl Supervisor {
         // short download.
         let handle = self
             .attempts
-            .spawn(Box::pin(attempt.run(self.board.watch(task))));
+            .spawn(Box::pin(attempt.run(self.board.hold(task, link))));
         self.running_ids.insert(handle.id(), (task, generation));
     }
 
@@ -557,7 +575,7 @@ impl Supervisor {
                         Phase::Ended(ended) => *ended != Ended::Complete,
                         // Cancelled by a command and not yet ended: what
                         // the person sees is a cancelled download.
-                        Phase::Connecting(cancel) => cancel.is_cancelled(),
+                        Phase::Connecting(link) => link.cancel.is_cancelled(),
                         Phase::Queued { .. } | Phase::Backoff(_) => false,
                     };
                     if retry {
@@ -592,7 +610,10 @@ impl Supervisor {
             slot.paused = paused;
             let generation = slot.generation;
             match slot.phase {
-                Phase::Connecting(_) => self.board.set_paused(task, paused),
+                Phase::Connecting(ref link) => {
+                    self.board.set_paused(task, paused);
+                    link.nudge();
+                }
                 _ if paused => {
                     if slot.deadline_at.is_some() || matches!(slot.phase, Phase::Backoff(_)) {
                         self.paused_since.insert(task, now);
@@ -672,8 +693,8 @@ impl Supervisor {
     fn cancel(&mut self, task: TaskId) {
         let slot = &mut self.slots[task.index()];
         let received = match &slot.phase {
-            Phase::Connecting(cancel) => {
-                cancel.cancel();
+            Phase::Connecting(link) => {
+                link.cancel.cancel();
                 return;
             }
             Phase::Ended(_) => return,
@@ -692,7 +713,7 @@ impl Supervisor {
         let slot = &mut self.slots[task.index()];
         match &slot.phase {
             Phase::Queued { .. } => return,
-            Phase::Connecting(cancel) => cancel.cancel(),
+            Phase::Connecting(link) => link.cancel.cancel(),
             Phase::Backoff(_) | Phase::Ended(_) => {}
         }
         slot.generation += 1;
@@ -1010,7 +1031,7 @@ mod tests {
         supervisor.add(TaskId::at(0), vec![Arc::new(Address::loopback(1))]);
         // As if its attempt had started, with a task that panics.
         supervisor.queue.clear();
-        supervisor.slots[0].phase = Phase::Connecting(CancellationToken::new());
+        supervisor.slots[0].phase = Phase::Connecting(Arc::default());
         let handle = supervisor
             .attempts
             .spawn(async { panic!("a bug in an attempt") });
