@@ -10,8 +10,8 @@
 # measures the idle dashboard's CPU over 10 s and key press to redrawn
 # screen under W3.
 #
-#   scripts/bench.sh                      # all workloads, 3 timed runs each
-#   RUNS=5 WORKLOADS="w2" scripts/bench.sh
+#   scripts/bench.sh                      # all workloads, 5 timed runs each (medians)
+#   RUNS=3 WORKLOADS="w2" scripts/bench.sh
 #   CLIENTS="minimal poetry-dash" scripts/bench.sh
 #   WORKLOADS="w4 m1" CLIENTS="minimal poetry-dash dashboard" scripts/bench.sh
 #
@@ -22,7 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/bench/peers}
 WORK=${WORK:-${TMPDIR:-/tmp}/poetry-dash-bench}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 WORKLOADS=${WORKLOADS:-"w1 w2 w3 w4 m1"}
 W4_COUNT=${W4_COUNT:-100000}
 M1_COUNT=${M1_COUNT:-1000000}
