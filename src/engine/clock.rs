@@ -151,17 +151,29 @@ impl PauseBoard {
 }
 
 /// The supervisor's line to one running attempt: the token that cancels
-/// it, and a nudge that says "look at the board" (it was paused or resumed,
+/// it, and a nudge that says "look" (it was cancelled, paused or resumed,
 /// or the process froze or thawed). A nudge is a flag and a waker: the
-/// attempt's read loop checks it with one atomic swap, no lock.
+/// attempt's read loop checks it with one atomic swap, no lock, and looks
+/// at the token and the board only when nudged.
 #[derive(Debug, Default)]
 pub(crate) struct AttemptLink {
-    pub(crate) cancel: CancellationToken,
+    token: CancellationToken,
     nudged: AtomicBool,
     waker: AtomicWaker,
 }
 
 impl AttemptLink {
+    /// The attempt's cancellation token (the transform steps wait on it).
+    pub(crate) fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+
+    /// Cancels the attempt, and nudges it to see so.
+    pub(crate) fn cancel(&self) {
+        self.token.cancel();
+        self.nudge();
+    }
+
     /// Tells the attempt to look at the board.
     pub(crate) fn nudge(&self) {
         self.nudged.store(true, Ordering::SeqCst);
@@ -259,6 +271,12 @@ impl<'h> AttemptClock<'h> {
 
     pub(crate) fn now(&self) -> Instant {
         self.time.now()
+    }
+
+    /// Whether a supervisor nudges this attempt: then [`AttemptClock::changed`]
+    /// also says when it was cancelled, and its token need not be watched.
+    pub(crate) fn is_nudged(&self) -> bool {
+        self.hold.is_some()
     }
 
     /// Paused, or the process frozen: nothing is read and no limit fires.

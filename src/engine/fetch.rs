@@ -170,8 +170,13 @@ async fn attempt(
         let timer_at = clock.timer_for(limit_at);
         tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(NoPoem::Cancelled { received: 0 }),
+            _ = cancel.cancelled(), if !clock.is_nudged() => {
+                return Err(NoPoem::Cancelled { received: 0 });
+            }
             _ = clock.changed() => {
+                if cancel.is_cancelled() {
+                    return Err(NoPoem::Cancelled { received: 0 });
+                }
                 if let Change::Resumed(paused_for) = clock.update() {
                     due.hold_for(paused_for, clock.now());
                     observer.resumed(paused_for);
@@ -217,6 +222,10 @@ async fn attempt(
     };
     let timer = tokio::time::sleep_until(arm(clock, &due));
     tokio::pin!(timer);
+    // A nudged attempt hears of a cancel through its nudge (one atomic swap
+    // a turn): the token itself is watched only by an attempt nobody
+    // nudges.
+    let watch_token = !clock.is_nudged();
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
     // Wakes the observer when bytes it held back are due, so that a burst
@@ -235,11 +244,15 @@ async fn attempt(
         let held = clock.is_held();
         let step = tokio::select! {
             biased;
-            _ = &mut cancelled => {
+            _ = &mut cancelled, if watch_token => {
                 observer.flush(&mut buffer, received);
                 return Err(NoPoem::Cancelled { received });
             }
             _ = clock.changed() => {
+                if cancel.is_cancelled() {
+                    observer.flush(&mut buffer, received);
+                    return Err(NoPoem::Cancelled { received });
+                }
                 match clock.update() {
                     Change::Paused => {
                         // What came before the pause is shown now.
@@ -372,15 +385,18 @@ fn earliest(a: Instant, b: Option<Instant>) -> Instant {
 /// Resolves the host without blocking the runtime (names go to tokio's
 /// resolver thread pool) and tries each address it resolves to in turn.
 pub(super) async fn connect(address: &Address) -> Result<TcpStream, FailReason> {
-    let targets: Vec<SocketAddr> = match address.host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, address.port)],
-        Err(_) => tokio::net::lookup_host((address.host.as_str(), address.port))
+    if let Ok(ip) = address.host.parse::<IpAddr>() {
+        // An address as given: nothing to resolve, nor to keep a list of.
+        return TcpStream::connect(SocketAddr::new(ip, address.port))
             .await
-            .map_err(|err| FailReason::NameNotResolved {
-                source: Some(err.into()),
-            })?
-            .collect(),
-    };
+            .map_err(|err| FailReason::from_connect_error(&err));
+    }
+    let targets: Vec<SocketAddr> = tokio::net::lookup_host((address.host.as_str(), address.port))
+        .await
+        .map_err(|err| FailReason::NameNotResolved {
+            source: Some(err.into()),
+        })?
+        .collect();
     let mut last = FailReason::NameNotResolved { source: None };
     for target in targets {
         match TcpStream::connect(target).await {

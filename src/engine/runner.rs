@@ -418,7 +418,7 @@ impl Supervisor {
         // A cancel that came after the attempt had failed, but before it was
         // joined: the person's cancel wins over the retry it had planned.
         let cancelled_late =
-            matches!(&slot.phase, Phase::Connecting(link) if link.cancel.is_cancelled());
+            matches!(&slot.phase, Phase::Connecting(link) if link.token().is_cancelled());
         if let (true, Outcome::RetryAfter { received, .. }) = (cancelled_late, &outcome) {
             let received = *received;
             slot.phase = Phase::Ended(Ended::Cancelled);
@@ -533,7 +533,7 @@ impl Supervisor {
             slot.deadline_at = self.config.limits.deadline.map(|d| now + d);
         }
         let link = Arc::new(AttemptLink::default());
-        let cancel = link.cancel.clone();
+        let cancel = link.token().clone();
         slot.phase = Phase::Connecting(Arc::clone(&link));
         let attempt = Attempt {
             task,
@@ -575,7 +575,7 @@ impl Supervisor {
                         Phase::Ended(ended) => *ended != Ended::Complete,
                         // Cancelled by a command and not yet ended: what
                         // the person sees is a cancelled download.
-                        Phase::Connecting(link) => link.cancel.is_cancelled(),
+                        Phase::Connecting(link) => link.token().is_cancelled(),
                         Phase::Queued { .. } | Phase::Backoff(_) => false,
                     };
                     if retry {
@@ -694,7 +694,7 @@ impl Supervisor {
         let slot = &mut self.slots[task.index()];
         let received = match &slot.phase {
             Phase::Connecting(link) => {
-                link.cancel.cancel();
+                link.cancel();
                 return;
             }
             Phase::Ended(_) => return,
@@ -713,7 +713,7 @@ impl Supervisor {
         let slot = &mut self.slots[task.index()];
         match &slot.phase {
             Phase::Queued { .. } => return,
-            Phase::Connecting(link) => link.cancel.cancel(),
+            Phase::Connecting(link) => link.cancel(),
             Phase::Backoff(_) | Phase::Ended(_) => {}
         }
         slot.generation += 1;
