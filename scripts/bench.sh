@@ -158,7 +158,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 # M1: a million addresses queued behind -j 10 on ten stalled servers (they
 # accept and send nothing, so ten downloads run and the rest wait). Peak
 # RSS headless and in the dashboard, and key press to redrawn screen while
-# j and k are typed for 15 s (every 20 ms).
+# keys are typed for 15 s (every 20 ms): moves, sort changes and filter
+# changes.
 million() {
     "${ON_SERVER_CPU[@]}" "$DASH" serve "$WORK/poem-256.txt" --iface 127.0.0.1 --port "$BASE_PORT" --count 10 \
         --fault stall -q > "$WORK/server.m1.out" 2>&1 &
@@ -179,10 +180,14 @@ million() {
         tmux -L poetry-dash-bench -f /dev/null new-session -d -s bench -x 200 -y 50 \
             "/usr/bin/time -f '%e %U %S %M' -o '$WORK/m1.time.tmp' '$DASH' --tui --stats -j 10 '@$WORK/addresses' 2>'$WORK/m1.err'; mv '$WORK/m1.time.tmp' '$WORK/m1.time'"
         sleep 3
+        # Every kind of key a person presses on a big table: moving (j k G
+        # g), and changing the sort (s: given, state, rate, bytes, ...) and
+        # the filter (f), each of which reorders or refilters a million rows.
         local end=$((SECONDS + 15))
         while [ "$SECONDS" -lt "$end" ]; do
-            tmux -L poetry-dash-bench send-keys -t bench j 2>/dev/null || true; sleep 0.02
-            tmux -L poetry-dash-bench send-keys -t bench k 2>/dev/null || true; sleep 0.02
+            for key in j k s j k f G g; do
+                tmux -L poetry-dash-bench send-keys -t bench "$key" 2>/dev/null || true; sleep 0.02
+            done
         done
         # q asks first while downloads are going; y says yes.
         tmux -L poetry-dash-bench send-keys -t bench q
