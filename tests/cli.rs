@@ -48,6 +48,40 @@ fn plain_output_puts_poems_on_stdout_and_progress_on_stderr() {
 }
 
 #[test]
+fn a_big_poem_and_small_ones_reach_stdout_whole_and_each_in_one_piece() {
+    // A poem of 256 KiB or more is written from its own buffers rather than
+    // through the batch the small ones share: each poem still arrives whole
+    // and unmixed with another, whatever order they finish in.
+    let rt = runtime();
+    let big: Vec<u8> = (0..300 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let (_server, ports) = start(
+        &rt,
+        vec![
+            spec(SCIENCE, Pacing::fast(), Behaviour::Poem),
+            spec(big.clone(), Pacing::fast(), Behaviour::Poem),
+            spec(SCIENCE, paced(100, 10), Behaviour::Poem),
+        ],
+    );
+    let output = poetry_dash()
+        .args(["-q", &ports[0], &ports[1], &ports[2]])
+        .output()
+        .expect("ran");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = output.stdout;
+    let small = SCIENCE.as_bytes();
+    let orders = [
+        [small, &big[..], small].concat(),
+        [&big[..], small, small].concat(),
+        [small, small, &big[..]].concat(),
+    ];
+    assert!(
+        orders.contains(&stdout),
+        "stdout ({} bytes) is not the three poems, each whole",
+        stdout.len()
+    );
+}
+
+#[test]
 fn quiet_hides_progress_but_not_failures() {
     let rt = runtime();
     let (_server, ports) = start(
