@@ -21,7 +21,7 @@ pub use poem_rows::{PaneRow, PaneSize, PoemPos};
 pub use state_index::{StateIndex, StateSet};
 pub use throughput::Throughput;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -70,6 +70,10 @@ pub struct Model {
     /// Whether more downloads may still be added (addresses still being
     /// read): until they are all in, the run has not ended.
     more_coming: bool,
+    /// Every distinct address added so far, shared by all the downloads of
+    /// it: a list that names a thousand servers a hundred times each holds
+    /// a thousand addresses, not a hundred thousand.
+    addresses: HashSet<Arc<Address>>,
 }
 
 /// What a model keeps beyond each download's outcome (state, bytes, error).
@@ -125,6 +129,7 @@ impl Model {
             not_transformed: 0,
             more_coming: false,
             transforms: std::sync::Arc::from(Vec::new()),
+            addresses: HashSet::new(),
         };
         model.add(addresses.into_iter().collect());
         model
@@ -154,7 +159,17 @@ impl Model {
         let first = TaskId::at(self.downloads.len());
         self.downloads.reserve_exact(addresses.len());
         self.states.reserve(addresses.len());
-        let shared: Vec<Arc<Address>> = addresses.into_iter().map(Arc::new).collect();
+        let shared: Vec<Arc<Address>> = addresses
+            .into_iter()
+            .map(|address| match self.addresses.get(&address) {
+                Some(known) => Arc::clone(known),
+                None => {
+                    let address = Arc::new(address);
+                    self.addresses.insert(Arc::clone(&address));
+                    address
+                }
+            })
+            .collect();
         for address in &shared {
             self.downloads.push(Download::new(Arc::clone(address)));
             self.states.push(State::Queued);

@@ -546,3 +546,27 @@ fn a_headless_model_counts_bytes_but_keeps_no_clocks() {
     assert_eq!(dashboard.times().connect, Some(Duration::from_millis(3)));
     assert_eq!(dashboard.times().first_byte, Some(Duration::from_millis(9)));
 }
+
+#[test]
+fn downloads_of_one_address_share_it_and_a_name_makes_another() {
+    // A list that repeats its servers (W4: a thousand ports a hundred times
+    // each; M1: ten ports for a million rows) holds each address once.
+    let mut model = Model::new([]);
+    let (_, first) = model.add(vec![Address::loopback(10000), Address::loopback(10001)]);
+    let (_, again) = model.add(vec![
+        Address::loopback(10000),
+        Address::loopback(10000).named("donne"),
+    ]);
+    assert!(
+        Arc::ptr_eq(&first[0], &again[0]),
+        "the same address, shared"
+    );
+    assert!(!Arc::ptr_eq(&first[0], &first[1]));
+    assert!(
+        !Arc::ptr_eq(&first[0], &again[1]),
+        "a name is another address"
+    );
+    assert_eq!(again[1].label(), Some("donne"));
+    assert!(Arc::ptr_eq(&model.downloads[2].address, &first[0]));
+    assert_eq!(model.downloads.len(), 4);
+}
