@@ -181,7 +181,7 @@ million() {
             "/usr/bin/time -f '%e %U %S %M' -o '$WORK/m1.time.tmp' '$DASH' --tui --stats -j 10 '@$WORK/addresses' 2>'$WORK/m1.err'; mv '$WORK/m1.time.tmp' '$WORK/m1.time'"
         sleep 3
         # Every kind of key a person presses on a big table: moving (j k G
-        # g), and changing the sort (s: given, state, rate, bytes, ...) and
+        # g), and changing the sort (s: the next order) and
         # the filter (f), each of which reorders or refilters a million rows.
         local end=$((SECONDS + 15))
         while [ "$SECONDS" -lt "$end" ]; do

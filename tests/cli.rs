@@ -51,7 +51,9 @@ fn plain_output_puts_poems_on_stdout_and_progress_on_stderr() {
 fn a_big_poem_and_small_ones_reach_stdout_whole_and_each_in_one_piece() {
     // A poem of 256 KiB or more is written from its own buffers rather than
     // through the batch the small ones share: each poem still arrives whole
-    // and unmixed with another, whatever order they finish in.
+    // and unmixed with another, whatever order they finish in. (That they
+    // go out in the order they ended is a unit test in report/plain.rs:
+    // here the order of the ends is the network's.)
     let rt = runtime();
     let big: Vec<u8> = (0..300 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
     let (_server, ports) = start(

@@ -145,6 +145,7 @@ impl PauseBoard {
         Hold {
             board: Arc::clone(self),
             link,
+            freezes_seen: self.freezes(),
             task,
         }
     }
@@ -205,6 +206,8 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub(crate) struct Hold {
     board: Arc<PauseBoard>,
     link: Arc<AttemptLink>,
+    /// The board's freeze count when this attempt last looked.
+    freezes_seen: u64,
     task: TaskId,
 }
 
@@ -214,9 +217,23 @@ impl Hold {
         self.board.process_time().now()
     }
 
-    /// Resolves at the supervisor's next nudge.
-    async fn changed(&self) {
-        std::future::poll_fn(|cx| self.link.poll_nudged(cx)).await
+    /// Resolves at the supervisor's next nudge, or as soon as the process
+    /// froze or thawed since the last look. The supervisor's nudge wakes
+    /// an attempt that sleeps; the count is read at every turn because a
+    /// nudge can come late: an attempt polled between `fg` and its nudge
+    /// (its timer fired meanwhile) must not measure on the clock from
+    /// before the stop, or it counts the stop against its limits. (One
+    /// atomic load a turn, of a word written only at Ctrl-Z and `fg`.)
+    async fn changed(&mut self) {
+        std::future::poll_fn(|cx| {
+            let freezes = self.board.freezes();
+            if freezes != self.freezes_seen {
+                self.freezes_seen = freezes;
+                return Poll::Ready(());
+            }
+            self.link.poll_nudged(cx)
+        })
+        .await
     }
 }
 
@@ -305,7 +322,7 @@ impl<'h> AttemptClock<'h> {
     /// Resolves when the board changes for this attempt (never without a
     /// hold).
     pub(crate) async fn changed(&mut self) {
-        match self.hold.as_deref() {
+        match self.hold.as_deref_mut() {
             Some(hold) => hold.changed().await,
             None => std::future::pending::<()>().await,
         }
@@ -382,6 +399,30 @@ mod tests {
         };
         // Seven seconds on the wall, four of them frozen: three paused.
         assert_eq!(lasted, Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_sees_a_freeze_and_a_thaw_at_its_next_turn_before_any_nudge() {
+        use futures_util::FutureExt;
+        let board = Arc::new(PauseBoard::default());
+        let link = Arc::new(AttemptLink::default());
+        let mut hold = board.hold(TaskId::at(0), Arc::clone(&link));
+        let mut clock = AttemptClock::new(Some(&mut hold));
+        assert!(clock.changed().now_or_never().is_none(), "nothing changed");
+        board.freeze(true);
+        // Nobody nudged it: the freeze itself is seen.
+        assert!(clock.changed().now_or_never().is_some(), "the freeze");
+        clock.update();
+        assert!(clock.is_held());
+        assert!(clock.changed().now_or_never().is_none(), "seen once");
+        tokio::time::advance(Duration::from_secs(3)).await;
+        board.freeze(false);
+        assert!(clock.changed().now_or_never().is_some(), "the thaw");
+        clock.update();
+        assert!(!clock.is_held());
+        link.nudge();
+        assert!(clock.changed().now_or_never().is_some(), "a nudge");
+        assert!(clock.changed().now_or_never().is_none(), "once");
     }
 
     #[tokio::test(start_paused = true)]

@@ -35,19 +35,39 @@ impl PlainReporter {
         }
     }
 
+    /// Writes the poems held back for one write.
+    fn flush_to(&mut self, stdout: &mut impl Write) {
+        if self.unwritten.is_empty() || self.stdout_broken.is_some() {
+            return;
+        }
+        if let Err(err) = stdout
+            .write_all(&self.unwritten)
+            .and_then(|()| stdout.flush())
+        {
+            self.stdout_broken = Some(err);
+        }
+        self.unwritten.clear();
+        if self.unwritten.capacity() > WRITE_AT * 2 {
+            self.unwritten.shrink_to(WRITE_AT);
+        }
+    }
+
     fn note(&self, line: &str) {
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{line}");
     }
 
     fn print_poem(&mut self, task: TaskId, model: &Model) {
+        self.print_poem_to(task, model, &mut std::io::stdout().lock());
+    }
+
+    fn print_poem_to(&mut self, task: TaskId, model: &Model, stdout: &mut impl Write) {
         let Some(download) = model.get(task) else {
             return;
         };
         if self.stdout_broken.is_some() {
             return;
         }
-        let mut stdout = std::io::stdout().lock();
         let written = (|| -> std::io::Result<()> {
             if self.stdout_is_terminal {
                 let clean = sanitize(&String::from_utf8_lossy(&download.poem.contiguous()));
@@ -79,7 +99,7 @@ impl PlainReporter {
                     stdout.write_all(&self.unwritten)?;
                     self.unwritten.clear();
                 }
-                download.poem.write_to(&mut stdout)?;
+                download.poem.write_to(stdout)?;
             } else {
                 download.poem.write_to(&mut self.unwritten)?;
                 if self.unwritten.len() < WRITE_AT {
@@ -271,20 +291,7 @@ impl super::Reporter for PlainReporter {
     }
 
     fn flush(&mut self) {
-        if self.unwritten.is_empty() || self.stdout_broken.is_some() {
-            return;
-        }
-        let mut stdout = std::io::stdout().lock();
-        if let Err(err) = stdout
-            .write_all(&self.unwritten)
-            .and_then(|()| stdout.flush())
-        {
-            self.stdout_broken = Some(err);
-        }
-        self.unwritten.clear();
-        if self.unwritten.capacity() > WRITE_AT * 2 {
-            self.unwritten.shrink_to(WRITE_AT);
-        }
+        self.flush_to(&mut std::io::stdout().lock());
     }
 
     fn stdout_broken(&self) -> Option<&std::io::Error> {
@@ -303,6 +310,48 @@ impl super::Reporter for PlainReporter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn poems_go_out_in_the_order_they_ended_however_big() {
+        // A small poem waits in the batch; a big one after it is written
+        // from its own buffers, but only after the small one.
+        use crate::address::Address;
+        use crate::engine::AttemptTimes;
+        use bytes::BytesMut;
+        let small = b"a short poem\n".to_vec();
+        let big = vec![b'x'; WRITE_AT + 1];
+        let mut model = Model::new([Address::loopback(1), Address::loopback(2)]);
+        for (task, poem) in [(0, &small), (1, &big)] {
+            for kind in [
+                EventKind::Connecting { attempt: 1, of: 1 },
+                EventKind::Progress {
+                    data: vec![BytesMut::from(&poem[..])],
+                    received: poem.len() as u64,
+                },
+                EventKind::Finished {
+                    received: poem.len() as u64,
+                    times: AttemptTimes::default(),
+                },
+            ] {
+                model.apply(&mut Event {
+                    task: TaskId::at(task),
+                    generation: 1,
+                    at: std::time::Instant::now(),
+                    kind,
+                });
+            }
+        }
+        let mut reporter = PlainReporter {
+            stdout_is_terminal: false,
+            ..PlainReporter::new(true)
+        };
+        let mut stdout = Vec::new();
+        reporter.print_poem_to(TaskId::at(0), &model, &mut stdout);
+        assert!(stdout.is_empty(), "a short poem waits for the batch");
+        reporter.print_poem_to(TaskId::at(1), &model, &mut stdout);
+        reporter.flush_to(&mut stdout);
+        assert_eq!(stdout, [&small[..], &big[..]].concat());
+    }
 
     #[test]
     fn many_failures_are_counted_by_reason() {
