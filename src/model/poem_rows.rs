@@ -138,12 +138,22 @@ impl Download {
 
     /// How many rows line `line` of the content wraps into (at least 1).
     fn rows_of(&self, line: usize, pane: PaneSize) -> usize {
-        let Some((text, _)) = self.content_from(line, pane).next() else {
-            return 1;
-        };
-        let mut rows = Vec::new();
-        wrap(&text, pane.width, usize::MAX, &mut rows);
-        rows.len().max(1)
+        self.content_from(line, pane)
+            .next()
+            .map_or(1, |(text, _)| wrapped_rows(&text, pane.width))
+    }
+
+    /// The rows of each line from `first` on, `count` of them, in one pass
+    /// (finding a line starts from the index's checkpoint before it, so a
+    /// line at a time would scan up to a checkpoint's worth of text each).
+    fn rows_of_lines(&self, first: usize, count: usize, pane: PaneSize) -> Vec<usize> {
+        let mut rows: Vec<usize> = self
+            .content_from(first, pane)
+            .take(count)
+            .map(|(text, _)| wrapped_rows(&text, pane.width))
+            .collect();
+        rows.resize(count, 1);
+        rows
     }
 
     /// The rows the pane shows with `top` as its first row.
@@ -206,6 +216,10 @@ impl Download {
     }
 
     fn back(&self, mut pos: PoemPos, mut rows: usize, pane: PaneSize) -> PoemPos {
+        // Every line has a row at least: `rows` rows back pass over at most
+        // `rows` lines.
+        let first = pos.line.saturating_sub(rows);
+        let above = self.rows_of_lines(first, pos.line - first, pane);
         while rows > 0 {
             if pos.row >= rows {
                 pos.row -= rows;
@@ -216,7 +230,7 @@ impl Download {
                 return PoemPos::default();
             }
             pos.line -= 1;
-            pos.row = self.rows_of(pos.line, pane) - 1;
+            pos.row = above.get(pos.line - first).copied().unwrap_or(1) - 1;
         }
         pos
     }
@@ -228,8 +242,11 @@ impl Download {
         limit: PoemPos,
         pane: PaneSize,
     ) -> PoemPos {
+        // Likewise forward: at most `rows` lines, counted in one pass.
+        let first = pos.line;
+        let below = self.rows_of_lines(first, rows.min(limit.line - first + 1), pane);
         while rows > 0 && pos < limit {
-            let in_line = self.rows_of(pos.line, pane);
+            let in_line = below.get(pos.line - first).copied().unwrap_or(1);
             if pos.row + rows < in_line {
                 pos.row += rows;
                 break;
@@ -242,6 +259,13 @@ impl Download {
         }
         pos.min(limit)
     }
+}
+
+/// How many rows `text` wraps into at `width` (at least 1).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = Vec::new();
+    wrap(text, width, usize::MAX, &mut rows);
+    rows.len().max(1)
 }
 
 #[cfg(test)]
@@ -426,5 +450,45 @@ mod tests {
             texts(&refused.pane_rows(PoemPos::default(), pane)),
             ["— connection refused · no bytes received —"]
         );
+    }
+
+    #[test]
+    fn scrolling_by_any_number_of_rows_lands_where_counting_every_row_says() {
+        // Lines of every length, many wrapping, past several index
+        // checkpoints (64 KiB apart), with a note after the poem.
+        let text: String = (0..2000)
+            .map(|i| {
+                let len = (i * 37) % 97;
+                let word: String = (0..len)
+                    .map(|k| if k % 7 == 6 { ' ' } else { 'x' })
+                    .collect();
+                format!("{word}\n")
+            })
+            .collect();
+        let d = download(&text, failed(FailReason::Reset, text.len()));
+        let pane = PaneSize {
+            width: 30,
+            height: 10,
+        };
+        // The oracle: every row of the content in order, one by one.
+        let every_row: Vec<PoemPos> = (0..d.content_lines())
+            .flat_map(|line| (0..d.rows_of(line, pane)).map(move |row| PoemPos { line, row }))
+            .collect();
+        let last = every_row.len().saturating_sub(pane.height);
+        assert_eq!(d.last_top(pane), every_row[last]);
+        for start in (0..every_row.len())
+            .step_by(97)
+            .chain([last, every_row.len() - 1])
+        {
+            for delta in [-1000isize, -25, -11, -10, -9, -1, 0, 1, 9, 10, 11, 25, 1000] {
+                let from = every_row[start];
+                let want = (start.min(last) as isize + delta).clamp(0, last as isize) as usize;
+                assert_eq!(
+                    d.scrolled(from, delta, pane),
+                    every_row[want],
+                    "from {from:?} by {delta}"
+                );
+            }
+        }
     }
 }
