@@ -245,12 +245,15 @@ impl TextIndex {
                 let boundary = (offset / CHECKPOINT + 1) * CHECKPOINT;
                 let block = &piece[at..piece.len().min(at + boundary - offset)];
                 self.newlines += memchr::memchr_iter(b'\n', block).count();
+                // The same block at once, while it is in the cache: a whole
+                // piece (megabytes at full speed) would be read from memory
+                // twice.
+                self.controls.push(block);
                 at += block.len();
                 if start + at == boundary {
                     self.checkpoints.push((boundary, self.newlines));
                 }
             }
-            self.controls.push(piece);
         }
         self.scanned = poem.len();
     }
