@@ -41,8 +41,8 @@ pub(crate) struct PauseBoard {
     frozen_since: std::sync::Mutex<Option<Instant>>,
     /// All the time the process was frozen, in nanoseconds (ended freezes).
     frozen_total: AtomicU64,
-    /// Freezes begun and ended: the supervisor nudges every running attempt
-    /// when this moved since it last looked.
+    /// Freezes begun and ended: an attempt that sees it moved since its
+    /// last look reads the process clock again.
     freezes: AtomicU64,
     changed: watch::Sender<()>,
 }
@@ -113,16 +113,14 @@ impl PauseBoard {
         }
     }
 
+    /// Marks `task` paused or not. Only the supervisor does, and it nudges
+    /// the attempt itself: nobody else is told.
     pub(crate) fn set_paused(&self, task: TaskId, paused: bool) {
         let mut board = lock(&self.paused);
-        let changed = if paused {
-            board.insert(task)
+        if paused {
+            board.insert(task);
         } else {
-            board.remove(&task)
-        };
-        drop(board);
-        if changed {
-            self.changed.send_replace(());
+            board.remove(&task);
         }
     }
 
@@ -130,7 +128,8 @@ impl PauseBoard {
         lock(&self.paused).contains(&task)
     }
 
-    /// Hears about every change: a freeze begun or ended, a pause or resume.
+    /// Hears of every freeze begun or ended (the supervisor, which nudges
+    /// the running attempts and arms its backoff timers again).
     pub(crate) fn subscribe(&self) -> watch::Receiver<()> {
         self.changed.subscribe()
     }

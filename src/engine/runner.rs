@@ -298,7 +298,6 @@ impl Supervisor {
         // and their timers are armed again when it ends; every running
         // attempt is nudged to look (see `PauseBoard`).
         let mut clock_changes = self.board.subscribe();
-        let mut freezes_seen = self.board.freezes();
         loop {
             let next_backoff = self.backoffs.peek().map(|Reverse((at, _, _))| *at);
             let timer_at = next_backoff.and_then(|at| self.board.process_time().wall(at));
@@ -323,11 +322,7 @@ impl Supervisor {
                     if changed.is_err() {
                         break; // (the board lives as long as we do)
                     }
-                    let freezes = self.board.freezes();
-                    if freezes != freezes_seen {
-                        freezes_seen = freezes;
-                        self.nudge_running();
-                    }
+                    self.nudge_running();
                 }
                 else => break,
             }

@@ -90,23 +90,23 @@ impl PlainReporter {
                     )?;
                 }
                 writeln!(stdout)?;
-            } else if download.poem.len() >= WRITE_AT {
-                // A big poem goes out from the buffers it was read into,
-                // after the poems waiting before it: copied into the batch,
-                // its every byte would be moved once more (a tenth of W2's
-                // CPU).
-                if !self.unwritten.is_empty() {
-                    stdout.write_all(&self.unwritten)?;
-                    self.unwritten.clear();
-                }
-                download.poem.write_to(stdout)?;
             } else {
-                download.poem.write_to(&mut self.unwritten)?;
-                if self.unwritten.len() < WRITE_AT {
-                    return Ok(());
+                // A short poem joins the batch; a big one goes out from the
+                // buffers it was read into, after the batch waiting before
+                // it (copied into the batch, its every byte would be moved
+                // once more: a tenth of W2's CPU).
+                let big = download.poem.len() >= WRITE_AT;
+                if !big {
+                    download.poem.write_to(&mut self.unwritten)?;
+                    if self.unwritten.len() < WRITE_AT {
+                        return Ok(());
+                    }
                 }
                 stdout.write_all(&self.unwritten)?;
                 self.unwritten.clear();
+                if big {
+                    download.poem.write_to(stdout)?;
+                }
             }
             stdout.flush()
         })();

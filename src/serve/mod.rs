@@ -189,9 +189,7 @@ impl Server {
                 first_port + index as u16
             };
             let wanted = SocketAddr::new(ip, port);
-            let cannot_listen = |err: io::Error| {
-                io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}"))
-            };
+            let cannot_listen = |err| cannot_listen(wanted, err);
             // The ports that never serve: a socket of ours holds each
             // until stop. Full: a listener whose only queue slot our own
             // connection takes. Refuse: bound but not listening, so that
@@ -400,8 +398,7 @@ pub(crate) fn listen_on_all(
     wanted: SocketAddr,
     also: &[IpAddr],
 ) -> io::Result<(SocketAddr, Vec<TcpListener>)> {
-    let listener = listen(wanted)
-        .map_err(|err| io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}")))?;
+    let listener = listen(wanted).map_err(|err| cannot_listen(wanted, err))?;
     let address = listener.local_addr()?;
     let mut listeners = vec![listener];
     listeners.extend(
@@ -409,6 +406,11 @@ pub(crate) fn listen_on_all(
             .filter_map(|&other| listen(SocketAddr::new(other, address.port())).ok()),
     );
     Ok((address, listeners))
+}
+
+/// A failed listen, naming the address.
+fn cannot_listen(wanted: SocketAddr, err: io::Error) -> io::Error {
+    io::Error::new(err.kind(), format!("cannot listen on {wanted}: {err}"))
 }
 
 /// One client of a poem port.
