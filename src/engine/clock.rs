@@ -289,10 +289,13 @@ impl<'h> AttemptClock<'h> {
         self.time.now()
     }
 
-    /// Whether a supervisor nudges this attempt: then [`AttemptClock::changed`]
-    /// also says when it was cancelled, and its token need not be watched.
-    pub(crate) fn is_nudged(&self) -> bool {
-        self.hold.is_some()
+    /// Whether the supervisor cancelled this attempt (it nudges it then, so
+    /// this is looked at after [`AttemptClock::changed`]). Without a hold
+    /// nothing cancels it.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.hold
+            .as_deref()
+            .is_some_and(|hold| hold.link.token.is_cancelled())
     }
 
     /// Paused, or the process frozen: nothing is read and no limit fires.

@@ -13,7 +13,6 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use super::clock::{AttemptClock, Change, Hold, sleep_until_some};
 use super::error::{FailReason, FetchError};
@@ -93,12 +92,11 @@ pub(crate) enum NoPoem {
 /// connection cleanly, or to an error naming the server, the reason and the
 /// bytes that arrived (kept in [`FetchError::partial`]).
 pub async fn get_poem(address: &Address, limits: &Limits) -> Result<Poem, FetchError> {
-    let never = CancellationToken::new();
     let deadline_at = limits.deadline.map(|d| Instant::now() + d);
-    match fetch(address, limits, deadline_at, &never, None, &mut KeepAll).await {
+    match fetch(address, limits, deadline_at, None, &mut KeepAll).await {
         Ok((poem, _)) => Ok(poem),
         Err(NoPoem::Failed(err)) => Err(err),
-        Err(NoPoem::Cancelled { .. }) => unreachable!("nothing can cancel this token"),
+        Err(NoPoem::Cancelled { .. }) => unreachable!("without a hold, nothing cancels"),
     }
 }
 
@@ -114,17 +112,16 @@ const LARGEST_READ: usize = 2 * 1024 * 1024;
 /// paused or the process frozen, no limit counts: connecting goes on but
 /// its timeout stands still, nothing is read (TCP's flow control holds the
 /// server back), and the idle and deadline clocks stop, to go on from where
-/// they were.
+/// they were; and the hold's link is how the supervisor cancels it.
 pub(crate) async fn fetch(
     address: &Address,
     limits: &Limits,
     deadline: Option<Instant>,
-    cancel: &CancellationToken,
     hold: Option<&mut Hold>,
     observer: &mut impl Observer,
 ) -> Result<(Poem, u64), NoPoem> {
     let mut clock = AttemptClock::new(hold);
-    let result = attempt(address, limits, deadline, cancel, &mut clock, observer).await;
+    let result = attempt(address, limits, deadline, &mut clock, observer).await;
     // An attempt can end while paused (a connect refused, or cancelled):
     // the pause so far is credited now, and whoever goes on (the backoff,
     // the next attempt) holds the clocks from here.
@@ -138,7 +135,6 @@ async fn attempt(
     address: &Address,
     limits: &Limits,
     deadline: Option<Instant>,
-    cancel: &CancellationToken,
     clock: &mut AttemptClock<'_>,
     observer: &mut impl Observer,
 ) -> Result<(Poem, u64), NoPoem> {
@@ -170,11 +166,8 @@ async fn attempt(
         let timer_at = clock.timer_for(limit_at);
         tokio::select! {
             biased;
-            _ = cancel.cancelled(), if !clock.is_nudged() => {
-                return Err(NoPoem::Cancelled { received: 0 });
-            }
             _ = clock.changed() => {
-                if cancel.is_cancelled() {
+                if clock.is_cancelled() {
                     return Err(NoPoem::Cancelled { received: 0 });
                 }
                 if let Change::Resumed(paused_for) = clock.update() {
@@ -222,12 +215,6 @@ async fn attempt(
     };
     let timer = tokio::time::sleep_until(arm(clock, &due));
     tokio::pin!(timer);
-    // A nudged attempt hears of a cancel through its nudge (one atomic swap
-    // a turn): the token itself is watched only by an attempt nobody
-    // nudges.
-    let watch_token = !clock.is_nudged();
-    let cancelled = cancel.cancelled();
-    tokio::pin!(cancelled);
     // Wakes the observer when bytes it held back are due, so that a burst
     // followed by silence is shown when it arrives, not at the next read.
     let held_back = tokio::time::sleep_until(Instant::now());
@@ -244,12 +231,8 @@ async fn attempt(
         let held = clock.is_held();
         let step = tokio::select! {
             biased;
-            _ = &mut cancelled, if watch_token => {
-                observer.flush(&mut buffer, received);
-                return Err(NoPoem::Cancelled { received });
-            }
             _ = clock.changed() => {
-                if cancel.is_cancelled() {
+                if clock.is_cancelled() {
                     observer.flush(&mut buffer, received);
                     return Err(NoPoem::Cancelled { received });
                 }

@@ -790,7 +790,6 @@ impl Attempt {
             &self.address,
             &self.config.limits,
             self.deadline_at,
-            &self.cancel,
             Some(&mut hold),
             &mut reporter,
         )

@@ -454,9 +454,10 @@ mod tests {
 
     #[test]
     fn scrolling_by_any_number_of_rows_lands_where_counting_every_row_says() {
-        // Lines of every length, many wrapping, past several index
-        // checkpoints (64 KiB apart), with a note after the poem.
-        let text: String = (0..2000)
+        // Lines of every length, many wrapping, past the first index
+        // checkpoint (72 KB of text; one every 64 KiB), with a note after
+        // the poem.
+        let text: String = (0..1500)
             .map(|i| {
                 let len = (i * 37) % 97;
                 let word: String = (0..len)
@@ -466,28 +467,37 @@ mod tests {
             })
             .collect();
         let d = download(&text, failed(FailReason::Reset, text.len()));
-        let pane = PaneSize {
+        // Pane heights that put the last top on rows of every kind: the
+        // first of its line, or within it.
+        // The oracle: every row of the content in order, one by one (how a
+        // line wraps depends on the width alone).
+        let wide = PaneSize {
             width: 30,
-            height: 10,
+            height: 1,
         };
-        // The oracle: every row of the content in order, one by one.
         let every_row: Vec<PoemPos> = (0..d.content_lines())
-            .flat_map(|line| (0..d.rows_of(line, pane)).map(move |row| PoemPos { line, row }))
+            .flat_map(|line| (0..d.rows_of(line, wide)).map(move |row| PoemPos { line, row }))
             .collect();
-        let last = every_row.len().saturating_sub(pane.height);
-        assert_eq!(d.last_top(pane), every_row[last]);
-        for start in (0..every_row.len())
-            .step_by(97)
-            .chain([last, every_row.len() - 1])
-        {
-            for delta in [-1000isize, -25, -11, -10, -9, -1, 0, 1, 9, 10, 11, 25, 1000] {
-                let from = every_row[start];
-                let want = (start.min(last) as isize + delta).clamp(0, last as isize) as usize;
-                assert_eq!(
-                    d.scrolled(from, delta, pane),
-                    every_row[want],
-                    "from {from:?} by {delta}"
-                );
+        for height in [7, 10, 11, 13] {
+            let pane = PaneSize { width: 30, height };
+            let last = every_row.len().saturating_sub(pane.height);
+            assert_eq!(d.last_top(pane), every_row[last]);
+            // Every row near the end too, where a scroll meets the last top.
+            for start in (0..every_row.len())
+                .step_by(499)
+                .chain(last.saturating_sub(15)..every_row.len())
+            {
+                for delta in [
+                    -1000isize, -25, -11, -10, -9, -2, -1, 0, 1, 2, 9, 10, 11, 25, 1000,
+                ] {
+                    let from = every_row[start];
+                    let want = (start.min(last) as isize + delta).clamp(0, last as isize) as usize;
+                    assert_eq!(
+                        d.scrolled(from, delta, pane),
+                        every_row[want],
+                        "height {height}: from {from:?} by {delta}"
+                    );
+                }
             }
         }
     }

@@ -314,14 +314,19 @@ mod tests {
     #[test]
     fn poems_go_out_in_the_order_they_ended_however_big() {
         // A small poem waits in the batch; a big one after it is written
-        // from its own buffers, but only after the small one.
+        // from its own buffers, but only after the small one; the batch
+        // goes out when it ends.
         use crate::address::Address;
         use crate::engine::AttemptTimes;
         use bytes::BytesMut;
         let small = b"a short poem\n".to_vec();
         let big = vec![b'x'; WRITE_AT + 1];
-        let mut model = Model::new([Address::loopback(1), Address::loopback(2)]);
-        for (task, poem) in [(0, &small), (1, &big)] {
+        let mut model = Model::new([
+            Address::loopback(1),
+            Address::loopback(2),
+            Address::loopback(3),
+        ]);
+        for (task, poem) in [(0, &small), (1, &big), (2, &small)] {
             for kind in [
                 EventKind::Connecting { attempt: 1, of: 1 },
                 EventKind::Progress {
@@ -349,8 +354,12 @@ mod tests {
         reporter.print_poem_to(TaskId::at(0), &model, &mut stdout);
         assert!(stdout.is_empty(), "a short poem waits for the batch");
         reporter.print_poem_to(TaskId::at(1), &model, &mut stdout);
-        reporter.flush_to(&mut stdout);
         assert_eq!(stdout, [&small[..], &big[..]].concat());
+        // The next short one waits for the end of its batch.
+        reporter.print_poem_to(TaskId::at(2), &model, &mut stdout);
+        assert_eq!(stdout.len(), small.len() + big.len());
+        reporter.flush_to(&mut stdout);
+        assert_eq!(stdout, [&small[..], &big[..], &small[..]].concat());
     }
 
     #[test]
