@@ -150,6 +150,9 @@ pub enum Action {
     Quit,
     /// y: yes to the question in the footer.
     Confirm,
+    /// A key bound to nothing: it answers no to an open question ("any
+    /// other key to stay" means any key), and else does nothing.
+    Other,
 }
 
 /// A question the footer asks before a key throws live downloads away: the
@@ -1023,7 +1026,7 @@ impl View {
                 0 => self.quit = true,
                 going => self.confirm = Some(Confirm::Quit { going }),
             },
-            Action::Confirm => {}
+            Action::Confirm | Action::Other => {}
         }
         None
     }
@@ -1282,6 +1285,10 @@ mod tests {
             None,
             "the key only answers"
         );
+        assert_eq!((view.confirm, view.quit), (None, false));
+        // So does a key bound to nothing.
+        view.handle(Action::Quit, &m, t0);
+        view.handle(Action::Other, &m, t0);
         assert_eq!((view.confirm, view.quit), (None, false));
         // q again (or y) quits.
         view.handle(Action::Quit, &m, t0);

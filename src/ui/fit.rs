@@ -24,27 +24,59 @@ impl Field {
 
 /// Which of fields of these widths fit in `width` columns with `gap`
 /// columns between them, dropping the lowest priority first (the later of
-/// equals first). The answer keeps the fields' order.
+/// equals first), then putting back any dropped field that fits in the room
+/// a wider one left (for a line of words; the table's columns keep their
+/// order of leaving, see [`drop_by_priority`]). The answer keeps the
+/// fields' order.
 pub fn keep(widths_and_priorities: &[(usize, u8)], gap: usize, width: usize) -> Vec<bool> {
+    let (mut kept, dropped) = dropping(widths_and_priorities, gap, width);
+    for &i in dropped.iter().rev() {
+        kept[i] = true;
+        if total(widths_and_priorities, &kept, gap) > width {
+            kept[i] = false;
+        }
+    }
+    kept
+}
+
+/// As [`keep`] without putting anything back: a column leaves strictly by
+/// priority, so a wider terminal never shows fewer of the important ones.
+pub fn drop_by_priority(
+    widths_and_priorities: &[(usize, u8)],
+    gap: usize,
+    width: usize,
+) -> Vec<bool> {
+    dropping(widths_and_priorities, gap, width).0
+}
+
+fn total(widths_and_priorities: &[(usize, u8)], kept: &[bool], gap: usize) -> usize {
+    let shown: Vec<usize> = widths_and_priorities
+        .iter()
+        .zip(kept)
+        .filter(|(_, k)| **k)
+        .map(|((w, _), _)| *w)
+        .collect();
+    shown.iter().sum::<usize>() + gap * shown.len().saturating_sub(1)
+}
+
+/// The fields kept after dropping by priority, and those dropped in order.
+fn dropping(
+    widths_and_priorities: &[(usize, u8)],
+    gap: usize,
+    width: usize,
+) -> (Vec<bool>, Vec<usize>) {
     let mut kept = vec![true; widths_and_priorities.len()];
-    let total = |kept: &[bool]| -> usize {
-        let shown: Vec<usize> = widths_and_priorities
-            .iter()
-            .zip(kept)
-            .filter(|(_, k)| **k)
-            .map(|((w, _), _)| *w)
-            .collect();
-        shown.iter().sum::<usize>() + gap * shown.len().saturating_sub(1)
-    };
     let mut order: Vec<usize> = (0..kept.len()).collect();
     order.sort_by_key(|&i| (widths_and_priorities[i].1, std::cmp::Reverse(i)));
+    let mut dropped = Vec::new();
     for i in order {
-        if total(&kept) <= width {
+        if total(widths_and_priorities, &kept, gap) <= width {
             break;
         }
         kept[i] = false;
+        dropped.push(i);
     }
-    kept
+    (kept, dropped)
 }
 
 /// The fields that fit in `width` columns with `gap` between them, in their
@@ -143,6 +175,24 @@ pub(super) fn start_of(text: &str, width: usize) -> String {
 mod tests {
     use super::*;
     use crate::address::Address;
+
+    #[test]
+    fn a_narrow_field_dropped_first_comes_back_when_a_wide_one_leaves_room() {
+        // Widths 4, 9 (priority 5) and 2 (priority 5) with gaps of 3 in 12:
+        // the last is dropped first, then the wide one, which leaves room
+        // for the last again.
+        assert_eq!(
+            keep(&[(4, 9), (9, 5), (2, 5)], 3, 12),
+            vec![true, false, true]
+        );
+        // Nothing comes back that does not fit.
+        assert_eq!(
+            keep(&[(4, 9), (9, 5), (6, 5)], 3, 12),
+            vec![true, false, false]
+        );
+        // Everything that fits stays.
+        assert_eq!(keep(&[(4, 9), (2, 1)], 3, 9), vec![true, true]);
+    }
 
     #[test]
     fn an_address_keeps_its_whole_port_and_its_name_start() {

@@ -102,8 +102,9 @@ fn title<'a>(
         fields.push(Field::new(format!("{version} (o)"), theme.warning(), 9));
     }
     if let Some(place) = place {
-        // More below is worth saying long; that it follows, less so.
-        let priority = if place.starts_with('↓') { 7 } else { 3 };
+        // More below is worth saying long; that it follows outlasts the
+        // address, which the table shows anyway.
+        let priority = if place.starts_with('↓') { 7 } else { 5 };
         fields.push(Field::new(place, theme.warning(), priority));
     }
     if download.is_partial() && download.state.is_final() {

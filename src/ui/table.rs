@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use unicode_width::UnicodeWidthStr;
 
-use super::fit::{Field, fit, keep};
+use super::fit::{Field, drop_by_priority, fit};
 use super::{Theme, format};
 use crate::engine::TaskId;
 use crate::model::view::{Filter, Focus, KeptWidths, View};
@@ -167,7 +167,7 @@ fn layout(area_width: u16, model: &Model, kept: &KeptWidths) -> Layout {
             .iter()
             .map(|&(column, width)| (width.max(column.title().len()), column.priority()))
             .collect();
-        let kept = keep(&sizes, 1, room);
+        let kept = drop_by_priority(&sizes, 1, room);
         columns
             .into_iter()
             .zip(&sizes)
@@ -331,7 +331,7 @@ pub fn draw(
         .map(|f| (f.text.width(), f.priority))
         .collect();
     let with_sort = room.saturating_sub(sort.width() + 2);
-    let (room, sort) = if must_say(&super::fit::keep(&sizes, 1, with_sort)) {
+    let (room, sort) = if must_say(&super::fit::drop_by_priority(&sizes, 1, with_sort)) {
         (with_sort, Some(sort))
     } else {
         (room, None)
