@@ -17,7 +17,10 @@ pub struct Perf {
     /// The latest events' age when they were applied.
     lag: Duration,
     events: u64,
-    events_window: VecDeque<std::time::Instant>,
+    /// Events counted in slices of [`Perf::SLICE`], the latest last: the
+    /// rate over the last second without an instant kept per event (a busy
+    /// run applies tens of thousands of events a second).
+    event_slices: VecDeque<(std::time::Instant, u32)>,
     /// A key press waiting for its frame.
     key_at: Option<std::time::Instant>,
     key_latencies: Vec<Duration>,
@@ -25,18 +28,22 @@ pub struct Perf {
 
 impl Perf {
     const WINDOW: Duration = Duration::from_secs(1);
+    const SLICE: Duration = Duration::from_millis(100);
 
     pub fn event(&mut self, lag: Duration) {
         self.lag = lag;
         self.events += 1;
         let now = std::time::Instant::now();
-        self.events_window.push_back(now);
+        match self.event_slices.back_mut() {
+            Some((start, count)) if now.duration_since(*start) < Self::SLICE => *count += 1,
+            _ => self.event_slices.push_back((now, 1)),
+        }
         while self
-            .events_window
+            .event_slices
             .front()
-            .is_some_and(|&t| now.duration_since(t) > Self::WINDOW)
+            .is_some_and(|&(t, _)| now.duration_since(t) > Self::WINDOW)
         {
-            self.events_window.pop_front();
+            self.event_slices.pop_front();
         }
     }
 
@@ -66,7 +73,12 @@ impl Perf {
             frame_time: self.frames.back().map_or(Duration::ZERO, |&(_, took)| took),
             frames_per_second: self.frames.iter().filter(|(t, _)| recent(t)).count(),
             event_lag: self.lag,
-            events_per_second: self.events_window.iter().filter(|t| recent(t)).count(),
+            events_per_second: self
+                .event_slices
+                .iter()
+                .filter(|(t, _)| recent(t))
+                .map(|&(_, count)| count as usize)
+                .sum(),
         }
     }
 
@@ -92,5 +104,26 @@ impl Perf {
             percentile(0.99),
             percentile(1.0),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_per_second_counts_every_event_of_the_last_second() {
+        let mut perf = Perf::default();
+        for _ in 0..5000 {
+            perf.event(Duration::ZERO);
+        }
+        let now = std::time::Instant::now();
+        assert_eq!(perf.stats(now).events_per_second, 5000);
+        assert!(
+            perf.event_slices.len() <= 11,
+            "a slice per tenth of a second at most"
+        );
+        let later = now + Perf::WINDOW + Perf::SLICE * 2;
+        assert_eq!(perf.stats(later).events_per_second, 0);
     }
 }

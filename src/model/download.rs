@@ -1,10 +1,11 @@
+use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use std::borrow::Cow;
 
 use bytes::BytesMut;
 
-use super::poem_bytes::PoemBytes;
+use super::poem_bytes::{PoemBytes, ShortPoems};
 use super::throughput::Throughput;
 use std::sync::Arc;
 
@@ -85,6 +86,12 @@ pub struct Download {
     pub attempts: u32,
     /// Bytes in the latest progress event.
     pub last_chunk: u32,
+    /// From the generation's first event to its end (the Time column), once
+    /// ended (in the dashboard, which times downloads). Kept here, not in
+    /// [`Detail`], so that an ended row with a short poem needs no detail.
+    took: Option<Millis>,
+    /// From its first attempt to its end (for the average rate), once ended.
+    active: Option<Millis>,
     pub state: State,
     /// Held still by the person (see [`EventKind::Paused`]); its state is
     /// where it was held.
@@ -96,16 +103,14 @@ pub struct Download {
 }
 
 /// What a generation that has started keeps. While it runs: its clocks, times and
-/// rate history ([`Live`]); once it has ended, only what the table and the
-/// poem pane still show: how long it took, and its text index. (A million
-/// ended rows in the dashboard keep a few dozen bytes each here.)
+/// rate history ([`Live`]); once it has ended, only what the poem pane still
+/// needs: the text index of a long poem, and the transform chain. An ended
+/// row with a short poem and no chain keeps none (its lines are counted
+/// again when it is shown, which costs less than keeping the count: a
+/// hundred thousand ended rows in the dashboard would keep 96 bytes each).
 #[derive(Debug, Clone, Default)]
 struct Detail {
     live: Option<Box<Live>>,
-    /// From the generation's first event to its end (the Time column), once ended.
-    took: Option<Millis>,
-    /// From its first attempt to its end (for the average rate), once ended.
-    active: Option<Millis>,
     /// Lines and control characters, kept only when the model indexes text
     /// (for the dashboard).
     index: TextIndex,
@@ -150,19 +155,21 @@ impl Chain {
     }
 }
 
-/// A duration in whole milliseconds, in four bytes (an `Option<Duration>`
-/// takes sixteen): what an ended row shows needs no more, and a million
-/// ended rows keep two each. Saturates at about 49 days.
+/// A duration in whole milliseconds, in four bytes with its `Option` (an
+/// `Option<Duration>` takes sixteen): what an ended row shows needs no more,
+/// and every row keeps two. Holds the milliseconds plus one, so that `None`
+/// costs nothing; saturates at about 49 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Millis(u32);
+struct Millis(NonZeroU32);
 
 impl Millis {
     fn of(duration: Duration) -> Millis {
-        Millis(u32::try_from(duration.as_millis()).unwrap_or(u32::MAX))
+        let millis = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
+        Millis(NonZeroU32::MIN.saturating_add(millis))
     }
 
     fn duration(self) -> Duration {
-        Duration::from_millis(u64::from(self.0))
+        Duration::from_millis(u64::from(self.0.get() - 1))
     }
 }
 
@@ -282,6 +289,8 @@ impl Download {
             attempt: 0,
             attempts: 0,
             last_chunk: 0,
+            took: None,
+            active: None,
             state: State::Queued,
             paused: false,
             not_transformed: false,
@@ -301,6 +310,12 @@ impl Download {
 
     fn detail(&self) -> Option<&Detail> {
         self.detail.as_deref()
+    }
+
+    /// Whether it keeps a [`Detail`] (for tests of what an ended row costs).
+    #[cfg(test)]
+    pub(super) fn keeps_detail(&self) -> bool {
+        self.detail.is_some()
     }
 
     fn live(&self) -> Option<&Live> {
@@ -331,12 +346,11 @@ impl Download {
     /// How long the generation has taken: from its first event to its end, or to
     /// `now` while it goes on; `None` before it started.
     pub fn elapsed(&self, now: Instant) -> Option<Duration> {
-        let detail = self.detail()?;
-        match &detail.live {
+        match self.live() {
             Some(live) => live
                 .run_started
                 .map(|start| now.saturating_duration_since(start)),
-            None => detail.took.map(Millis::duration),
+            None => self.took.map(Millis::duration),
         }
     }
 
@@ -391,8 +405,8 @@ impl Download {
         if let Some(live) = detail.live.take() {
             let since =
                 |start: Option<Instant>| start.map(|s| Millis::of(at.saturating_duration_since(s)));
-            detail.took = since(live.run_started);
-            detail.active = since(live.first_attempt_started);
+            self.took = since(live.run_started);
+            self.active = since(live.first_attempt_started);
         }
     }
 
@@ -422,7 +436,16 @@ impl Download {
     /// How many characters the display replaces with a visible form (see
     /// [`crate::text::sanitize`]); counted only when the model indexes text.
     pub fn control_chars(&self) -> usize {
-        self.detail().map_or(0, |d| d.index.controls.count())
+        match self.detail() {
+            Some(detail) => detail.index.controls.count(),
+            // An ended short poem, counted again.
+            None => {
+                let mut controls = ControlCounter::default();
+                self.poem.segments().for_each(|piece| controls.push(piece));
+                controls.finish();
+                controls.count()
+            }
+        }
     }
 
     /// The raw lines of the poem from line `top` (0-based) on, without their
@@ -465,8 +488,16 @@ impl Download {
 
     /// Lines in the poem (a last line without a newline counts).
     pub fn line_count(&self) -> usize {
-        self.detail().map_or(0, |d| d.index.newlines)
-            + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
+        let newlines = match self.detail() {
+            Some(detail) => detail.index.newlines,
+            // An ended short poem, counted again.
+            None => self
+                .poem
+                .segments()
+                .map(|piece| memchr::memchr_iter(b'\n', piece).count())
+                .sum(),
+        };
+        newlines + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
     }
 
     /// Bytes per second as of `now` (see [`Throughput::rate`]): 0 unless
@@ -481,10 +512,9 @@ impl Download {
     /// Bytes per second over the whole run so far (to its end, once it has
     /// ended); `None` before its first attempt.
     pub fn average_rate(&self, now: Instant) -> Option<f64> {
-        let detail = self.detail()?;
-        let took = match &detail.live {
+        let took = match self.live() {
             Some(live) => now.saturating_duration_since(live.first_attempt_started?),
-            None => detail.active?.duration(),
+            None => self.active?.duration(),
         };
         Some(self.received as f64 / took.as_secs_f64().max(0.001))
     }
@@ -510,8 +540,14 @@ impl Download {
 
     /// Folds `event` in, taking the bytes of a progress event out of it.
     /// (A batch `Queued` event is applied to each of its downloads by the
-    /// model.)
-    pub(super) fn apply(&mut self, event: &mut Event, dashboard: bool) -> bool {
+    /// model.) `short_poems` is given by a dashboard model, which keeps its
+    /// poems: a short one that ends moves there.
+    pub(super) fn apply(
+        &mut self,
+        event: &mut Event,
+        short_poems: Option<&mut ShortPoems>,
+    ) -> bool {
+        let dashboard = short_poems.is_some();
         if event.generation < self.generation {
             return false;
         }
@@ -716,13 +752,18 @@ impl Download {
             self.paused = false;
             // The dashboard keeps its poems; headless output lets go of each
             // as soon as it is written, so a copy would be wasted there.
-            if dashboard {
-                self.poem.shrink_if_short();
+            if let Some(store) = short_poems {
+                self.poem.keep_if_short(store);
             }
             if dashboard && let Some(detail) = self.detail.as_deref_mut() {
-                detail.index.update(&self.poem);
-                detail.index.controls.finish();
-                detail.index.checkpoints.shrink_to_fit();
+                if detail.chain.is_none() && self.poem.len() <= ShortPoems::SHORT {
+                    // Nothing left that a short poem cannot work out again.
+                    self.detail = None;
+                } else {
+                    detail.index.update(&self.poem);
+                    detail.index.controls.finish();
+                    detail.index.checkpoints.shrink_to_fit();
+                }
             }
         }
         true

@@ -16,7 +16,7 @@ pub mod view;
 pub use download::{Download, State};
 pub use log::{LogEntry, LogLevel};
 pub use news::{News, batch_sentence};
-pub use poem_bytes::PoemBytes;
+pub use poem_bytes::{PoemBytes, ShortPoems};
 pub use poem_rows::{PaneRow, PaneSize, PoemPos};
 pub use state_index::{StateIndex, StateSet};
 pub use throughput::Throughput;
@@ -74,6 +74,8 @@ pub struct Model {
     /// it: a list that names a thousand servers a hundred times each holds
     /// a thousand addresses, not a hundred thousand.
     addresses: HashSet<Arc<Address>>,
+    /// Where a dashboard model keeps the short poems that have ended.
+    short_poems: ShortPoems,
 }
 
 /// What a model keeps beyond each download's outcome (state, bytes, error).
@@ -130,6 +132,7 @@ impl Model {
             more_coming: false,
             transforms: std::sync::Arc::from(Vec::new()),
             addresses: HashSet::new(),
+            short_poems: ShortPoems::default(),
         };
         model.add(addresses.into_iter().collect());
         model
@@ -244,7 +247,8 @@ impl Model {
             EventKind::Progress { data, .. } => data.iter().map(|d| d.len() as u64).sum(),
             _ => 0,
         };
-        if !download.apply(event, self.keeps == Keeps::Everything) {
+        let short_poems = (self.keeps == Keeps::Everything).then_some(&mut self.short_poems);
+        if !download.apply(event, short_poems) {
             return false;
         }
         self.current_bytes = self.current_bytes - bytes_before + download.received;

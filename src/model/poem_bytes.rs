@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use bytes::BytesMut;
-use smallvec::SmallVec;
 
 use crate::engine::push_segment;
 
@@ -23,84 +22,144 @@ pub struct PoemBytes {
 
 #[derive(Debug, Clone, Default)]
 struct Pieces {
-    /// One piece in place (a short poem, or any poem the dashboard keeps
-    /// after copying it whole), more on the heap.
-    segments: SmallVec<[BytesMut; 1]>,
-    /// Where each segment after the first starts in the poem, for finding a
-    /// position without walking every segment before it. (The first starts
-    /// at 0: a poem in one piece, the usual short poem, allocates nothing
-    /// here.)
-    later_starts: Vec<usize>,
+    /// The first piece, in place. A poem read into one buffer (the usual
+    /// short poem, and any poem the dashboard keeps after copying it into
+    /// [`ShortPoems`]) is this piece alone: 40 bytes of ours beside its
+    /// bytes.
+    first: BytesMut,
+    /// The pieces after the first, once a poem spans buffers.
+    more: Option<Box<MorePieces>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MorePieces {
+    segments: Vec<BytesMut>,
+    /// Where each of `segments` starts in the poem, for finding a position
+    /// without walking every piece before it.
+    starts: Vec<usize>,
+    /// Bytes in `segments`.
     len: usize,
+}
+
+/// Where the dashboard keeps the short poems that have ended: many to one
+/// buffer, each a piece of it. A poem's bytes sit in the engine's read
+/// buffer, which is at least 4 KiB: kept as they are, a 256-byte poem would
+/// hold sixteen times its size for as long as it is shown; copied into an
+/// allocation of its own it would still pay the allocator's overhead, and
+/// scatter small blocks among the read buffers. Here it costs its bytes.
+/// A buffer is freed once every poem in it is gone.
+#[derive(Debug, Default)]
+pub struct ShortPoems {
+    /// The buffer being filled: its spare capacity takes the next poem.
+    page: BytesMut,
+}
+
+impl ShortPoems {
+    /// A poem of at most this many bytes is copied when it ends. A poem of
+    /// half a read buffer or more is left where it is: it wastes at most as
+    /// much as it holds, and copying thousands of them at once (W3: 10,000
+    /// poems of 4 KiB) raised the peak by more than it saved, since the old
+    /// buffers are freed only after the copies exist.
+    pub const SHORT: usize = 2 * 1024;
+    /// The size of each shared buffer.
+    const PAGE: usize = 64 * 1024;
+
+    /// `bytes` copied into the buffer being filled (a new one when they do
+    /// not fit), as a piece of it.
+    fn keep(&mut self, bytes: &[u8]) -> BytesMut {
+        if self.page.capacity() - self.page.len() < bytes.len() {
+            self.page = BytesMut::with_capacity(Self::PAGE.max(bytes.len()));
+        }
+        self.page.extend_from_slice(bytes);
+        self.page.split()
+    }
+}
+
+impl Clone for ShortPoems {
+    /// A copy fills buffers of its own (the poems already kept are shared).
+    fn clone(&self) -> Self {
+        ShortPoems::default()
+    }
+}
+
+impl Pieces {
+    fn len(&self) -> usize {
+        self.first.len() + self.more.as_deref().map_or(0, |m| m.len)
+    }
+
+    fn push(&mut self, piece: BytesMut) {
+        let start = self.len();
+        match &mut self.more {
+            None if self.first.as_ptr().wrapping_add(self.first.len()) == piece.as_ptr() => {
+                // It continues the first piece's memory: `unsplit` is free.
+                self.first.unsplit(piece);
+            }
+            None => {
+                self.more = Some(Box::new(MorePieces {
+                    len: piece.len(),
+                    segments: vec![piece],
+                    starts: vec![start],
+                }));
+            }
+            Some(more) => {
+                let before = more.segments.len();
+                more.len += piece.len();
+                push_segment(&mut more.segments, piece);
+                if more.segments.len() > before {
+                    more.starts.push(start);
+                }
+            }
+        }
+    }
 }
 
 impl PoemBytes {
     pub fn len(&self) -> usize {
-        self.pieces.as_ref().map_or(0, |p| p.len)
+        self.pieces.as_deref().map_or(0, Pieces::len)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.pieces.is_none()
     }
 
-    fn segment_list(&self) -> &[BytesMut] {
-        self.pieces.as_ref().map_or(&[], |p| &p.segments[..])
-    }
-
-    /// A short poem moved into a buffer of its own size. Its bytes sit in
-    /// the engine's read buffer, which is at least 4 KiB: kept as they are,
-    /// a 256-byte poem would hold sixteen times its size for as long as it
-    /// is kept. Copying a short poem once is cheaper than that. A poem of
-    /// half a buffer or more is left where it is: it wastes at most as much
-    /// as it holds, and copying thousands of them at once (W3: 10,000 poems
-    /// of 4 KiB) raised the peak by more than it saved, since the old
-    /// buffers are freed only after the copies exist.
-    pub fn shrink_if_short(&mut self) {
-        const SHORT: usize = 2 * 1024;
-        let len = self.len();
-        if let Some(pieces) = &mut self.pieces {
-            // The list of pieces grew in steps while the poem arrived.
-            pieces.segments.shrink_to_fit();
-            pieces.later_starts.shrink_to_fit();
-        }
-        if len == 0 || len > SHORT {
+    /// A short poem that has ended moved into `store` (see [`ShortPoems`]);
+    /// a longer one only gives back the spare room of its list of pieces.
+    pub fn keep_if_short(&mut self, store: &mut ShortPoems) {
+        let Some(pieces) = &mut self.pieces else {
+            return;
+        };
+        if pieces.len() > ShortPoems::SHORT {
+            if let Some(more) = &mut pieces.more {
+                // The list of pieces grew in steps while the poem arrived.
+                more.segments.shrink_to_fit();
+                more.starts.shrink_to_fit();
+            }
             return;
         }
-        let whole = BytesMut::from(&self.contiguous()[..]);
-        *self = PoemBytes::default();
-        self.push(whole);
-        if let Some(pieces) = &mut self.pieces {
-            pieces.segments.shrink_to_fit();
-            pieces.later_starts.shrink_to_fit();
-        }
+        let kept = store.keep(&self.contiguous());
+        self.pieces = Some(Box::new(Pieces {
+            first: kept,
+            more: None,
+        }));
     }
 
     pub fn push(&mut self, piece: BytesMut) {
         if piece.is_empty() {
             return;
         }
-        let pieces = self.pieces.get_or_insert_with(Box::default);
-        let before = pieces.segments.len();
-        let start = pieces.len;
-        pieces.len += piece.len();
-        push_segment(&mut pieces.segments, piece);
-        if pieces.segments.len() > before && before > 0 {
-            pieces.later_starts.push(start);
+        match &mut self.pieces {
+            None => {
+                self.pieces = Some(Box::new(Pieces {
+                    first: piece,
+                    more: None,
+                }))
+            }
+            Some(pieces) => pieces.push(piece),
         }
     }
 
-    /// Appends the pieces of a progress event. The first bytes of a poem
-    /// keep the event's own list of pieces (no allocation of ours).
+    /// Appends the pieces of a progress event.
     pub fn extend(&mut self, pieces: Vec<BytesMut>) {
-        if self.pieces.is_none() && pieces.len() == 1 && !pieces[0].is_empty() {
-            let len = pieces[0].len();
-            self.pieces = Some(Box::new(Pieces {
-                segments: SmallVec::from_vec(pieces),
-                later_starts: Vec::new(),
-                len,
-            }));
-            return;
-        }
         for piece in pieces {
             self.push(piece);
         }
@@ -108,23 +167,33 @@ impl PoemBytes {
 
     /// The pieces in order.
     pub fn segments(&self) -> impl Iterator<Item = &[u8]> {
-        self.segment_list().iter().map(|s| &s[..])
+        self.segments_from(0).map(|(_, piece)| piece)
     }
 
     /// The pieces from byte `from` on, each with its offset in the poem.
     pub fn segments_from(&self, from: usize) -> impl Iterator<Item = (usize, &[u8])> {
-        let (segments, later): (&[BytesMut], &[usize]) = match &self.pieces {
-            Some(p) => (&p.segments[..], &p.later_starts[..]),
-            None => (&[], &[]),
-        };
-        // The last segment starting at or before `from` (segment 0 starts
-        // at 0, segment i + 1 at later[i]).
-        let first = later
-            .partition_point(|&start| start <= from)
-            .min(segments.len());
-        (first..segments.len())
-            .map(move |i| (&segments[i], if i == 0 { 0 } else { later[i - 1] }))
-            .filter_map(move |(segment, start)| {
+        let pieces = self.pieces.as_deref();
+        let first = pieces
+            .filter(|p| from < p.first.len())
+            .map(|p| (0, &p.first));
+        let more = pieces.and_then(|p| p.more.as_deref());
+        // The later pieces before the one holding `from` are skipped by a
+        // search, not a walk.
+        let skip = more.map_or(0, |m| {
+            m.starts
+                .partition_point(|&start| start <= from)
+                .saturating_sub(1)
+        });
+        let later = more.into_iter().flat_map(move |m| {
+            m.starts[skip..]
+                .iter()
+                .copied()
+                .zip(m.segments[skip..].iter())
+        });
+        first
+            .into_iter()
+            .chain(later)
+            .filter_map(move |(start, segment)| {
                 let skip = from.saturating_sub(start);
                 (skip < segment.len()).then(|| (start + skip, &segment[skip..]))
             })
@@ -180,7 +249,13 @@ impl PoemBytes {
     }
 
     pub fn last(&self) -> Option<u8> {
-        self.segment_list().last().and_then(|s| s.last().copied())
+        let pieces = self.pieces.as_deref()?;
+        let last = pieces
+            .more
+            .as_deref()
+            .and_then(|m| m.segments.last())
+            .unwrap_or(&pieces.first);
+        last.last().copied()
     }
 
     pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
@@ -240,5 +315,46 @@ mod tests {
         }
         assert_eq!(poem.segments().count(), 1);
         assert_eq!(&*poem.contiguous(), b"Sat we two");
+    }
+
+    #[test]
+    fn a_poem_in_many_pieces_reads_the_same_from_every_offset() {
+        // Each piece its own allocation, so none merge: the first piece in
+        // place, the rest in the list after it.
+        let poem = poem(&["Wh", "ere, ", "l", "ike a pillow"]);
+        let whole = poem.to_vec();
+        assert_eq!(whole, b"Where, like a pillow");
+        for from in 0..=whole.len() {
+            let mut at = from;
+            let mut read = Vec::new();
+            for (offset, piece) in poem.segments_from(from) {
+                assert_eq!(offset, at, "from {from}");
+                read.extend_from_slice(piece);
+                at += piece.len();
+            }
+            assert_eq!(read, &whole[from..], "from {from}");
+        }
+        assert_eq!(&*poem.slice(1, 8), b"here, l");
+        assert_eq!(poem.find(b'k', 3, 20), Some(9));
+        assert_eq!(poem.last(), Some(b'w'));
+    }
+
+    #[test]
+    fn short_poems_kept_share_a_buffer_and_a_long_one_stays_where_it_is() {
+        let mut store = ShortPoems::default();
+        let mut first = poem(&["Where, like ", "a pillow"]);
+        let mut second = poem(&["Sat we two"]);
+        first.keep_if_short(&mut store);
+        second.keep_if_short(&mut store);
+        assert_eq!(first.to_vec(), b"Where, like a pillow");
+        assert_eq!(second.to_vec(), b"Sat we two");
+        let a = first.segments().next().unwrap();
+        let b = second.segments().next().unwrap();
+        assert_eq!(a.as_ptr().wrapping_add(a.len()), b.as_ptr());
+        let text = vec![b'x'; ShortPoems::SHORT + 1];
+        let mut long = poem(&[std::str::from_utf8(&text).unwrap()]);
+        let before = long.segments().next().unwrap().as_ptr();
+        long.keep_if_short(&mut store);
+        assert_eq!(long.segments().next().unwrap().as_ptr(), before);
     }
 }

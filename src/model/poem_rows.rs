@@ -281,6 +281,7 @@ mod tests {
     fn download(text: &str, end: Option<EventKind>) -> Download {
         let mut d = Download::new(Address::loopback(1));
         let at = Instant::now();
+        let mut short_poems = crate::model::ShortPoems::default();
         let mut feed = |kind| {
             d.apply(
                 &mut Event {
@@ -289,7 +290,7 @@ mod tests {
                     at,
                     kind,
                 },
-                true,
+                Some(&mut short_poems),
             );
         };
         feed(EventKind::Connecting { attempt: 1, of: 1 });

@@ -570,3 +570,66 @@ fn downloads_of_one_address_share_it_and_a_name_makes_another() {
     assert!(Arc::ptr_eq(&model.downloads[2].address, &first[0]));
     assert_eq!(model.downloads.len(), 4);
 }
+
+#[test]
+fn an_ended_short_poem_keeps_no_detail_yet_shows_what_it_showed_while_running() {
+    // Two short poems and a long one end in the dashboard's model. The short
+    // ones move back to back into one shared buffer and let go of their
+    // detail (index and times); their line and control counts, time and
+    // average rate read the same after the end as the index gave before it.
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    let short = ["one\ntwo\u{1b}[31m\nthree", "Sat we two\n"];
+    let long = "a long line of the poem\n".repeat(200);
+    let texts = [short[0].to_string(), short[1].to_string(), long.clone()];
+    let mut model = Model::for_dashboard((10000..10003).map(Address::loopback), Limits::default());
+    for (task, text) in texts.iter().enumerate() {
+        let kind = EventKind::Connecting { attempt: 1, of: 1 };
+        model.apply(&mut event(ms(0), task, 1, kind));
+        model.apply(&mut event(
+            ms(20),
+            task,
+            1,
+            progress(text, text.len() as u64),
+        ));
+    }
+    let running: Vec<(usize, usize)> = model
+        .downloads
+        .iter()
+        .map(|d| (d.line_count(), d.control_chars()))
+        .collect();
+    assert_eq!(running[0].0, 3);
+    assert!(running[0].1 > 0, "the escape is counted");
+    assert_eq!(running[2].0, 200);
+    for (task, text) in texts.iter().enumerate() {
+        let kind = EventKind::Finished {
+            received: text.len() as u64,
+            times: AttemptTimes::default(),
+        };
+        model.apply(&mut event(ms(100), task, 1, kind));
+    }
+    for (task, text) in texts.iter().enumerate() {
+        let download = &model.downloads[task];
+        assert_eq!(download.poem.to_vec(), text.as_bytes());
+        assert_eq!(
+            (download.line_count(), download.control_chars()),
+            running[task]
+        );
+        assert_eq!(download.elapsed(ms(500)), Some(Duration::from_millis(100)));
+        let rate = download.average_rate(ms(500)).unwrap();
+        assert!((rate - text.len() as f64 / 0.1).abs() < 1e-6, "{rate}");
+    }
+    let (a, b) = (&model.downloads[0].poem, &model.downloads[1].poem);
+    let (a, b) = (a.segments().next().unwrap(), b.segments().next().unwrap());
+    assert_eq!(
+        a.as_ptr().wrapping_add(a.len()),
+        b.as_ptr(),
+        "short poems share one buffer, back to back"
+    );
+    assert!(!model.downloads[0].keeps_detail());
+    assert!(!model.downloads[1].keeps_detail());
+    assert!(
+        model.downloads[2].keeps_detail(),
+        "a long poem keeps its index"
+    );
+}
