@@ -221,6 +221,10 @@ impl Face for Dashboard {
         self.view.prompt_done(Instant::now(), message);
     }
 
+    fn poem_in_view(&self) -> Option<TaskId> {
+        self.view.selected
+    }
+
     fn wake_at(&self, model: &Model) -> Option<Instant> {
         // While downloads run, events are collected once per frame rather
         // than waking the loop one by one; once everything has ended the

@@ -111,8 +111,8 @@ pub struct Download {
 #[derive(Debug, Clone, Default)]
 struct Detail {
     live: Option<Box<Live>>,
-    /// Lines and control characters, kept only when the model indexes text
-    /// (for the dashboard).
+    /// Lines and control characters, brought up to date only for the poem
+    /// the dashboard shows ([`super::Model::index_poem`]).
     index: TextIndex,
     /// The transform chain, once the poem went into it.
     chain: Option<Box<Chain>>,
@@ -312,6 +312,12 @@ impl Download {
         self.detail.as_deref()
     }
 
+    /// How many bytes of the poem its text index has seen (for tests).
+    #[cfg(test)]
+    pub(super) fn indexed_bytes(&self) -> usize {
+        self.detail().map_or(0, |d| d.index.scanned)
+    }
+
     /// Whether it keeps a [`Detail`] (for tests of what an ended row costs).
     #[cfg(test)]
     pub(super) fn keeps_detail(&self) -> bool {
@@ -436,15 +442,38 @@ impl Download {
     /// How many characters the display replaces with a visible form (see
     /// [`crate::text::sanitize`]); counted only when the model indexes text.
     pub fn control_chars(&self) -> usize {
-        match self.detail() {
-            Some(detail) => detail.index.controls.count(),
-            // An ended short poem, counted again.
-            None => {
-                let mut controls = ControlCounter::default();
-                self.poem.segments().for_each(|piece| controls.push(piece));
-                controls.finish();
-                controls.count()
-            }
+        let (mut controls, scanned) = match self.detail() {
+            Some(detail) => (detail.index.controls.clone(), detail.index.scanned),
+            None => (ControlCounter::default(), 0),
+        };
+        // What the index has not seen yet (all of a short poem that ended,
+        // which keeps no index), counted now.
+        for (_, piece) in self.poem.segments_from(scanned) {
+            controls.push(piece);
+        }
+        if self.state.is_final() {
+            controls.finish();
+        }
+        controls.count()
+    }
+
+    /// Brings the text index up to the bytes received (see
+    /// [`super::Model::index_poem`]).
+    pub(super) fn index_text(&mut self) {
+        let ended = self.state.is_final();
+        let Some(detail) = self.detail.as_deref_mut() else {
+            return;
+        };
+        detail.index.update(&self.poem);
+        if ended {
+            detail.index.controls.finish();
+        }
+        if let Some(original) = detail
+            .chain
+            .as_deref_mut()
+            .and_then(|chain| chain.original.as_deref_mut())
+        {
+            original.index_text();
         }
     }
 
@@ -488,16 +517,16 @@ impl Download {
 
     /// Lines in the poem (a last line without a newline counts).
     pub fn line_count(&self) -> usize {
-        let newlines = match self.detail() {
-            Some(detail) => detail.index.newlines,
-            // An ended short poem, counted again.
-            None => self
-                .poem
-                .segments()
-                .map(|piece| memchr::memchr_iter(b'\n', piece).count())
-                .sum(),
-        };
-        newlines + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
+        let (indexed, scanned) = self
+            .detail()
+            .map_or((0, 0), |d| (d.index.newlines, d.index.scanned));
+        // What the index has not seen yet, counted now.
+        let newlines: usize = self
+            .poem
+            .segments_from(scanned)
+            .map(|(_, piece)| memchr::memchr_iter(b'\n', piece).count())
+            .sum();
+        indexed + newlines + usize::from(self.poem.last().is_some_and(|b| b != b'\n'))
     }
 
     /// Bytes per second as of `now` (see [`Throughput::rate`]): 0 unless
@@ -619,7 +648,6 @@ impl Download {
                 // timed; headless output only counts them.)
                 if dashboard {
                     let detail = self.detail.get_or_insert_with(Box::default);
-                    detail.index.update(&self.poem);
                     let live = detail.live.get_or_insert_with(Box::default);
                     live.throughput.record(event.at, chunk as u64);
                     if live.times.first_byte.is_none() {
@@ -672,9 +700,6 @@ impl Download {
                         .try_into_mut()
                         .unwrap_or_else(|shared| BytesMut::from(shared.as_ref())),
                 );
-                if dashboard {
-                    detail.index.update(&self.poem);
-                }
             }
             EventKind::TransformFailed { step, error } => {
                 self.not_transformed = true;
@@ -760,8 +785,6 @@ impl Download {
                     // Nothing left that a short poem cannot work out again.
                     self.detail = None;
                 } else {
-                    detail.index.update(&self.poem);
-                    detail.index.controls.finish();
                     detail.index.checkpoints.shrink_to_fit();
                 }
             }

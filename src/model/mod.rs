@@ -201,6 +201,19 @@ impl Model {
         self.version += 1;
     }
 
+    /// Brings the text index of `task`'s poem (and of the poem as downloaded,
+    /// where a transform replaced it) up to the bytes received. The
+    /// dashboard indexes only the poem it shows, before each frame: indexing
+    /// every byte of every download as it arrives competed with reading
+    /// them (on one thread), and most poems are never looked at. A poem not
+    /// indexed, or not yet all of it, still reads right: what the index
+    /// lacks is scanned when asked for.
+    pub fn index_poem(&mut self, task: TaskId) {
+        if let Some(download) = self.downloads.get_mut(task.index()) {
+            download.index_text();
+        }
+    }
+
     /// Folds one event in, taking the bytes of a progress event out of it
     /// (the poem is kept once, here). Returns false when the event was
     /// ignored because it belongs to an older run of its download (a restart

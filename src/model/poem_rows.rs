@@ -301,6 +301,8 @@ mod tests {
         if let Some(end) = end {
             feed(end);
         }
+        // As the run loop does for the poem in view.
+        d.index_text();
         d
     }
 

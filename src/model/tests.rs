@@ -182,33 +182,60 @@ fn the_line_index_finds_any_line_of_a_huge_poem() {
         1,
         EventKind::Connecting { attempt: 1, of: 1 },
     ));
-    let text: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
-    // In uneven pieces, so lines are split across events.
+    // Lines with control characters now and then, one of them split
+    // between pieces.
+    let text: String = (0..100_000)
+        .map(|i| match i % 1000 {
+            7 => format!("line {i}\u{1b}[1m\n"),
+            _ => format!("line {i}\n"),
+        })
+        .collect();
+    // In uneven pieces, so lines are split across events; the poem is
+    // indexed after the first half arrived (as when it was in view for a
+    // while), then not again until the end.
+    let pieces: Vec<&[u8]> = text.as_bytes().chunks(7919).collect();
     let mut received = 0;
-    for piece in text.as_bytes().chunks(7919) {
+    let reads = |download: &Download| {
+        let tops = [0, 1, 255, 256, 257, 51_200, 99_999, 100_000];
+        let lines: Vec<Option<Vec<u8>>> = tops
+            .iter()
+            .map(|&top| {
+                download
+                    .lines_from(top, 1000)
+                    .next()
+                    .map(|l| l.into_owned())
+            })
+            .collect();
+        (download.line_count(), download.control_chars(), lines)
+    };
+    for (i, piece) in pieces.iter().enumerate() {
         received += piece.len() as u64;
         model.apply(&mut event(
             t0,
             0,
             1,
             EventKind::Progress {
-                data: vec![BytesMut::from(piece)],
+                data: vec![BytesMut::from(*piece)],
                 received,
             },
         ));
+        if i == pieces.len() / 2 {
+            assert_eq!(model.downloads[0].indexed_bytes(), 0, "not as it arrives");
+            model.index_poem(TaskId::at(0));
+            assert_eq!(model.downloads[0].indexed_bytes(), received as usize);
+        }
     }
+    let partly = reads(&model.downloads[0]);
+    model.index_poem(TaskId::at(0));
     let download = &model.downloads[0];
+    let whole = reads(download);
+    assert_eq!(partly, whole, "a poem half indexed reads as one indexed");
     assert_eq!(download.line_count(), 100_000);
-    for top in [0, 1, 255, 256, 257, 51_200, 99_999] {
-        assert_eq!(
-            download
-                .lines_from(top, 1000)
-                .next()
-                .map(|l| l.into_owned()),
-            Some(format!("line {top}").into_bytes())
-        );
+    assert_eq!(download.control_chars(), 100);
+    for (top, line) in [0, 1, 255, 256, 257, 51_200, 99_999].iter().zip(&whole.2) {
+        assert_eq!(line.as_deref(), Some(format!("line {top}").as_bytes()));
     }
-    assert_eq!(download.lines_from(100_000, 1000).next(), None);
+    assert_eq!(whole.2[7], None, "no line after the last");
     assert_eq!(
         download.lines_from(5, 3).next().map(|l| l.into_owned()),
         Some(b"lin".to_vec()),

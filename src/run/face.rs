@@ -78,6 +78,12 @@ pub trait Face {
     /// Shows the model, as `turn` asks.
     fn show(&mut self, model: &Model, turn: Turn) -> color_eyre::Result<()>;
 
+    /// The download whose poem it shows, if any: the loop brings that
+    /// poem's text index up to date before [`Face::show`].
+    fn poem_in_view(&self) -> Option<TaskId> {
+        None
+    }
+
     /// Stdout could not be written: the run stops. (Poems printed by the
     /// writer thread are reported by it instead.)
     fn stdout_broken(&mut self) -> Option<std::io::Error> {

@@ -111,7 +111,7 @@ impl Run {
             let ended = self.session.model.all_ended();
             if face.ends_with_downloads() && (ended || !events_open) {
                 self.drain(face, events);
-                if let Err(err) = face.show(&self.session.model, Turn::Last) {
+                if let Err(err) = self.show(face, Turn::Last) {
                     self.outcome.face_failed = Some(err);
                 }
                 self.stdout_broke(face);
@@ -162,7 +162,7 @@ impl Run {
                     Turn::Arrived
                 }
             };
-            if let Err(err) = face.show(&self.session.model, turn) {
+            if let Err(err) = self.show(face, turn) {
                 self.outcome.face_failed = Some(err);
                 return;
             }
@@ -259,7 +259,7 @@ impl Run {
                         self.apply(face, event);
                         self.drain(face, events);
                         // (Headless writes out what it held back.)
-                        let _ = face.show(&self.session.model, Turn::Woke { changed: true });
+                        let _ = self.show(face, Turn::Woke { changed: true });
                     }
                     None => break,
                 },
@@ -282,7 +282,7 @@ impl Run {
         }
         // What the face held back goes out (it shows nothing more once
         // closed); a stdout that broke meanwhile still counts.
-        if let Err(err) = face.show(&self.session.model, Turn::Last) {
+        if let Err(err) = self.show(face, Turn::Last) {
             self.outcome.face_failed.get_or_insert(err);
         }
         self.stdout_broke(face);
@@ -306,6 +306,16 @@ impl Run {
     /// Applies every event and writer's report waiting. Returns whether the
     /// engine is still there and whether anything came. Stops early when
     /// stdout broke (the run stops).
+    /// Shows the model through `face`, the poem in view indexed first: the
+    /// dashboard's text index (lines, control characters) is kept up to
+    /// date for that poem only, not for every byte of every download.
+    fn show<F: Face>(&mut self, face: &mut F, turn: Turn) -> color_eyre::Result<()> {
+        if let Some(task) = face.poem_in_view() {
+            self.session.model.index_poem(task);
+        }
+        face.show(&self.session.model, turn)
+    }
+
     fn drain<F: Face>(
         &mut self,
         face: &mut F,
