@@ -76,6 +76,8 @@ pub struct Model {
     addresses: HashSet<Arc<Address>>,
     /// Where a dashboard model keeps the short poems that have ended.
     short_poems: ShortPoems,
+    /// The download whose poem is indexed as it arrives ([`Model::index_poem`]).
+    in_view: Option<TaskId>,
 }
 
 /// What a model keeps beyond each download's outcome (state, bytes, error).
@@ -133,6 +135,7 @@ impl Model {
             transforms: std::sync::Arc::from(Vec::new()),
             addresses: HashSet::new(),
             short_poems: ShortPoems::default(),
+            in_view: None,
         };
         model.add(addresses.into_iter().collect());
         model
@@ -202,13 +205,17 @@ impl Model {
     }
 
     /// Brings the text index of `task`'s poem (and of the poem as downloaded,
-    /// where a transform replaced it) up to the bytes received. The
-    /// dashboard indexes only the poem it shows, before each frame: indexing
-    /// every byte of every download as it arrives competed with reading
-    /// them (on one thread), and most poems are never looked at. A poem not
-    /// indexed, or not yet all of it, still reads right: what the index
-    /// lacks is scanned when asked for.
+    /// where a transform replaced it) up to the bytes received, and keeps
+    /// it so as the next bytes arrive. The dashboard indexes only the poem
+    /// it shows (it says which before each frame): indexing every byte of
+    /// every download competed with reading them, on one thread, and most
+    /// poems are never looked at. The one in view is indexed as its bytes
+    /// arrive, while they are still in the cache (indexing them at the
+    /// frame instead read them back from memory, at four times the cost).
+    /// A poem not indexed, or not yet all of it, still reads right: what
+    /// the index lacks is scanned when asked for.
     pub fn index_poem(&mut self, task: TaskId) {
+        self.in_view = Some(task);
         if let Some(download) = self.downloads.get_mut(task.index()) {
             download.index_text();
         }
@@ -263,6 +270,9 @@ impl Model {
         let short_poems = (self.keeps == Keeps::Everything).then_some(&mut self.short_poems);
         if !download.apply(event, short_poems) {
             return false;
+        }
+        if self.in_view == Some(event.task) {
+            download.index_text();
         }
         self.current_bytes = self.current_bytes - bytes_before + download.received;
         self.paused = self.paused + usize::from(download.paused) - usize::from(paused_before);

@@ -175,26 +175,44 @@ fn an_empty_poem_is_its_own_state() {
 #[test]
 fn the_line_index_finds_any_line_of_a_huge_poem() {
     let t0 = Instant::now();
-    let mut model = Model::for_dashboard([Address::loopback(1)], Default::default());
-    model.apply(&mut event(
-        t0,
-        0,
-        1,
-        EventKind::Connecting { attempt: 1, of: 1 },
-    ));
-    // Lines with control characters now and then, one of them split
-    // between pieces.
+    // Two downloads of the same poem: the second is in view for the first
+    // half of it, then the first is, to the end. So the first is indexed
+    // whole (caught up once, then as its bytes arrive) and the second only
+    // half: both must read the same.
+    let mut model = Model::for_dashboard(
+        [Address::loopback(1), Address::loopback(2)],
+        Default::default(),
+    );
+    for task in 0..2 {
+        let kind = EventKind::Connecting { attempt: 1, of: 1 };
+        model.apply(&mut event(t0, task, 1, kind));
+    }
+    // Lines with control characters now and then.
     let text: String = (0..100_000)
         .map(|i| match i % 1000 {
             7 => format!("line {i}\u{1b}[1m\n"),
             _ => format!("line {i}\n"),
         })
         .collect();
-    // In uneven pieces, so lines are split across events; the poem is
-    // indexed after the first half arrived (as when it was in view for a
-    // while), then not again until the end.
+    // In uneven pieces, so lines are split across events.
     let pieces: Vec<&[u8]> = text.as_bytes().chunks(7919).collect();
     let mut received = 0;
+    model.index_poem(TaskId::at(1));
+    for (i, piece) in pieces.iter().enumerate() {
+        received += piece.len() as u64;
+        if i == pieces.len() / 2 {
+            assert_eq!(model.downloads[0].indexed_bytes(), 0, "not out of view");
+            model.index_poem(TaskId::at(0));
+        }
+        for task in 0..2 {
+            let data = vec![BytesMut::from(*piece)];
+            let kind = EventKind::Progress { data, received };
+            model.apply(&mut event(t0, task, 1, kind));
+        }
+    }
+    let (whole, half) = (&model.downloads[0], &model.downloads[1]);
+    assert_eq!(whole.indexed_bytes(), text.len(), "in view: as it arrives");
+    assert!(half.indexed_bytes() < text.len() / 2 + 7919);
     let reads = |download: &Download| {
         let tops = [0, 1, 255, 256, 257, 51_200, 99_999, 100_000];
         let lines: Vec<Option<Vec<u8>>> = tops
@@ -208,36 +226,20 @@ fn the_line_index_finds_any_line_of_a_huge_poem() {
             .collect();
         (download.line_count(), download.control_chars(), lines)
     };
-    for (i, piece) in pieces.iter().enumerate() {
-        received += piece.len() as u64;
-        model.apply(&mut event(
-            t0,
-            0,
-            1,
-            EventKind::Progress {
-                data: vec![BytesMut::from(*piece)],
-                received,
-            },
-        ));
-        if i == pieces.len() / 2 {
-            assert_eq!(model.downloads[0].indexed_bytes(), 0, "not as it arrives");
-            model.index_poem(TaskId::at(0));
-            assert_eq!(model.downloads[0].indexed_bytes(), received as usize);
-        }
-    }
-    let partly = reads(&model.downloads[0]);
-    model.index_poem(TaskId::at(0));
-    let download = &model.downloads[0];
-    let whole = reads(download);
-    assert_eq!(partly, whole, "a poem half indexed reads as one indexed");
-    assert_eq!(download.line_count(), 100_000);
-    assert_eq!(download.control_chars(), 100);
-    for (top, line) in [0, 1, 255, 256, 257, 51_200, 99_999].iter().zip(&whole.2) {
+    let read = reads(whole);
+    assert_eq!(
+        reads(half),
+        read,
+        "a poem half indexed reads as one indexed"
+    );
+    assert_eq!(whole.line_count(), 100_000);
+    assert_eq!(whole.control_chars(), 100);
+    for (top, line) in [0, 1, 255, 256, 257, 51_200, 99_999].iter().zip(&read.2) {
         assert_eq!(line.as_deref(), Some(format!("line {top}").as_bytes()));
     }
-    assert_eq!(whole.2[7], None, "no line after the last");
+    assert_eq!(read.2[7], None, "no line after the last");
     assert_eq!(
-        download.lines_from(5, 3).next().map(|l| l.into_owned()),
+        whole.lines_from(5, 3).next().map(|l| l.into_owned()),
         Some(b"lin".to_vec()),
         "a line is cut at the budget"
     );
