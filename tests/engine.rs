@@ -93,6 +93,37 @@ async fn a_slow_paced_poem_arrives_whole_in_many_progress_events() {
 }
 
 #[tokio::test]
+async fn progress_at_end_hands_the_whole_poem_over_once() {
+    // Quiet headless output shows no progress: the same paced poem comes
+    // in one progress event, at the end, whole.
+    let poem = &ECSTASY.as_bytes()[..300];
+    let (_server, address) = serve_one(poem.to_vec(), paced(40, 30), Behaviour::Poem).await;
+    let mut run = Run::start(
+        vec![address],
+        RunConfig {
+            limits: limits(),
+            progress_at_end: true,
+            ..Default::default()
+        },
+    );
+    run.until_all_ended().await;
+    let download = &run.model.downloads[0];
+    assert_eq!(download.state, State::Complete);
+    assert_eq!(download.poem.to_vec(), poem);
+    assert_eq!(run.model.received_total, poem.len() as u64);
+    let kinds: Vec<&str> = run
+        .log
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Progress { .. } => Some("progress"),
+            EventKind::Finished { .. } => Some("finished"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, ["progress", "finished"]);
+}
+
+#[tokio::test]
 async fn an_empty_poem_is_complete_and_empty() {
     let (_server, address) = serve_one(Vec::new(), Pacing::fast(), Behaviour::Poem).await;
     let poem = get_poem(&address, &limits())

@@ -161,6 +161,11 @@ pub(super) async fn show(input: Sources, config: RunConfig, output: &OutputArgs)
         };
         return run::run(&mut Dashboard::new(options), setup).await;
     }
+    // Quiet output shows no progress (and `--events` would record it).
+    let config = RunConfig {
+        progress_at_end: output.quiet && output.events.is_none(),
+        ..config
+    };
     let reporter: Box<dyn Reporter> = if output.json {
         Box::new(JsonReporter::new(output.quiet))
     } else {

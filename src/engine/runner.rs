@@ -68,6 +68,11 @@ pub struct RunConfig {
     /// Commands the run gives itself, each this long after the start (the
     /// demo cancels a download this way, as a person pressing `c` would).
     pub script: Vec<(Duration, Command)>,
+    /// Each attempt's bytes go to the listener once, when it ends (or is
+    /// held still), instead of every [`PROGRESS_INTERVAL`] as they arrive:
+    /// for output that shows no progress (quiet headless), where the
+    /// events, wakeups and timers of coalescing would buy nothing.
+    pub progress_at_end: bool,
 }
 
 /// Sends commands to a running set of downloads. Dropping it lets the
@@ -954,6 +959,9 @@ impl Observer for ProgressReporter<'_> {
 
     fn data(&mut self, buffer: &mut BytesMut, received: u64) -> Option<Instant> {
         push_segment(&mut self.pending, buffer.split());
+        if self.attempt.config.progress_at_end {
+            return None;
+        }
         match self.last_sent {
             Some(sent) if sent.elapsed() < PROGRESS_INTERVAL => Some(sent + PROGRESS_INTERVAL),
             _ => {

@@ -106,6 +106,7 @@ pub fn config() -> RunConfig {
         backoff: Backoff::default(),
         script: vec![(CANCEL_AFTER, Command::Cancel(CANCELLED_ROW))],
         transforms: Vec::new(),
+        progress_at_end: false,
     }
 }
 
