@@ -221,8 +221,13 @@ impl Face for Dashboard {
         self.view.prompt_done(Instant::now(), message);
     }
 
-    fn poem_in_view(&self) -> Option<TaskId> {
-        self.view.selected
+    fn poems_in_view(&self) -> (Option<TaskId>, &[TaskId]) {
+        let cards = if self.view.gallery {
+            &self.view.gallery_cards[..]
+        } else {
+            &[]
+        };
+        (self.view.selected, cards)
     }
 
     fn wake_at(&self, model: &Model) -> Option<Instant> {

@@ -227,7 +227,7 @@ impl Live {
 /// scanning all of it.
 #[derive(Debug, Clone, Default)]
 struct TextIndex {
-    /// Newlines in the poem so far.
+    /// Newlines in the bytes indexed so far (up to `scanned`).
     newlines: usize,
     /// Every [`CHECKPOINT`] bytes: the offset, and how many newlines come
     /// before it. Lines are counted a block at a time (a vectorised count),
@@ -440,7 +440,8 @@ impl Download {
     }
 
     /// How many characters the display replaces with a visible form (see
-    /// [`crate::text::sanitize`]); counted only when the model indexes text.
+    /// [`crate::text::sanitize`]): the index's count, and the bytes it has
+    /// not seen counted now.
     pub fn control_chars(&self) -> usize {
         let (mut controls, scanned) = match self.detail() {
             Some(detail) => (detail.index.controls.clone(), detail.index.scanned),
@@ -467,6 +468,8 @@ impl Download {
         detail.index.update(&self.poem);
         if ended {
             detail.index.controls.finish();
+            // (A no-op once done: nothing more arrives.)
+            detail.index.checkpoints.shrink_to_fit();
         }
         if let Some(original) = detail
             .chain
@@ -478,10 +481,11 @@ impl Download {
     }
 
     /// The raw lines of the poem from line `top` (0-based) on, without their
-    /// newlines, found through the index: the cost does not grow with `top`.
+    /// newlines, found through the index: the cost does not grow with `top`
+    /// within the bytes indexed (past them, lines are found by scanning).
     /// No line is searched further than `budget` bytes for its end: a longer
     /// line is cut there, so one enormous line costs no more to show than a
-    /// screenful. Needs a model that indexes text.
+    /// screenful.
     pub fn lines_from(&self, top: usize, budget: usize) -> impl Iterator<Item = Cow<'_, [u8]>> {
         let (start, newlines_before) = self.detail().map_or((0, 0), |d| d.index.before_line(top));
         let poem = &self.poem;

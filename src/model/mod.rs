@@ -76,7 +76,7 @@ pub struct Model {
     addresses: HashSet<Arc<Address>>,
     /// Where a dashboard model keeps the short poems that have ended.
     short_poems: ShortPoems,
-    /// The download whose poem is indexed as it arrives ([`Model::index_poem`]).
+    /// The download whose poem is indexed as it arrives ([`Model::follow_poem`]).
     in_view: Option<TaskId>,
 }
 
@@ -184,7 +184,8 @@ impl Model {
         (first, shared)
     }
 
-    /// A model for the dashboard: it indexes text for display, and knows the
+    /// A model for the dashboard: it keeps every poem, indexes the text of
+    /// those it is told are shown ([`Model::index_poem`]), and knows the
     /// limits so it can show how close each download is to them.
     pub fn for_dashboard(addresses: impl IntoIterator<Item = Address>, limits: Limits) -> Self {
         Model {
@@ -205,19 +206,26 @@ impl Model {
     }
 
     /// Brings the text index of `task`'s poem (and of the poem as downloaded,
-    /// where a transform replaced it) up to the bytes received, and keeps
-    /// it so as the next bytes arrive. The dashboard indexes only the poem
-    /// it shows (it says which before each frame): indexing every byte of
-    /// every download competed with reading them, on one thread, and most
-    /// poems are never looked at. The one in view is indexed as its bytes
-    /// arrive, while they are still in the cache (indexing them at the
-    /// frame instead read them back from memory, at four times the cost).
-    /// A poem not indexed, or not yet all of it, still reads right: what
-    /// the index lacks is scanned when asked for.
+    /// where a transform replaced it) up to the bytes received. The
+    /// dashboard indexes only the poems it shows (it says which before each
+    /// frame): indexing every byte of every download competed with reading
+    /// them, on one thread, and most poems are never looked at. A poem not
+    /// indexed, or not yet all of it, still reads right: what the index
+    /// lacks is scanned when asked for.
     pub fn index_poem(&mut self, task: TaskId) {
-        self.in_view = Some(task);
         if let Some(download) = self.downloads.get_mut(task.index()) {
             download.index_text();
+        }
+    }
+
+    /// [`Model::index_poem`] for the poem the dashboard follows (the
+    /// selected one), which is then indexed as its bytes arrive, while they
+    /// are still in the cache: indexing them at the next frame instead read
+    /// them back from memory, at four times the cost. `None`: no poem is.
+    pub fn follow_poem(&mut self, task: Option<TaskId>) {
+        self.in_view = task;
+        if let Some(task) = task {
+            self.index_poem(task);
         }
     }
 

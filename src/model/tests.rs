@@ -197,12 +197,12 @@ fn the_line_index_finds_any_line_of_a_huge_poem() {
     // In uneven pieces, so lines are split across events.
     let pieces: Vec<&[u8]> = text.as_bytes().chunks(7919).collect();
     let mut received = 0;
-    model.index_poem(TaskId::at(1));
+    model.follow_poem(Some(TaskId::at(1)));
     for (i, piece) in pieces.iter().enumerate() {
         received += piece.len() as u64;
         if i == pieces.len() / 2 {
             assert_eq!(model.downloads[0].indexed_bytes(), 0, "not out of view");
-            model.index_poem(TaskId::at(0));
+            model.follow_poem(Some(TaskId::at(0)));
         }
         for task in 0..2 {
             let data = vec![BytesMut::from(*piece)];

@@ -205,6 +205,9 @@ pub struct View {
     pub log_shown: bool,
     pub gallery: bool,
     pub gallery_page: usize,
+    /// The downloads on the gallery's page, as last measured (their poems
+    /// are indexed before the next frame).
+    pub gallery_cards: Vec<TaskId>,
     pub help: bool,
     pub overlay: bool,
     /// The poem pane shows the poem as downloaded, not as its transform

@@ -78,10 +78,11 @@ pub trait Face {
     /// Shows the model, as `turn` asks.
     fn show(&mut self, model: &Model, turn: Turn) -> color_eyre::Result<()>;
 
-    /// The download whose poem it shows, if any: the loop brings that
-    /// poem's text index up to date before [`Face::show`].
-    fn poem_in_view(&self) -> Option<TaskId> {
-        None
+    /// The poems it shows: the one it follows as it grows, if any, and
+    /// others shown as they are (the gallery's cards). The loop brings
+    /// their text indexes up to date before [`Face::show`].
+    fn poems_in_view(&self) -> (Option<TaskId>, &[TaskId]) {
+        (None, &[])
     }
 
     /// Stdout could not be written: the run stops. (Poems printed by the

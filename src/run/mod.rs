@@ -303,19 +303,21 @@ impl Run {
         self.session.model.shown(event.task);
     }
 
-    /// Applies every event and writer's report waiting. Returns whether the
-    /// engine is still there and whether anything came. Stops early when
-    /// stdout broke (the run stops).
-    /// Shows the model through `face`, the poem in view indexed first: the
-    /// dashboard's text index (lines, control characters) is kept up to
-    /// date for that poem only, not for every byte of every download.
+    /// Shows the model through `face`, the poems in view indexed first: the
+    /// dashboard's text index (lines, control characters) is kept for the
+    /// poems it shows, not for every byte of every download.
     fn show<F: Face>(&mut self, face: &mut F, turn: Turn) -> color_eyre::Result<()> {
-        if let Some(task) = face.poem_in_view() {
+        let (followed, shown) = face.poems_in_view();
+        for &task in shown {
             self.session.model.index_poem(task);
         }
+        self.session.model.follow_poem(followed);
         face.show(&self.session.model, turn)
     }
 
+    /// Applies every event and writer's report waiting. Returns whether the
+    /// engine is still there and whether anything came. Stops early when
+    /// stdout broke (the run stops).
     fn drain<F: Face>(
         &mut self,
         face: &mut F,

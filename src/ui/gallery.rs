@@ -27,10 +27,21 @@ fn pages(area: Rect, model: &Model) -> (usize, usize, usize) {
     (finished, columns, finished.div_ceil(columns).max(1))
 }
 
-/// Before drawing: the page shown is one there is.
+/// Before drawing: the page shown is one there is, and the view knows its
+/// cards.
 pub fn measure(area: Rect, model: &Model, view: &mut View) {
     let (_, _, pages) = pages(area, model);
     view.gallery_page = view.gallery_page.min(pages - 1);
+    view.gallery_cards = cards(area, model, view);
+}
+
+/// The downloads on the page shown, in order.
+fn cards(area: Rect, model: &Model, view: &View) -> Vec<TaskId> {
+    let (_, columns, _) = pages(area, model);
+    (view.gallery_page * columns..)
+        .take(columns)
+        .map_while(|k| model.states().select(finished_states(), k).map(TaskId::at))
+        .collect()
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &Theme) {
@@ -52,10 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &T
         frame.render_widget(Paragraph::new("No poem has finished yet."), inner);
         return;
     }
-    let shown: Vec<TaskId> = (view.gallery_page * columns..)
-        .take(columns)
-        .map_while(|k| model.states().select(finished_states(), k).map(TaskId::at))
-        .collect();
+    let shown = cards(area, model, view);
     let panes =
         Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
     for (&task, &pane) in shown.iter().zip(panes.iter()) {

@@ -306,6 +306,15 @@ fn the_gallery_shows_a_page_there_is() {
         view.gallery_page + 1
     );
     assert!(text.contains(&page), "the last page, {page}:\n{text}");
+    // The view knows the cards drawn: their poems are the ones the run
+    // loop indexes before the next frame.
+    assert!(!view.gallery_cards.is_empty());
+    for task in &view.gallery_cards {
+        assert!(
+            text.contains(&format!(" {task} · ")),
+            "card {task}:\n{text}"
+        );
+    }
 }
 
 #[test]
