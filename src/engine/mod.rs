@@ -17,5 +17,5 @@ pub use event::{AttemptTimes, Command, Event, EventKind, Shift, StepPhase, TaskI
 pub use fd_limit::{FdBudget, raise_fd_limit};
 pub use fetch::{Limits, Poem, get_poem};
 pub use runner::{Backoff, PROGRESS_INTERVAL, RunConfig, RunHandle, start};
-pub use segments::push_segment;
+pub use segments::{join, push_segment};
 pub use transform::{StepLimits, transform_poem};

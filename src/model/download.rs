@@ -785,7 +785,7 @@ impl Download {
                 self.poem.keep_if_short(store);
             }
             if dashboard && let Some(detail) = self.detail.as_deref_mut() {
-                if detail.chain.is_none() && self.poem.len() <= ShortPoems::SHORT {
+                if detail.chain.is_none() && self.poem.is_short() {
                     // Nothing left that a short poem cannot work out again.
                     self.detail = None;
                 } else {

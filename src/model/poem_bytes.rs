@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use bytes::BytesMut;
 
-use crate::engine::push_segment;
+use crate::engine::{join, push_segment};
 
 #[derive(Debug, Clone, Default)]
 pub struct PoemBytes {
@@ -90,16 +90,14 @@ impl Pieces {
     fn push(&mut self, piece: BytesMut) {
         let start = self.len();
         match &mut self.more {
-            None if self.first.as_ptr().wrapping_add(self.first.len()) == piece.as_ptr() => {
-                // It continues the first piece's memory: `unsplit` is free.
-                self.first.unsplit(piece);
-            }
             None => {
-                self.more = Some(Box::new(MorePieces {
-                    len: piece.len(),
-                    segments: vec![piece],
-                    starts: vec![start],
-                }));
+                if let Some(piece) = join(&mut self.first, piece) {
+                    self.more = Some(Box::new(MorePieces {
+                        len: piece.len(),
+                        segments: vec![piece],
+                        starts: vec![start],
+                    }));
+                }
             }
             Some(more) => {
                 let before = more.segments.len();
@@ -122,13 +120,20 @@ impl PoemBytes {
         self.pieces.is_none()
     }
 
+    /// Short enough to be kept in [`ShortPoems`] once it has ended, and to
+    /// have its lines counted again rather than kept in an index.
+    pub fn is_short(&self) -> bool {
+        self.len() <= ShortPoems::SHORT
+    }
+
     /// A short poem that has ended moved into `store` (see [`ShortPoems`]);
     /// a longer one only gives back the spare room of its list of pieces.
     pub fn keep_if_short(&mut self, store: &mut ShortPoems) {
+        let short = self.is_short();
         let Some(pieces) = &mut self.pieces else {
             return;
         };
-        if pieces.len() > ShortPoems::SHORT {
+        if !short {
             if let Some(more) = &mut pieces.more {
                 // The list of pieces grew in steps while the poem arrived.
                 more.segments.shrink_to_fit();

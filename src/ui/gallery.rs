@@ -28,7 +28,7 @@ fn pages(area: Rect, model: &Model) -> (usize, usize, usize) {
 }
 
 /// Before drawing: the page shown is one there is, and the view knows its
-/// cards.
+/// cards (which `draw` shows, and whose poems the run loop indexes).
 pub fn measure(area: Rect, model: &Model, view: &mut View) {
     let (_, _, pages) = pages(area, model);
     view.gallery_page = view.gallery_page.min(pages - 1);
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, view: &View, theme: &T
         frame.render_widget(Paragraph::new("No poem has finished yet."), inner);
         return;
     }
-    let shown = cards(area, model, view);
+    let shown = &view.gallery_cards;
     let panes =
         Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
     for (&task, &pane) in shown.iter().zip(panes.iter()) {
