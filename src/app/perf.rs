@@ -33,7 +33,12 @@ impl Perf {
     pub fn event(&mut self, lag: Duration) {
         self.lag = lag;
         self.events += 1;
-        let now = std::time::Instant::now();
+        self.count_event(std::time::Instant::now());
+    }
+
+    /// Counts an event in the slice of `now`, letting go of the slices that
+    /// began more than a window before it.
+    fn count_event(&mut self, now: std::time::Instant) {
         match self.event_slices.back_mut() {
             Some((start, count)) if now.duration_since(*start) < Self::SLICE => *count += 1,
             _ => self.event_slices.push_back((now, 1)),
@@ -113,17 +118,34 @@ mod tests {
 
     #[test]
     fn events_per_second_counts_every_event_of_the_last_second() {
+        let t0 = std::time::Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
         let mut perf = Perf::default();
-        for _ in 0..5000 {
-            perf.event(Duration::ZERO);
+        // Three events in the first slice (the last exactly a slice after
+        // its start opens a new one), then one every 50 ms for two seconds.
+        for at in [0, 40, 99] {
+            perf.count_event(ms(at));
         }
+        perf.count_event(ms(100));
+        assert_eq!(perf.event_slices.len(), 2, "a slice is a tenth of a second");
+        assert_eq!(perf.stats(ms(100)).events_per_second, 4);
+        for at in (150..=2100).step_by(50) {
+            perf.count_event(ms(at));
+        }
+        // Slices that began within the last second, at 1100 ms to 2100 ms.
+        assert_eq!(perf.stats(ms(2100)).events_per_second, 21);
+        assert!(perf.event_slices.len() <= 11, "older slices are let go");
+        // A slice that began exactly a window ago is kept until it is older.
+        let first = perf.event_slices.front().map(|&(t, _)| t).unwrap();
+        assert_eq!(first, ms(1100));
+        assert_eq!(perf.stats(ms(3101)).events_per_second, 0);
+        // What `event` adds: the count of all events and the latest lag.
+        let mut perf = Perf::default();
+        perf.event(Duration::from_millis(3));
+        perf.event(Duration::from_millis(7));
+        assert_eq!(perf.events, 2);
         let now = std::time::Instant::now();
-        assert_eq!(perf.stats(now).events_per_second, 5000);
-        assert!(
-            perf.event_slices.len() <= 11,
-            "a slice per tenth of a second at most"
-        );
-        let later = now + Perf::WINDOW + Perf::SLICE * 2;
-        assert_eq!(perf.stats(later).events_per_second, 0);
+        assert_eq!(perf.stats(now).event_lag, Duration::from_millis(7));
+        assert_eq!(perf.stats(now).events_per_second, 2);
     }
 }

@@ -48,7 +48,8 @@ struct MorePieces {
 /// allocation of its own it would still pay the allocator's overhead, and
 /// scatter small blocks among the read buffers. Here it costs its bytes.
 /// A buffer is freed once every poem in it is gone.
-#[derive(Debug, Default)]
+/// (A clone fills buffers of its own: the poems already kept are shared.)
+#[derive(Debug, Clone, Default)]
 pub struct ShortPoems {
     /// The buffer being filled: its spare capacity takes the next poem.
     page: BytesMut,
@@ -72,13 +73,6 @@ impl ShortPoems {
         }
         self.page.extend_from_slice(bytes);
         self.page.split()
-    }
-}
-
-impl Clone for ShortPoems {
-    /// A copy fills buffers of its own (the poems already kept are shared).
-    fn clone(&self) -> Self {
-        ShortPoems::default()
     }
 }
 
@@ -324,9 +318,16 @@ mod tests {
 
     #[test]
     fn a_poem_in_many_pieces_reads_the_same_from_every_offset() {
-        // Each piece its own allocation, so none merge: the first piece in
-        // place, the rest in the list after it.
-        let poem = poem(&["Wh", "ere, ", "l", "ike a pillow"]);
+        // The first piece in place, the rest in the list after it: each its
+        // own allocation, but for the last two, consecutive parts of one
+        // buffer, which merge into one piece of the list.
+        let mut poem = poem(&["Wh", "ere, ", "l"]);
+        let mut buffer = BytesMut::with_capacity(64);
+        for part in ["ike a ", "pillow"] {
+            buffer.extend_from_slice(part.as_bytes());
+            poem.push(buffer.split());
+        }
+        assert_eq!(poem.segments().count(), 4, "the last two merged");
         let whole = poem.to_vec();
         assert_eq!(whole, b"Where, like a pillow");
         for from in 0..=whole.len() {
@@ -356,6 +357,19 @@ mod tests {
         let a = first.segments().next().unwrap();
         let b = second.segments().next().unwrap();
         assert_eq!(a.as_ptr().wrapping_add(a.len()), b.as_ptr());
+        // A hundred more fill one buffer, back to back, before another.
+        let kept: Vec<PoemBytes> = (0..100)
+            .map(|i| {
+                let mut short = poem(&[&format!("poem {i:03} ").repeat(10)]);
+                short.keep_if_short(&mut store);
+                short
+            })
+            .collect();
+        for pair in kept.windows(2) {
+            let a = pair[0].segments().next().unwrap();
+            let b = pair[1].segments().next().unwrap();
+            assert_eq!(a.as_ptr().wrapping_add(a.len()), b.as_ptr());
+        }
         let text = vec![b'x'; ShortPoems::SHORT + 1];
         let mut long = poem(&[std::str::from_utf8(&text).unwrap()]);
         let before = long.segments().next().unwrap().as_ptr();

@@ -243,6 +243,10 @@ fn the_line_index_finds_any_line_of_a_huge_poem() {
         Some(b"lin".to_vec()),
         "a line is cut at the budget"
     );
+    // A poem shown for a frame (a gallery card) is caught up at once.
+    model.index_poem(TaskId::at(1));
+    assert_eq!(model.downloads[1].indexed_bytes(), text.len());
+    assert_eq!(reads(&model.downloads[1]), read);
 }
 
 #[test]
